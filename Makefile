@@ -1,0 +1,31 @@
+# Cairn — the README's first commands are the contract: `make demo` and `make test`.
+SHELL := /bin/bash
+SWIFT ?= swift
+# What the build and the tests need from Debian: libldns for zone files; real DNS peers and
+# clients for the integration tests.
+APT_PACKAGES := pkg-config libldns-dev ldnsutils bind9-dnsutils knot-dnsutils knot nsd
+FUZZ_SECONDS ?= 600
+
+.PHONY: install build test fuzz clean
+
+install:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		mkdir -p /var/tmp/apt; \
+		apt-get update -qq; \
+		blocked=0; if [ ! -e /usr/sbin/policy-rc.d ]; then printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; blocked=1; fi; \
+		TMPDIR=/var/tmp/apt DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; status=$$?; \
+		if [ $$blocked = 1 ]; then rm -f /usr/sbin/policy-rc.d; fi; \
+		exit $$status; \
+	fi
+
+build: install
+	$(SWIFT) build
+
+test: install
+	$(SWIFT) build --build-tests
+	$(SWIFT) test
+
+clean:
+	rm -rf .build

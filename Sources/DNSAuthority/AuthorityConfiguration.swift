@@ -1,0 +1,27 @@
+/// Limits and defaults of the answer logic.
+public struct AuthorityConfiguration: Hashable, Sendable {
+    /// The most seconds a negative answer may be cached: the SOA in the authority section
+    /// carries min(SOA TTL, SOA MINIMUM, this) (RFC 2308 §3, §5). Short, so a resolver does
+    /// not keep "no such TXT" while a challenge is being published.
+    public var maximumNegativeTTL: UInt32
+    /// The most seconds a challenge TXT value may be cached.
+    public var maximumChallengeTTL: UInt32
+    /// The largest UDP response Cairn sends, whatever a client advertises; also the size it
+    /// advertises in its own OPT record (1232: DNS Flag Day 2020, RFC 9715).
+    public var maximumUDPPayload: Int
+    /// The most values one challenge name holds; publishing one more drops the oldest.
+    public var maximumValuesPerName: Int
+    /// The most CNAMEs followed inside a zone for one answer (RFC 1034 §4.3.2 step 3a).
+    public var maximumCNAMEChain: Int
+
+    public init(
+        maximumNegativeTTL: UInt32 = 30, maximumChallengeTTL: UInt32 = 60, maximumUDPPayload: Int = 1232,
+        maximumValuesPerName: Int = 16, maximumCNAMEChain: Int = 8
+    ) {
+        self.maximumNegativeTTL = maximumNegativeTTL
+        self.maximumChallengeTTL = maximumChallengeTTL
+        self.maximumUDPPayload = max(512, min(maximumUDPPayload, 65535))
+        self.maximumValuesPerName = max(1, maximumValuesPerName)
+        self.maximumCNAMEChain = max(0, maximumCNAMEChain)
+    }
+}

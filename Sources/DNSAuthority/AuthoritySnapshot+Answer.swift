@@ -1,0 +1,290 @@
+import DNSWire
+package import NIOCore
+
+extension AuthoritySnapshot {
+    /// Answers one query message (the DNS answer rules of DESIGN.md).
+    ///
+    /// - Parameters:
+    ///   - query: the query, from its reader index to its writer index.
+    ///   - transport: bounds the response size.
+    ///   - now: the time challenge expiries are compared with; read from the clock when `nil`
+    ///     and a challenge name is answered.
+    ///   - output: the buffer the response is appended to (a TCP front-end may have written
+    ///     a length prefix already).
+    /// - Returns: the response and a summary, or `nil` when the query must be dropped (no
+    ///   readable header, or it is itself a response).
+    package func answer(
+        query: ByteBuffer, transport: DNSTransport, now: UnixTime?, output: ByteBuffer
+    ) -> (response: ByteBuffer, summary: AnswerSummary)? {
+        let start = query.readerIndex
+        var body = query
+        guard let header = try? DNSMessageHeaderFields(reading: &body, messageStart: start) else { return nil }
+        // Never answer a response (RFC 1035 §7.3 looks at QR to avoid answer loops).
+        guard header.flags & 0x8000 == 0 else { return nil }
+        let isQuery = header.flags & 0x7800 == 0
+        let malformed: DNSResponseCode = isQuery ? .formatError : .notImplemented
+        // Without exactly one readable question nothing can be echoed: a bare header.
+        guard header.questionCount == 1,
+            var parsed = try? DNSQuery(header: header, question: &body, messageStart: start)
+        else {
+            return headerOnly(header, responseCode: header.questionCount == 1 ? malformed : .formatError, output: output)
+        }
+        // When the question is sound but the rest is not, the question is still echoed, with
+        // no OPT (RFC 6891 §7 cannot apply to an OPT that failed to parse).
+        let recordsValid = (try? parsed.readRecords(from: &body, messageStart: start)) != nil
+        var context = AnswerContext(
+            snapshot: self, query: parsed, ednsAllowed: recordsValid, transport: transport, now: now,
+            output: output)
+        if !recordsValid {
+            context.fail(malformed)
+        } else if isQuery {
+            context.resolve()
+        } else {
+            // RFC 1035 §4.1.1; RFC 8906 §3.1.4: an opcode Cairn does not implement.
+            context.fail(.notImplemented)
+        }
+        return context.finish()
+    }
+
+    /// A response with no question and no records, for a query whose question cannot be
+    /// read; only the opcode and RD are copied.
+    private func headerOnly(
+        _ header: DNSMessageHeaderFields, responseCode: DNSResponseCode, output: ByteBuffer
+    ) -> (response: ByteBuffer, summary: AnswerSummary) {
+        var builder = ResponseBuilder(buffer: output, limit: DNSMessage.headerLength, reservingOPT: false)
+        let response = builder.finish(
+            id: header.id, queryFlags: header.flags, responseCode: responseCode, authoritative: false,
+            questionCount: 0, edns: nil)
+        return (response, AnswerSummary(responseCode: responseCode))
+    }
+}
+
+/// The state of answering one query whose question has been read.
+private struct AnswerContext {
+    let snapshot: AuthoritySnapshot
+    let transport: DNSTransport
+    let query: DNSQuery
+    var now: UnixTime?
+    var builder: ResponseBuilder
+    var responseCode = DNSResponseCode.noError
+    var authoritative = true
+    let replyEDNS: Bool
+    var extendedError: UInt16? = nil
+    var touchedChallengeName = false
+    var challengeValuesServed = 0
+
+    /// Begins the response: the size limit follows the transport and the client's EDNS
+    /// size (RFC 6891 §6.2.5), and the question is echoed.
+    init(
+        snapshot: AuthoritySnapshot, query: DNSQuery, ednsAllowed: Bool, transport: DNSTransport, now: UnixTime?,
+        output: ByteBuffer
+    ) {
+        self.snapshot = snapshot
+        self.transport = transport
+        self.query = query
+        self.now = now
+        self.replyEDNS = ednsAllowed && query.edns != nil
+        let limit: Int
+        switch transport {
+        case .tcp:
+            limit = 65535
+        case .udp:
+            if replyEDNS, let edns = query.edns {
+                limit = min(max(Int(edns.udpPayloadSize), 512), snapshot.configuration.maximumUDPPayload)
+            } else {
+                limit = 512
+            }
+        }
+        self.builder = ResponseBuilder(buffer: output, limit: limit, reservingOPT: replyEDNS)
+        builder.writeQuestion(name: query.name, type: query.type, class: query.class)
+    }
+
+    var configuration: AuthorityConfiguration { snapshot.configuration }
+
+    mutating func finish() -> (response: ByteBuffer, summary: AnswerSummary) {
+        var edns: EDNS? = nil
+        if replyEDNS, let queryEDNS = query.edns {
+            edns = EDNS(udpPayloadSize: UInt16(configuration.maximumUDPPayload), dnssecOK: queryEDNS.dnssecOK)
+            if let extendedError {
+                // RFC 8914 §2: INFO-CODE, no EXTRA-TEXT.
+                edns!.options = [
+                    EDNS.Option(code: .extendedError, data: [UInt8(extendedError >> 8), UInt8(extendedError & 0xFF)])
+                ]
+            }
+        }
+        let response = builder.finish(
+            id: query.header.id, queryFlags: query.header.flags, responseCode: responseCode,
+            authoritative: authoritative, questionCount: 1, edns: edns)
+        let summary = AnswerSummary(
+            responseCode: responseCode, questionType: query.type, truncated: builder.truncated,
+            touchedChallengeName: touchedChallengeName, challengeValuesServed: challengeValuesServed)
+        return (response, summary)
+    }
+
+    /// An error response: the question echoed, nothing else, AA clear.
+    mutating func fail(_ code: DNSResponseCode) {
+        responseCode = code
+        authoritative = false
+    }
+
+    /// REFUSED for a name outside every zone, with Extended DNS Error 20, Not Authoritative
+    /// (RFC 8914 §4.21), as Knot and NSD send.
+    mutating func refuseNotAuthoritative() {
+        fail(.refused)
+        extendedError = 20
+    }
+
+    /// RFC 1034 §4.3.2, restricted to authoritative data, with RFC 4592 wildcards,
+    /// RFC 6604 CNAME rcodes, RFC 8482 minimal ANY and RFC 2308 negative answers.
+    mutating func resolve() {
+        if let edns = query.edns, edns.version != 0 {
+            // RFC 6891 §6.1.3: BADVERS, with our OPT saying version 0.
+            return fail(.badVersion)
+        }
+        // Only IN is served (DESIGN.md); CH version.bind and id.server are not offered.
+        guard query.class == .internet else { return fail(.refused) }
+        let type = query.type
+        // Zone transfers are not offered: AXFR needs a stream (RFC 5936 §4.2), and a
+        // transfer refused by policy is REFUSED (RFC 5936 §2.2.1).
+        if type == .axfr, transport == .udp { return fail(.notImplemented) }
+        if type == .axfr || type == .ixfr { return fail(.refused) }
+        guard var zone = snapshot.zone(containing: query.name) else { return refuseNotAuthoritative() }
+        // DS belongs to the parent side of a cut (RFC 4035 §3.1.4.1): at the apex of a
+        // zone whose parent is also served here, answer from the parent.
+        if type == .ds, query.name.wireLength == zone.apex.wireLength, let parentName = zone.apex.parent,
+            let parent = snapshot.zone(containing: parentName)
+        {
+            zone = parent
+        }
+
+        var name = query.name
+        var chained: [DNSName] = []
+        while true {
+            if let cut = zone.delegation(atOrAbove: name), !(type == .ds && cut.wireLength == name.wireLength) {
+                if chained.isEmpty { authoritative = false }
+                addReferral(zone: zone, cut: cut)
+                return
+            }
+            let found: ZoneNode?
+            if let node = zone.nodes[name] {
+                found = node
+            } else if zone.hasWildcards, let source = wildcardSource(for: name, in: zone) {
+                found = source
+            } else {
+                found = nil
+            }
+            guard let node = found else {
+                // RFC 6604 §3: the rcode follows the last name in a CNAME chain.
+                responseCode = .nameError
+                addNegativeSOA(zone)
+                return
+            }
+            if node.challenge != nil { touchedChallengeName = true }
+            if type != .cname, type != .any, let cname = node.rrset(.cname),
+                case .cname(let target) = cname.rdata.first
+            {
+                builder.add(.answer, owner: name, type: .cname, ttl: cname.ttl, rdata: cname.rdata)
+                chained.append(name)
+                let next = target.target
+                guard chained.count <= configuration.maximumCNAMEChain, next.isSubdomain(of: zone.apex),
+                    !chained.contains(next), !builder.isFull
+                else { return }
+                name = next
+                continue
+            }
+            answer(node: node, owner: name, zone: zone)
+            return
+        }
+    }
+
+    /// The source of synthesis for `name` (RFC 4592 §3.3.1): `*.<closest encloser>`.
+    func wildcardSource(for name: DNSName, in zone: Zone) -> ZoneNode? {
+        var current = name
+        while let parent = current.parent, parent.wireLength >= zone.apex.wireLength {
+            if zone.nodes[parent] != nil {
+                guard let wildcard = try? parent.prepending(label: CollectionOfOne(UInt8(ascii: "*"))) else {
+                    return nil
+                }
+                return zone.nodes[wildcard]
+            }
+            current = parent
+        }
+        return nil
+    }
+
+    /// The answer at an existing node (or one synthesized from a wildcard) for `owner`.
+    mutating func answer(node: ZoneNode, owner: DNSName, zone: Zone) {
+        let type = query.type
+        if let challenge = node.challenge, type == .txt || type == .any {
+            let served = builder.addChallengeValues(
+                owner: owner, values: challenge.values, now: currentTime(),
+                maximumTTL: configuration.maximumChallengeTTL)
+            challengeValuesServed = served
+            if served > 0 || builder.isFull { return }
+        }
+        if type == .any {
+            // RFC 8482 §4.1: one RRset rather than all of them, the small and useful ones
+            // first (NSD's order: A, AAAA, MX, SOA, PTR), else the lowest type.
+            let preferred: [DNSRecordType] = [.cname, .a, .aaaa, .mx, .soa, .ptr]
+            if let chosen = preferred.lazy.compactMap({ node.rrset($0) }).first ?? node.rrsets.first {
+                builder.add(.answer, owner: owner, type: chosen.type, ttl: chosen.ttl, rdata: chosen.rdata)
+                return
+            }
+        } else if let rrset = node.rrset(type) {
+            builder.add(.answer, owner: owner, type: type, ttl: rrset.ttl, rdata: rrset.rdata)
+            addAdditionalAddresses(for: rrset, zone: zone)
+            return
+        }
+        addNegativeSOA(zone)
+    }
+
+    mutating func currentTime() -> UnixTime {
+        if let now { return now }
+        let time = UnixTime.now()
+        now = time
+        return time
+    }
+
+    /// The SOA for a negative answer, its TTL min(SOA TTL, MINIMUM, the configured cap)
+    /// (RFC 2308 §3).
+    mutating func addNegativeSOA(_ zone: Zone) {
+        let ttl = min(zone.soaTTL, zone.soa.minimum, configuration.maximumNegativeTTL)
+        builder.add(.authority, owner: zone.apex, type: .soa, ttl: ttl, rdata: [.soa(zone.soa)])
+    }
+
+    /// A referral to the servers of `cut` (RFC 1034 §4.3.2 step 3b): its NS RRset, and the
+    /// glue addresses, which are required for names at or below the cut (RFC 9471 §3).
+    mutating func addReferral(zone: Zone, cut: DNSName) {
+        guard let node = zone.nodes[cut], let nameservers = node.rrset(.ns) else { return }
+        builder.add(.authority, owner: cut, type: .ns, ttl: nameservers.ttl, rdata: nameservers.rdata)
+        for case .ns(let value) in nameservers.rdata {
+            let target = value.nameserver
+            guard target.isSubdomain(of: zone.apex), let glue = zone.nodes[target] else { continue }
+            let required = target.isSubdomain(of: cut)
+            for type in [DNSRecordType.a, .aaaa] {
+                if let rrset = glue.rrset(type) {
+                    builder.add(
+                        .additional, owner: target, type: type, ttl: rrset.ttl, rdata: rrset.rdata,
+                        required: required)
+                }
+            }
+        }
+    }
+
+    /// Addresses of in-zone NS, MX and SRV targets (RFC 1034 §3.6.2), added only if they fit.
+    mutating func addAdditionalAddresses(for rrset: RRSet, zone: Zone) {
+        guard rrset.type == .ns || rrset.type == .mx || rrset.type == .srv else { return }
+        for rdata in rrset.rdata {
+            guard let target = rdata.additionalSectionTarget, target.isSubdomain(of: zone.apex),
+                let node = zone.nodes[target]
+            else { continue }
+            for type in [DNSRecordType.a, .aaaa] {
+                if let addresses = node.rrset(type) {
+                    builder.add(
+                        .additional, owner: target, type: type, ttl: addresses.ttl, rdata: addresses.rdata,
+                        required: false)
+                }
+            }
+        }
+    }
+}

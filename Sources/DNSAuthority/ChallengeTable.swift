@@ -1,0 +1,103 @@
+public import DNSWire
+
+/// The challenge names Cairn answers for, their owners, and the TXT values published there.
+///
+/// A plain value: the ``Authority`` keeps one, checks each change against the zones it
+/// serves, and merges the affected names into the next snapshot.
+public struct ChallengeTable: Sendable {
+    /// Owned names and what they hold.
+    public private(set) var entries: [DNSName: ChallengeRecords]
+    /// The most values one name keeps; publishing one more drops the oldest.
+    public let maximumValuesPerName: Int
+    /// The longest TXT value accepted.
+    public static let maximumValueLength = 1024
+
+    public init(maximumValuesPerName: Int = 16) {
+        self.entries = [:]
+        self.maximumValuesPerName = max(1, maximumValuesPerName)
+    }
+
+    /// The owner of `name`, if it is claimed.
+    public func owner(of name: DNSName) -> ChallengeOwner? { entries[name]?.owner }
+
+    /// Every name `owner` holds.
+    public func names(ownedBy owner: ChallengeOwner) -> [DNSName] {
+        entries.filter { $0.value.owner == owner }.map(\.key)
+    }
+
+    /// Gives `name` to `owner`. Claiming a name one already owns changes nothing.
+    ///
+    /// - Returns: whether the table changed.
+    @discardableResult
+    public mutating func claim(_ name: DNSName, owner: ChallengeOwner) throws(AuthorityError) -> Bool {
+        if let existing = entries[name] {
+            guard existing.owner == owner else { throw AuthorityError(.ownedByAnother, name: name) }
+            return false
+        }
+        guard !name.isWildcard else { throw AuthorityError(.wildcardName, name: name) }
+        entries[name] = ChallengeRecords(owner: owner)
+        return true
+    }
+
+    /// Takes `name` from `owner`, with its values.
+    public mutating func release(_ name: DNSName, owner: ChallengeOwner) throws(AuthorityError) {
+        try checkOwner(name, owner)
+        entries[name] = nil
+    }
+
+    /// Adds `value` at `name`, or refreshes its TTL and expiry if the same text is there.
+    public mutating func publish(
+        _ value: ChallengeValue, at name: DNSName, owner: ChallengeOwner
+    ) throws(AuthorityError) {
+        try checkOwner(name, owner)
+        guard value.text.count <= Self.maximumValueLength else { throw AuthorityError(.valueTooLong, name: name) }
+        var record = entries[name]!
+        record.values.removeAll { $0.text == value.text }
+        record.values.append(value)
+        if record.values.count > maximumValuesPerName {
+            record.values.removeFirst(record.values.count - maximumValuesPerName)
+        }
+        entries[name] = record
+    }
+
+    /// Removes the value with `text` at `name`.
+    ///
+    /// - Returns: whether such a value was there.
+    @discardableResult
+    public mutating func withdraw(text: [UInt8], at name: DNSName, owner: ChallengeOwner) throws(AuthorityError)
+        -> Bool
+    {
+        try checkOwner(name, owner)
+        let before = entries[name]!.values.count
+        entries[name]!.values.removeAll { $0.text == text }
+        return entries[name]!.values.count != before
+    }
+
+    /// Removes every value at `name`, keeping the name owned.
+    public mutating func withdrawAll(at name: DNSName, owner: ChallengeOwner) throws(AuthorityError) {
+        try checkOwner(name, owner)
+        entries[name]!.values.removeAll()
+    }
+
+    /// Removes values whose expiry is at or before `now`.
+    ///
+    /// - Returns: the names that lost values.
+    public mutating func removeExpired(now: UnixTime) -> [DNSName] {
+        var changed: [DNSName] = []
+        for (name, record) in entries where record.values.contains(where: { $0.expires <= now }) {
+            entries[name]!.values.removeAll { $0.expires <= now }
+            changed.append(name)
+        }
+        return changed
+    }
+
+    /// The earliest expiry of any value.
+    public var nextExpiry: UnixTime? {
+        entries.values.compactMap(\.earliestExpiry).min()
+    }
+
+    private func checkOwner(_ name: DNSName, _ owner: ChallengeOwner) throws(AuthorityError) {
+        guard let existing = entries[name] else { throw AuthorityError(.notOwned, name: name) }
+        guard existing.owner == owner else { throw AuthorityError(.ownedByAnother, name: name) }
+    }
+}

@@ -1,0 +1,159 @@
+import DNSWire
+import NIOCore
+
+/// Writes one response: the header, the echoed question, then RRsets section by section.
+///
+/// An RRset that would push the message past its size limit is rolled back whole. When a
+/// required one (answer, authority, referral glue) does not fit, every section is emptied
+/// and TC is set, as Knot and NSD do; the client retries over TCP (RFC 2181 §9; RFC 9471
+/// §3 for glue). Additional data that does not fit is left out without TC. Space for the
+/// OPT record is reserved from the start.
+struct ResponseBuilder {
+    enum Section { case answer, authority, additional }
+
+    private(set) var buffer: ByteBuffer
+    private let messageStart: Int
+    private var compressor: DNSNameCompressor
+    /// The last octet index (exclusive) RRsets may reach.
+    private let recordLimit: Int
+    private var answerCount: UInt16 = 0
+    private var authorityCount: UInt16 = 0
+    private var additionalCount: UInt16 = 0
+    /// Where the question ends: a truncated response is cut back to here.
+    private var questionEnd: Int
+    /// Set once optional additional data did not fit; later additional data is not tried.
+    private var additionalClosed = false
+    /// Set when a required RRset did not fit.
+    private(set) var truncated = false
+
+    /// Starts a response in `buffer` at its writer index.
+    ///
+    /// - Parameters:
+    ///   - limit: the most octets the whole message may take.
+    ///   - reservingOPT: whether an OPT record will be appended by ``finish``.
+    init(buffer: ByteBuffer, limit: Int, reservingOPT: Bool) {
+        self.buffer = buffer
+        self.messageStart = buffer.writerIndex
+        self.compressor = DNSNameCompressor(messageStart: buffer.writerIndex)
+        self.recordLimit = buffer.writerIndex + limit - (reservingOPT ? Self.optLength : 0)
+        self.buffer.writeRepeatingByte(0, count: DNSMessage.headerLength)
+        self.questionEnd = self.buffer.writerIndex
+    }
+
+    /// The size of the OPT record Cairn sends: root owner, fixed fields, no options.
+    static let optLength = 11
+
+    /// Echoes the question (RFC 1035 §4.1.2) exactly as the client wrote the name.
+    mutating func writeQuestion(name: DNSName, type: DNSRecordType, class: DNSClass) {
+        compressor.write(name, into: &buffer, compress: false)
+        buffer.writeMultipleIntegers(type.rawValue, `class`.rawValue)
+        questionEnd = buffer.writerIndex
+    }
+
+    /// Whether nothing more can be added because a required RRset was dropped.
+    var isFull: Bool { truncated }
+
+    /// Appends an RRset. If it does not fit, rolls it back and, when `required`, sets TC.
+    ///
+    /// - Returns: whether the RRset was added.
+    @discardableResult
+    mutating func add(
+        _ section: Section, owner: DNSName, type: DNSRecordType, ttl: UInt32, rdata: [DNSRData],
+        required: Bool = true
+    ) -> Bool {
+        guard !truncated, required || !additionalClosed else { return false }
+        let mark = buffer.writerIndex
+        var compressor: DNSNameCompressor? = self.compressor
+        for value in rdata {
+            compressor!.write(owner, into: &buffer)
+            buffer.writeMultipleIntegers(type.rawValue, DNSClass.internet.rawValue, ttl, UInt16(0))
+            let rdataStart = buffer.writerIndex
+            value.write(to: &buffer, compressor: &compressor)
+            buffer.setInteger(UInt16(truncatingIfNeeded: buffer.writerIndex - rdataStart), at: rdataStart - 2)
+        }
+        return commit(section, count: rdata.count, mark: mark, compressor: compressor!, required: required)
+    }
+
+    /// Appends TXT records for the challenge values live at `now`, sharing the smallest TTL.
+    ///
+    /// - Returns: how many values were written (0 when none is live or they did not fit).
+    mutating func addChallengeValues(
+        owner: DNSName, values: [ChallengeValue], now: UnixTime, maximumTTL: UInt32
+    ) -> Int {
+        guard !truncated else { return 0 }
+        var ttl = maximumTTL
+        var live = 0
+        for value in values where value.expires > now {
+            ttl = min(ttl, value.ttl)
+            live += 1
+        }
+        guard live > 0 else { return 0 }
+        let mark = buffer.writerIndex
+        var compressor: DNSNameCompressor? = self.compressor
+        for value in values where value.expires > now {
+            compressor!.write(owner, into: &buffer)
+            buffer.writeMultipleIntegers(DNSRecordType.txt.rawValue, DNSClass.internet.rawValue, ttl, UInt16(0))
+            let rdataStart = buffer.writerIndex
+            var start = 0
+            repeat {
+                let end = min(start + 255, value.text.count)
+                buffer.writeInteger(UInt8(end - start))
+                buffer.writeBytes(value.text[start..<end])
+                start = end
+            } while start < value.text.count
+            buffer.setInteger(UInt16(truncatingIfNeeded: buffer.writerIndex - rdataStart), at: rdataStart - 2)
+        }
+        return commit(.answer, count: live, mark: mark, compressor: compressor!, required: true) ? live : 0
+    }
+
+    private mutating func commit(
+        _ section: Section, count: Int, mark: Int, compressor: DNSNameCompressor, required: Bool
+    ) -> Bool {
+        guard buffer.writerIndex <= recordLimit else {
+            if required {
+                buffer.moveWriterIndex(to: questionEnd)
+                self.compressor.discardEntries(from: questionEnd)
+                answerCount = 0
+                authorityCount = 0
+                additionalCount = 0
+                truncated = true
+            } else {
+                buffer.moveWriterIndex(to: mark)
+                additionalClosed = true
+            }
+            return false
+        }
+        self.compressor = compressor
+        switch section {
+        case .answer: answerCount &+= UInt16(truncatingIfNeeded: count)
+        case .authority: authorityCount &+= UInt16(truncatingIfNeeded: count)
+        case .additional: additionalCount &+= UInt16(truncatingIfNeeded: count)
+        }
+        return true
+    }
+
+    /// Fills in the header and appends the OPT record; returns the finished message.
+    ///
+    /// - Parameters:
+    ///   - queryFlags: the query's flags word; OPCODE and RD are copied (RFC 1035 §4.1.1),
+    ///     CD is not (RFC 4035 §3.1.6, as Knot and NSD do).
+    ///   - edns: the OPT record to append, or `nil` when the query had none (RFC 6891 §7).
+    mutating func finish(
+        id: UInt16, queryFlags: UInt16, responseCode: DNSResponseCode, authoritative: Bool,
+        questionCount: UInt16, edns: EDNS?
+    ) -> ByteBuffer {
+        var flags: UInt16 = 0x8000 | (queryFlags & 0x7800) | (queryFlags & 0x0100)
+        if authoritative { flags |= 0x0400 }
+        if truncated { flags |= 0x0200 }
+        flags |= UInt16(responseCode.headerBits)
+        var additional = additionalCount
+        if var edns {
+            edns.extendedResponseCodeBits = responseCode.extendedBits
+            buffer.writeOPTRecord(edns)
+            additional &+= 1
+        }
+        buffer.setMultipleIntegers(
+            id, flags, questionCount, answerCount, authorityCount, additional, at: messageStart)
+        return buffer
+    }
+}

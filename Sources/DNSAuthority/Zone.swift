@@ -1,0 +1,210 @@
+public import DNSWire
+
+/// One zone of authority (RFC 1034 §4.2): static data from a master file or built in code,
+/// checked at construction, plus the challenge values the ``Authority`` merges in.
+///
+/// A value type: the ``Authority`` keeps the zones it serves inside immutable snapshots.
+public struct Zone: Sendable {
+    /// The zone's top node, which holds its SOA and NS records.
+    public let apex: DNSName
+    /// Every name with data, every empty non-terminal, and every owned challenge name.
+    package private(set) var nodes: [DNSName: ZoneNode]
+    package let apexLabelCount: Int
+    package private(set) var soaTTL: UInt32
+    package private(set) var soa: DNSRData.SOA
+    /// Whether any name below the apex holds NS records (a zone cut).
+    package let hasDelegations: Bool
+    /// Whether any owner name starts with the `*` label (RFC 4592).
+    package let hasWildcards: Bool
+    /// The master file the zone was read from, if any.
+    public let source: String?
+
+    /// The SOA serial currently served.
+    public var serial: UInt32 { soa.serial }
+
+    /// Builds a zone from records, enforcing the rules ``ZoneError`` lists.
+    public init(apex: DNSName, records: [DNSRecord]) throws(ZoneError) {
+        try self.init(apex: apex, sourced: records.map { SourcedRecord(record: $0, file: nil, line: nil) }, source: nil)
+    }
+
+    /// Builds a zone from records read from `file`, so errors carry `file:line`.
+    package init(apex: DNSName, fileRecords: [ZoneFileRecord], file: String) throws(ZoneError) {
+        try self.init(
+            apex: apex, sourced: fileRecords.map { SourcedRecord(record: $0.record, file: $0.file, line: $0.line) },
+            source: file)
+    }
+
+    /// A challenge zone built in code at `apex` (for example `_acme-challenge.example.com`)
+    /// for an NS delegation: an SOA and NS records naming Cairn's own servers.
+    public static func synthesized(apex: DNSName, identity: NameserverIdentity, serial: UInt32) -> Zone {
+        var records = [
+            DNSRecord(
+                name: apex, ttl: identity.ttl,
+                rdata: .soa(
+                    DNSRData.SOA(
+                        primaryNameserver: identity.nameservers[0], responsibleMailbox: identity.hostmaster,
+                        serial: serial, refresh: 3600, retry: 600, expire: 1_209_600, minimum: identity.negativeTTL)))
+        ]
+        for nameserver in identity.nameservers {
+            records.append(DNSRecord(name: apex, ttl: identity.ttl, rdata: .ns(DNSRData.NS(nameserver: nameserver))))
+        }
+        do {
+            return try Zone(apex: apex, records: records)
+        } catch {
+            preconditionFailure("a synthesized zone is valid by construction: \(error)")
+        }
+    }
+
+    private struct SourcedRecord {
+        var record: DNSRecord
+        var file: String?
+        var line: Int?
+    }
+
+    private init(apex: DNSName, sourced: [SourcedRecord], source: String?) throws(ZoneError) {
+        func fail(_ code: ZoneError.Code, _ item: SourcedRecord?) -> ZoneError {
+            ZoneError(code, zone: apex, name: item?.record.name, file: item?.file ?? source, line: item?.line)
+        }
+        self.apex = apex
+        self.source = source
+        self.apexLabelCount = apex.labelCount
+        var nodes: [DNSName: ZoneNode] = [:]
+        var firstSource: [DNSName: SourcedRecord] = [:]
+        var soa: (DNSRData.SOA, UInt32)? = nil
+        var hasWildcards = false
+        for item in sourced {
+            let record = item.record
+            guard record.class == .internet else { throw fail(.unsupportedClass, item) }
+            guard record.name.isSubdomain(of: apex) else { throw fail(.outOfZone, item) }
+            if record.type == .dname { throw fail(.unsupportedType, item) }
+            if case .soa(let value) = record.rdata {
+                guard record.name == apex else { throw fail(.soaNotAtApex, item) }
+                guard soa == nil else { throw fail(.multipleSOA, item) }
+                soa = (value, record.ttl)
+            }
+            if record.name.isWildcard { hasWildcards = true }
+            var node = nodes[record.name] ?? ZoneNode()
+            if let index = node.rrsets.firstIndex(where: { $0.type == record.type }) {
+                if record.type == .cname { throw fail(.multipleCNAME, item) }
+                if !node.rrsets[index].rdata.contains(record.rdata) {
+                    node.rrsets[index].rdata.append(record.rdata)
+                }
+                // RFC 2181 §5.2: one TTL per RRset; serve the smallest given.
+                node.rrsets[index].ttl = min(node.rrsets[index].ttl, record.ttl)
+            } else {
+                node.rrsets.append(RRSet(type: record.type, ttl: record.ttl, rdata: [record.rdata]))
+                node.rrsets.sort { $0.type < $1.type }
+            }
+            if node.rrsets.count > 1, node.rrset(.cname) != nil { throw fail(.cnameAndOtherData, item) }
+            if firstSource[record.name] == nil { firstSource[record.name] = item }
+            nodes[record.name] = node
+        }
+        guard let (soaValue, soaTTL) = soa else { throw fail(.missingSOA, nil) }
+        guard let apexNode = nodes[apex], apexNode.rrset(.ns) != nil else { throw fail(.missingNS, firstSource[apex]) }
+        if apexNode.rrset(.cname) != nil { throw fail(.cnameAtApex, firstSource[apex]) }
+        // Zone cuts: NS below the apex. Below a cut only address glue may sit; at the cut
+        // only NS and the parent-side DS (RFC 4035 §2.4).
+        let cuts = Set(nodes.filter { $0.key != apex && $0.value.rrset(.ns) != nil }.keys)
+        if !cuts.isEmpty {
+            for (name, node) in nodes where name != apex {
+                var ancestor: DNSName? = name
+                while let current = ancestor, current.wireLength > apex.wireLength {
+                    if cuts.contains(current) {
+                        let allowed: [DNSRecordType] = current == name ? [.ns, .ds] : [.a, .aaaa]
+                        if node.rrsets.contains(where: { !allowed.contains($0.type) }) {
+                            throw fail(.occludedData, firstSource[name])
+                        }
+                    }
+                    ancestor = current.parent
+                }
+            }
+        }
+        self.nodes = nodes
+        self.soa = soaValue
+        self.soaTTL = soaTTL
+        self.hasDelegations = !cuts.isEmpty
+        self.hasWildcards = hasWildcards
+        for name in Array(nodes.keys) where name != apex {
+            linkToParents(name)
+        }
+    }
+}
+
+extension Zone {
+    /// Every static record, owners in canonical order (RFC 4034 §6.1), the SOA first as in a
+    /// master file, then types ascending.
+    public var records: [DNSRecord] {
+        nodes.sorted { $0.key.canonicallyPrecedes($1.key) }.flatMap { name, node in
+            let soaFirst = node.rrsets.filter { $0.type == .soa } + node.rrsets.filter { $0.type != .soa }
+            return soaFirst.flatMap { rrset in rrset.rdata.map { DNSRecord(name: name, ttl: rrset.ttl, rdata: $0) } }
+        }
+    }
+
+    /// Whether `name` (in this zone) is a zone cut: NS records below the apex.
+    @inline(__always)
+    package func isCut(_ name: DNSName, node: ZoneNode) -> Bool {
+        name.wireLength != apex.wireLength && node.rrset(.ns) != nil
+    }
+
+    /// The highest zone cut at or above `name` and below the apex, if any (RFC 1034 §4.3.2 step 3b).
+    package func delegation(atOrAbove name: DNSName) -> DNSName? {
+        guard hasDelegations else { return nil }
+        var highest: DNSName? = nil
+        var current = name
+        while current.wireLength > apex.wireLength {
+            if let node = nodes[current], node.rrset(.ns) != nil { highest = current }
+            guard let parent = current.parent else { break }
+            current = parent
+        }
+        return highest
+    }
+
+    /// Serves `serial` from now on.
+    package mutating func setSerial(_ serial: UInt32) {
+        soa.serial = serial
+        guard var apexNode = nodes[apex], let index = apexNode.rrsets.firstIndex(where: { $0.type == .soa }) else {
+            return
+        }
+        apexNode.rrsets[index].rdata = [.soa(soa)]
+        nodes[apex] = apexNode
+    }
+
+    /// Attaches challenge records to `name`, creating the node and the empty non-terminals
+    /// above it; `nil` detaches them and removes nodes left empty.
+    package mutating func setChallenge(_ challenge: ChallengeRecords?, at name: DNSName) {
+        if let challenge {
+            if nodes[name] == nil {
+                nodes[name] = ZoneNode()
+                linkToParents(name)
+            }
+            nodes[name]!.challenge = challenge
+        } else if var node = nodes[name] {
+            node.challenge = nil
+            nodes[name] = node
+            removeIfUnused(name)
+        }
+    }
+
+    /// Counts `name` in its parent's children, creating missing ancestors as empty
+    /// non-terminals up to the apex.
+    private mutating func linkToParents(_ name: DNSName) {
+        var child = name
+        while child.wireLength > apex.wireLength, let parent = child.parent {
+            let existed = nodes[parent] != nil
+            nodes[parent, default: ZoneNode()].childCount += 1
+            if existed { return }
+            child = parent
+        }
+    }
+
+    /// Removes `name` and then each ancestor that is left with no data and no children.
+    private mutating func removeIfUnused(_ name: DNSName) {
+        var current = name
+        while current.wireLength > apex.wireLength, let node = nodes[current], node.isEmpty, node.childCount == 0 {
+            nodes[current] = nil
+            guard let parent = current.parent else { return }
+            nodes[parent]?.childCount -= 1
+            current = parent
+        }
+    }
+}

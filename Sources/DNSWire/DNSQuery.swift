@@ -1,0 +1,88 @@
+package import NIOCore
+
+/// What an authoritative server needs from a query (RFC 1035 §4.1), read without copying:
+/// the header, the one question, and the EDNS(0) fields of an OPT record if there is one.
+///
+/// Parsing validates every record the query carries, as ``DNSMessage/init(decoding:)-(ByteBuffer)``
+/// would, but keeps none of them.
+package struct DNSQuery: Sendable {
+    package var header: DNSMessageHeaderFields
+    /// The question name as the client wrote it (0x20 case kept), sharing the query's storage.
+    package var name: DNSName
+    package var type: DNSRecordType
+    package var `class`: DNSClass
+    package var edns: EDNSQueryFields?
+
+    /// The EDNS(0) fields a responder uses (RFC 6891 §6.1.3).
+    package struct EDNSQueryFields: Sendable {
+        package var udpPayloadSize: UInt16
+        package var version: UInt8
+        package var dnssecOK: Bool
+    }
+
+    /// Parses the whole query after a header already read from `buffer` (whose reader index
+    /// stands after the header). The header must announce exactly one question.
+    package init(header: DNSMessageHeaderFields, body buffer: ByteBuffer, messageStart: Int) throws {
+        var buffer = buffer
+        try self.init(header: header, question: &buffer, messageStart: messageStart)
+        try readRecords(from: &buffer, messageStart: messageStart)
+    }
+
+    /// Reads only the question from `buffer`, leaving the reader index after it; ``edns``
+    /// stays `nil` until ``readRecords(from:messageStart:)``.
+    package init(header: DNSMessageHeaderFields, question buffer: inout ByteBuffer, messageStart: Int) throws {
+        self.header = header
+        guard buffer.readableBytes > 0 else {
+            throw DNSWireError(.countExceedsData, at: buffer.readerIndex - messageStart)
+        }
+        self.name = try buffer.readDNSName(messageStart: messageStart)
+        let (type, qclass) = try buffer.readDNSQuestionFields(messageStart: messageStart)
+        self.type = DNSRecordType(rawValue: type)
+        self.class = DNSClass(rawValue: qclass)
+        self.edns = nil
+    }
+
+    /// Validates the answer, authority and additional sections that follow the question,
+    /// keeping the OPT fields, and checks nothing trails them.
+    package mutating func readRecords(from buffer: inout ByteBuffer, messageStart: Int) throws {
+        var edns: EDNSQueryFields? = nil
+        try buffer.skimDNSRecords(
+            count: header.answerCount, section: .answer, messageStart: messageStart, edns: &edns)
+        try buffer.skimDNSRecords(
+            count: header.authorityCount, section: .authority, messageStart: messageStart, edns: &edns)
+        try buffer.skimDNSRecords(
+            count: header.additionalCount, section: .additional, messageStart: messageStart, edns: &edns)
+        guard buffer.readableBytes == 0 else {
+            throw DNSWireError(.trailingBytes, at: buffer.readerIndex - messageStart)
+        }
+        self.edns = edns
+    }
+}
+
+extension ByteBuffer {
+    /// Validates `count` records of `section` and moves past them, keeping only the OPT fields.
+    mutating func skimDNSRecords(
+        count: UInt16, section: DNSMessageSection, messageStart: Int, edns: inout DNSQuery.EDNSQueryFields?
+    ) throws {
+        for _ in 0..<count {
+            guard readableBytes > 0 else { throw DNSWireError(.countExceedsData, at: readerIndex - messageStart) }
+            let recordStart = readerIndex
+            let (_, ownerLength, _) = try scanDNSName(at: readerIndex, messageStart: messageStart)
+            try skipDNSName(messageStart: messageStart)
+            let fields = try readDNSRecordFields(messageStart: messageStart)
+            if fields.type == .opt {
+                try DNSMessage.checkOPTPlacement(
+                    section: section, ownerIsRoot: ownerLength == 1, alreadySeen: edns != nil,
+                    at: recordStart - messageStart)
+                try forEachEDNSOption(length: Int(fields.rdlength), messageStart: messageStart) { _, _ in }
+                edns = DNSQuery.EDNSQueryFields(
+                    udpPayloadSize: fields.class.rawValue, version: UInt8(truncatingIfNeeded: fields.ttl >> 16),
+                    dnssecOK: fields.ttl & 0x8000 != 0)
+            } else {
+                // Queries rarely carry records; check their RDATA as the full decoder does.
+                _ = try DNSRData.read(
+                    type: fields.type, from: &self, length: Int(fields.rdlength), messageStart: messageStart)
+            }
+        }
+    }
+}

@@ -1,0 +1,288 @@
+import DNSAuthority
+import DNSWire
+import NIOCore
+import Testing
+
+/// The challenge table as served: owned names, values with their own TTL and expiry,
+/// empty non-terminals, serials, synthesized challenge zones.
+@Suite struct AuthorityChallengeTests {
+    let authority: Authority
+    let client: Client
+    let owner = ChallengeOwner(rawValue: "registration:1")
+    let now = UnixTime(secondsSinceEpoch: 1_800_000_000)
+    let name: DNSName = "_acme-challenge.host.auth.example.test"
+
+    init() throws {
+        let auth = try Zone(
+            apex: "auth.example.test",
+            records: [
+                TestZones.record("auth.example.test", TestZones.soa(serial: 100)),
+                TestZones.record("auth.example.test", TestZones.ns("ns1.auth.example.test")),
+                TestZones.record("ns1.auth.example.test", TestZones.a("192.0.2.1")),
+                TestZones.record("alias.auth.example.test", TestZones.cname("ns1.auth.example.test")),
+                TestZones.record("deleg.auth.example.test", TestZones.ns("ns.elsewhere.invalid")),
+            ])
+        authority = try Authority(zones: [auth])
+        client = Client(authority: authority)
+    }
+
+    func value(_ text: String, ttl: UInt32 = 60, lifetime: Int64 = 3600) -> ChallengeValue {
+        ChallengeValue(text, ttl: ttl, expires: now.adding(seconds: lifetime))
+    }
+
+    @Test func unclaimedNameIsNXDOMAIN() throws {
+        #expect(try client.ask(name, .txt, now: now).responseCode == .nameError)
+    }
+
+    @Test func ownedNameWithoutValuesIsNodataNotNXDOMAIN() throws {
+        try authority.claim(name, owner: owner)
+        let response = try client.ask(name, .txt, now: now)
+        #expect(response.responseCode == .noError)
+        #expect(response.answers.isEmpty)
+        #expect(response.authorityTypes == [.soa])
+    }
+
+    @Test func claimingCreatesEmptyNonTerminalsAbove() throws {
+        try authority.claim(name, owner: owner)
+        let parent = try client.ask("host.auth.example.test", .a, now: now)
+        #expect(parent.responseCode == .noError)
+        #expect(parent.authorityTypes == [.soa])
+    }
+
+    @Test func twoValuesAtOneNameAreServedTogetherWithTheSmallestTTL() throws {
+        try authority.claim(name, owner: owner)
+        try authority.publish(value("apex-digest", ttl: 60), at: name, owner: owner)
+        try authority.publish(value("wildcard-digest", ttl: 20), at: name, owner: owner)
+        let response = try client.ask(name, .txt, now: now)
+        #expect(response.header.isAuthoritative)
+        #expect(Set(response.answers.map(\.rdata)) == [TestZones.txt("apex-digest"), TestZones.txt("wildcard-digest")])
+        #expect(response.answers.allSatisfy { $0.ttl == 20 })
+    }
+
+    @Test func challengeTTLIsCapped() throws {
+        try authority.claim(name, owner: owner)
+        try authority.publish(value("digest", ttl: 86400), at: name, owner: owner)
+        let response = try client.ask(name, .txt, now: now)
+        #expect(response.answers.first?.ttl == 60)
+    }
+
+    @Test func valueStopsBeingServedAtItsExpiry() throws {
+        try authority.claim(name, owner: owner)
+        try authority.publish(value("short", lifetime: 10), at: name, owner: owner)
+        try authority.publish(value("long", lifetime: 100), at: name, owner: owner)
+        #expect(try client.ask(name, .txt, now: now.adding(seconds: 9)).answers.count == 2)
+        let later = try client.ask(name, .txt, now: now.adding(seconds: 10))
+        #expect(later.answers.map(\.rdata) == [TestZones.txt("long")])
+        let gone = try client.ask(name, .txt, now: now.adding(seconds: 100))
+        #expect(gone.responseCode == .noError)
+        #expect(gone.answers.isEmpty)
+        #expect(gone.authorityTypes == [.soa])
+    }
+
+    @Test func expiredValuesAreRemovedAndSerialAdvances() throws {
+        try authority.claim(name, owner: owner)
+        try authority.publish(value("short", lifetime: 10), at: name, owner: owner)
+        #expect(authority.nextExpiry == now.adding(seconds: 10))
+        let before = try #require(authority.zone(at: "auth.example.test")).serial
+        #expect(authority.removeExpiredValues(now: now.adding(seconds: 5)) == 0)
+        #expect(authority.removeExpiredValues(now: now.adding(seconds: 10)) == 1)
+        #expect(authority.nextExpiry == nil)
+        #expect(authority.challengeTable.entries[name]?.values.isEmpty == true)
+        #expect(try #require(authority.zone(at: "auth.example.test")).serial == before &+ 1)
+    }
+
+    @Test func withdrawRemovesOnlyThatValue() throws {
+        try authority.claim(name, owner: owner)
+        try authority.publish(value("keep"), at: name, owner: owner)
+        try authority.publish(value("drop"), at: name, owner: owner)
+        #expect(try authority.withdraw(text: Array("drop".utf8), at: name, owner: owner))
+        #expect(try !authority.withdraw(text: Array("absent".utf8), at: name, owner: owner))
+        #expect(try client.ask(name, .txt, now: now).answers.map(\.rdata) == [TestZones.txt("keep")])
+    }
+
+    @Test func publishingTheSameValueRefreshesIt() throws {
+        try authority.claim(name, owner: owner)
+        try authority.publish(value("same", lifetime: 10), at: name, owner: owner)
+        try authority.publish(value("same", lifetime: 1000), at: name, owner: owner)
+        let response = try client.ask(name, .txt, now: now.adding(seconds: 500))
+        #expect(response.answers.count == 1)
+    }
+
+    @Test func oldestValueIsDroppedBeyondTheLimit() throws {
+        let limited = try Authority(
+            zones: [try #require(authority.zone(at: "auth.example.test"))],
+            configuration: AuthorityConfiguration(maximumValuesPerName: 2))
+        try limited.claim(name, owner: owner)
+        for text in ["first", "second", "third"] {
+            try limited.publish(value(text), at: name, owner: owner)
+        }
+        let response = try Client(authority: limited).ask(name, .txt, now: now)
+        #expect(Set(response.answers.map(\.rdata)) == [TestZones.txt("second"), TestZones.txt("third")])
+    }
+
+    @Test func longValuesAreSplitIntoCharacterStrings() throws {
+        try authority.claim(name, owner: owner)
+        let long = String(repeating: "z", count: 300)
+        try authority.publish(value(long), at: name, owner: owner)
+        let response = try client.ask(name, .txt, transport: .tcp, now: now)
+        guard case .txt(let txt) = response.answers.first?.rdata else {
+            Issue.record("no TXT answer")
+            return
+        }
+        #expect(txt.strings.map(\.count) == [255, 45])
+        #expect(txt.joined == Array(long.utf8))
+    }
+
+    @Test func releaseRemovesNameAndItsEmptyNonTerminals() throws {
+        try authority.claim(name, owner: owner)
+        try authority.publish(value("v"), at: name, owner: owner)
+        try authority.release(name, owner: owner)
+        #expect(try client.ask(name, .txt, now: now).responseCode == .nameError)
+        #expect(try client.ask("host.auth.example.test", .a, now: now).responseCode == .nameError)
+    }
+
+    @Test func otherTypesAtAChallengeNameAreNodata() throws {
+        try authority.claim(name, owner: owner)
+        try authority.publish(value("v"), at: name, owner: owner)
+        for type in [DNSRecordType.caa, .a, .cname] {
+            let response = try client.ask(name, type, now: now)
+            #expect(response.responseCode == .noError)
+            #expect(response.answers.isEmpty)
+            #expect(response.authorityTypes == [.soa])
+        }
+        #expect(try client.ask(name, .any, now: now).answerTypes == [.txt])
+    }
+
+    @Test func serialAdvancesWithEachChange() throws {
+        func serial() throws -> UInt32 {
+            let response = try client.ask("auth.example.test", .soa, now: now)
+            guard case .soa(let soa) = response.answers.first?.rdata else { throw TestFailure("no SOA") }
+            return soa.serial
+        }
+        #expect(try serial() == 100)
+        try authority.claim(name, owner: owner)
+        #expect(try serial() == 101)
+        try authority.publish(value("v"), at: name, owner: owner)
+        #expect(try serial() == 102)
+        try authority.withdraw(text: Array("v".utf8), at: name, owner: owner)
+        #expect(try serial() == 103)
+        // A change that changes nothing does not advance it.
+        try authority.claim(name, owner: owner)
+        #expect(try serial() == 103)
+    }
+
+    @Test func ownershipIsEnforced() throws {
+        let intruder = ChallengeOwner(rawValue: "token:other")
+        try authority.claim(name, owner: owner)
+        #expect(throws: AuthorityError(.ownedByAnother, name: name)) {
+            try authority.claim(name, owner: intruder)
+        }
+        #expect(throws: AuthorityError(.ownedByAnother, name: name)) {
+            try authority.publish(value("evil"), at: name, owner: intruder)
+        }
+        #expect(throws: AuthorityError(.notOwned, name: "_acme-challenge.other.auth.example.test")) {
+            try authority.publish(value("v"), at: "_acme-challenge.other.auth.example.test", owner: owner)
+        }
+        // Case and trailing-dot variants are the same name (RFC 4343).
+        #expect(throws: AuthorityError(.ownedByAnother, name: name)) {
+            try authority.publish(value("evil"), at: "_ACME-Challenge.HOST.auth.example.test.", owner: intruder)
+        }
+    }
+
+    @Test func claimsThatWouldBreakTheZoneAreRefused() throws {
+        #expect(throws: AuthorityError(.nameOutsideZones, name: "_acme-challenge.example.org")) {
+            try authority.claim("_acme-challenge.example.org", owner: owner)
+        }
+        // A CNAME beside a published name would break RFC 1034 §3.6.2.
+        #expect(throws: AuthorityError(.nameHasOtherData, name: "alias.auth.example.test")) {
+            try authority.claim("alias.auth.example.test", owner: owner)
+        }
+        #expect(throws: AuthorityError(.nameBelowDelegation, name: "x.deleg.auth.example.test")) {
+            try authority.claim("x.deleg.auth.example.test", owner: owner)
+        }
+        #expect(throws: AuthorityError(.wildcardName, name: "*.auth.example.test")) {
+            try authority.claim("*.auth.example.test", owner: owner)
+        }
+        #expect(throws: AuthorityError(.valueTooLong, name: name)) {
+            try authority.claim(name, owner: owner)
+            try authority.publish(value(String(repeating: "x", count: 1025)), at: name, owner: owner)
+        }
+    }
+
+    @Test func synthesizedChallengeZoneAnswersSOANSAndTXTAtItsApex() throws {
+        let apex: DNSName = "_acme-challenge.customer.example"
+        let zone = Zone.synthesized(apex: apex, identity: TestZones.identity, serial: 42)
+        try authority.addZone(zone)
+        try authority.claim(apex, owner: owner)
+        try authority.publish(value("digest"), at: apex, owner: owner)
+        let soa = try client.ask(apex, .soa, now: now)
+        #expect(soa.header.isAuthoritative)
+        #expect(soa.answerTypes == [.soa])
+        let ns = try client.ask(apex, .ns, now: now)
+        #expect(ns.answers.map(\.rdata) == [TestZones.ns("ns1.cairn.test"), TestZones.ns("ns2.cairn.test")])
+        let txt = try client.ask(apex, .txt, now: now)
+        #expect(txt.answers.map(\.rdata) == [TestZones.txt("digest")])
+        let caa = try client.ask(apex, .caa, now: now)
+        #expect(caa.answers.isEmpty && caa.authorityTypes == [.soa])
+        #expect(try client.ask(try DNSName("x.\(apex)"), .txt, now: now).responseCode == .nameError)
+        // The negative TTL of a synthesized zone is its SOA MINIMUM, 30 s by default.
+        #expect(caa.authority.first?.ttl == 30)
+    }
+
+    @Test func summaryFlagsChallengeQueries() throws {
+        try authority.claim(name, owner: owner)
+        try authority.publish(value("v"), at: name, owner: owner)
+        var query = ByteBuffer()
+        try query.writeBytes(
+            DNSMessage(questions: [DNSQuestion(name: name, type: .txt)]).encoded().readableBytesView)
+        let summary = try #require(authority.answer(query: query, transport: .udp, now: now, output: ByteBuffer()))
+            .summary
+        #expect(summary.touchedChallengeName)
+        #expect(summary.challengeValuesServed == 1)
+        #expect(summary.responseCode == .noError)
+        #expect(summary.questionType == .txt)
+    }
+
+    @Test func readersKeepTheirSnapshotWhileWritersSwap() throws {
+        try authority.claim(name, owner: owner)
+        let before = authority.zone(at: "auth.example.test")
+        try authority.publish(value("v"), at: name, owner: owner)
+        // The zone value taken before the publish is unchanged.
+        #expect(before?.serial == 101)
+        #expect(authority.zone(at: "auth.example.test")?.serial == 102)
+    }
+
+    @Test func reloadKeepsClaimsAndAdvancesSerial() throws {
+        try authority.claim(name, owner: owner)
+        try authority.publish(value("v"), at: name, owner: owner)
+        let current = try #require(authority.zone(at: "auth.example.test")).serial
+        // The reloaded file still says 100: the serial must still move forward (RFC 1982).
+        let reloaded = try Zone(
+            apex: "auth.example.test",
+            records: [
+                TestZones.record("auth.example.test", TestZones.soa(serial: 100)),
+                TestZones.record("auth.example.test", TestZones.ns("ns1.auth.example.test")),
+                TestZones.record("new.auth.example.test", TestZones.a("192.0.2.99")),
+            ])
+        try authority.replaceZones([reloaded])
+        #expect(try #require(authority.zone(at: "auth.example.test")).serial == current &+ 1)
+        #expect(try client.ask(name, .txt, now: now).answers.count == 1)
+        #expect(try client.ask("new.auth.example.test", .a, now: now).answers.count == 1)
+    }
+
+    @Test func reloadThatWouldOrphanAClaimIsRefusedAndOldDataStays() throws {
+        try authority.claim(name, owner: owner)
+        let conflicting = try Zone(
+            apex: "auth.example.test",
+            records: [
+                TestZones.record("auth.example.test", TestZones.soa(serial: 200)),
+                TestZones.record("auth.example.test", TestZones.ns("ns1.auth.example.test")),
+                TestZones.record(name, TestZones.cname("elsewhere.example.test")),
+            ])
+        #expect(throws: AuthorityError(.nameHasOtherData, name: name)) {
+            try authority.replaceZones([conflicting])
+        }
+        #expect(try client.ask("ns1.auth.example.test", .a, now: now).answers.count == 1)
+        #expect(try client.ask(name, .txt, now: now).responseCode == .noError)
+    }
+}
