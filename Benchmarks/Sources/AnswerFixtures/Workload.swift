@@ -1,0 +1,70 @@
+import DNSAuthority
+import NIOCore
+
+/// Where the response of each query is written.
+public enum OutputMode: String, CaseIterable, Sendable {
+    /// `ByteBuffer()`: no capacity, so the answer path allocates and grows it.
+    case fresh
+    /// `allocator.buffer(capacity: 512)` per query, as a UDP handler would allocate one
+    /// response buffer per datagram.
+    case allocator
+    /// One buffer, cleared and passed in again for every query (the response is written
+    /// back into the variable). Shows what reuse costs through today's by-value `output:`.
+    case reused
+}
+
+/// Keeps a value alive without letting the optimizer see what is done with it (the same
+/// trick as package-benchmark's `blackHole`, which this module cannot import).
+@_optimize(none)
+public func sink(_: some Any) {}
+
+extension AnswerFixture {
+    /// Answers `answerCase` `iterations` times over UDP at ``now``, writing into `output`.
+    ///
+    /// Not inlined, so profilers see one frame to attribute the loop to.
+    @inline(never)
+    public func answerLoop(_ answerCase: AnswerCase, output: OutputMode, iterations: Int) {
+        let authority = authority(for: answerCase)
+        let query = queries[answerCase]!
+        switch output {
+        case .fresh:
+            for _ in 0..<iterations {
+                sink(authority.answer(query: query, transport: .udp, now: Self.now, output: ByteBuffer()))
+            }
+        case .allocator:
+            let allocator = ByteBufferAllocator()
+            for _ in 0..<iterations {
+                sink(
+                    authority.answer(
+                        query: query, transport: .udp, now: Self.now, output: allocator.buffer(capacity: 512)))
+            }
+        case .reused:
+            var buffer = ByteBufferAllocator().buffer(capacity: 1232)
+            for _ in 0..<iterations {
+                buffer.clear()
+                guard let (response, summary) = authority.answer(
+                    query: query, transport: .udp, now: Self.now, output: buffer)
+                else { preconditionFailure("query dropped") }
+                sink(summary)
+                buffer = response
+            }
+        }
+    }
+
+    /// Publishes again the value already at each of `iterations` owned names, starting at
+    /// `start`. A republish still counts as a change: each call takes the writer lock,
+    /// updates the table and the zone's node, advances the serial and swaps in a snapshot.
+    ///
+    /// - Returns: where the next round should start.
+    @inline(never)
+    @discardableResult
+    public func publishLoop(startingAt start: Int, iterations: Int) -> Int {
+        var index = start
+        for _ in 0..<iterations {
+            try! challengeAuthority.publish(challengeValues[index], at: challengeNames[index], owner: Self.owner)
+            index += 1
+            if index == challengeNames.count { index = 0 }
+        }
+        return index
+    }
+}

@@ -1,0 +1,60 @@
+// swift-tools-version: 6.2
+// libFuzzer targets for Cairn's codec (DNSWire) and answer logic (DNSAuthority).
+//
+// A package of its own so the root package stays free of unsafe flags and of fuzzing
+// products. Build and run through `make fuzz` (Fuzz/fuzz.mk); by hand, from the repository root:
+//
+//   swift build --package-path Fuzz --scratch-path Fuzz/.build -c debug \
+//       --sanitize fuzzer --sanitize address -Xswiftc -DCAIRN_LIBFUZZER
+//   SWIFT_BACKTRACE=enable=no Fuzz/.build/debug/FuzzMessage -max_len=4096 Fuzz/.work/message Fuzz/Corpus/message
+//
+// Without `-DCAIRN_LIBFUZZER` (a plain `swift build`) each executable is instead a replayer:
+// `FuzzMessage FILE...` runs the same checks once per file, with no sanitizer, which is handy
+// for checking a saved crash against a fix.
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+// libFuzzer supplies `main`; the replayer supplies an `@main` type. Neither wants a top-level
+// code entry point, so every executable is parsed as a library.
+let executableSettings = swiftSettings + [.unsafeFlags(["-parse-as-library"])]
+
+let package = Package(
+    name: "cairn-fuzz",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(name: "cairn", path: ".."),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+    ],
+    targets: [
+        .target(
+            name: "FuzzSupport",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "FuzzMessage",
+            dependencies: [
+                "FuzzSupport",
+                .product(name: "DNSWire", package: "cairn"),
+                .product(name: "DNSAuthority", package: "cairn"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: executableSettings
+        ),
+        .executableTarget(
+            name: "FuzzAnswer",
+            dependencies: [
+                "FuzzSupport",
+                .product(name: "DNSWire", package: "cairn"),
+                .product(name: "DNSAuthority", package: "cairn"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: executableSettings
+        ),
+    ]
+)

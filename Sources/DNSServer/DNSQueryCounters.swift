@@ -1,0 +1,74 @@
+import DNSAuthority
+public import DNSWire
+import NIOCore
+
+/// Query counts kept by the handlers of one event loop, without atomics (DESIGN decision 6);
+/// read by submitting to that loop.
+final class DNSQueryCounters {
+    /// Responses by the low 8 bits of the response code (REFUSED, NXDOMAIN, BADVERS, …).
+    private(set) var byResponseCode = [Int](repeating: 0, count: 32)
+    private(set) var truncated = 0
+    private(set) var dropped = 0
+
+    @inline(__always)
+    func count(_ summary: AnswerSummary) {
+        byResponseCode[Int(summary.responseCode.rawValue & 31)] &+= 1
+        if summary.truncated { truncated &+= 1 }
+    }
+
+    @inline(__always)
+    func countDropped() { dropped &+= 1 }
+}
+
+/// Totals over every event loop of a server.
+public struct DNSQueryStatistics: Hashable, Sendable {
+    /// Responses by response code.
+    public var responses: [DNSResponseCode: Int] = [:]
+    /// Responses with TC set.
+    public var truncated = 0
+    /// Queries dropped without a response (responses, shorter than a header).
+    public var dropped = 0
+
+    /// Every response sent.
+    public var answered: Int { responses.values.reduce(0, +) }
+}
+
+/// One ``DNSQueryCounters`` per event loop, each touched only on its loop.
+final class DNSQueryCounterSet: Sendable {
+    private let counters: [NIOLoopBound<DNSQueryCounters>]
+
+    init(group: any EventLoopGroup) {
+        var counters: [NIOLoopBound<DNSQueryCounters>] = []
+        for loop in group.makeIterator() {
+            counters.append(NIOLoopBound(DNSQueryCounters(), eventLoop: loop))
+        }
+        self.counters = counters
+    }
+
+    /// The counters of `loop`; call on that loop.
+    func counters(on loop: any EventLoop) -> DNSQueryCounters {
+        for bound in counters where bound.eventLoop === loop { return bound.value }
+        preconditionFailure("event loop outside the server's group")
+    }
+
+    func statistics() async -> DNSQueryStatistics {
+        var total = DNSQueryStatistics()
+        for bound in counters {
+            let part: DNSQueryStatistics? = try? await bound.eventLoop.submit {
+                let counters = bound.value
+                var part = DNSQueryStatistics()
+                for (code, count) in counters.byResponseCode.enumerated() where count > 0 {
+                    part.responses[DNSResponseCode(rawValue: UInt16(code))] = count
+                }
+                part.truncated = counters.truncated
+                part.dropped = counters.dropped
+                return part
+            }.get()
+            guard let part else { continue }
+            total.responses.merge(part.responses, uniquingKeysWith: +)
+            total.truncated += part.truncated
+            total.dropped += part.dropped
+        }
+        return total
+    }
+}

@@ -1,0 +1,186 @@
+public import DNSAuthority
+import DNSWire
+public import Logging
+public import NIOCore
+import NIOExtras
+public import NIOPosix
+public import ServiceLifecycle
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Cairn's DNS front-ends: UDP and TCP listeners on every configured address, answering from
+/// an ``Authority`` (DESIGN decisions 6 and 2).
+///
+/// UDP: one socket per event loop per address with SO_REUSEPORT, vector reads, answered
+/// synchronously by a channel handler. TCP (RFC 7766): one listener per address, framed and
+/// pipelined queries, a per-message deadline and connection caps. Before joining an address
+/// with SO_REUSEPORT the server proves no one else holds it, so a second server fails to
+/// start instead of silently sharing the traffic.
+public struct DNSServer: Service {
+    private let authority: Authority
+    private let configuration: DNSServerConfiguration
+    private let logger: Logger
+    private let group: MultiThreadedEventLoopGroup
+    private let onBound: @Sendable ([SocketAddress]) async -> Void
+    private let counters: DNSQueryCounterSet
+
+    /// - Parameters:
+    ///   - onBound: called once every socket listens, with the TCP address of each configured
+    ///     address (UDP shares the port), so tests can bind port 0 and learn the port.
+    public init(
+        authority: Authority, configuration: DNSServerConfiguration, logger: Logger,
+        eventLoopGroup: MultiThreadedEventLoopGroup = .singleton,
+        onBound: @escaping @Sendable ([SocketAddress]) async -> Void = { _ in }
+    ) {
+        self.authority = authority
+        self.configuration = configuration
+        self.logger = logger
+        self.group = eventLoopGroup
+        self.onBound = onBound
+        self.counters = DNSQueryCounterSet(group: eventLoopGroup)
+    }
+
+    /// Query counts over every event loop.
+    public func statistics() async -> DNSQueryStatistics {
+        await counters.statistics()
+    }
+
+    public func run() async throws {
+        var channels: [any Channel] = []
+        do {
+            var bound: [SocketAddress] = []
+            for address in configuration.listenAddresses {
+                let (tcp, udp) = try await bind(address)
+                channels.append(tcp)
+                channels.append(contentsOf: udp)
+                if let local = tcp.localAddress { bound.append(local) }
+                logger.info(
+                    "serving DNS",
+                    metadata: [
+                        "address": "\(tcp.localAddress.map { "\($0)" } ?? "\(address)")",
+                        "udpSockets": "\(udp.count)",
+                    ])
+            }
+            await onBound(bound)
+        } catch {
+            await Self.close(channels)
+            throw error
+        }
+        // Serve until the service group shuts down gracefully or is cancelled.
+        try? await gracefulShutdown()
+        await Self.close(channels)
+        logger.info("DNS listeners closed")
+    }
+
+    private static func close(_ channels: [any Channel]) async {
+        for channel in channels {
+            try? await channel.close()
+        }
+    }
+
+    /// Binds TCP first (an exclusive bind: a taken port fails here), then the UDP sockets on the
+    /// same port after a probe proves nobody holds it.
+    private func bind(_ address: DNSListenAddress) async throws -> (any Channel, [any Channel]) {
+        let requested: SocketAddress
+        do {
+            requested = try SocketAddress(ipAddress: address.host, port: address.port)
+        } catch {
+            throw DNSServerError(.invalidAddress, address: address, transport: "udp+tcp", reason: "\(error)")
+        }
+        let tcp = try await bindTCP(requested, listen: address)
+        do {
+            let port = tcp.localAddress?.port ?? address.port
+            let udpAddress = try SocketAddress(ipAddress: address.host, port: port)
+            try AddressProbe.checkUDPFree(udpAddress, listen: address)
+            var udp: [any Channel] = []
+            let loops = Array(group.makeIterator())
+            for index in 0..<configuration.udpSocketsPerAddress {
+                let loop = loops[index % loops.count]
+                do {
+                    udp.append(try await bindUDP(udpAddress, on: loop))
+                } catch {
+                    await Self.close(udp)
+                    throw Self.describe(error, address: address, transport: "udp")
+                }
+            }
+            return (tcp, udp)
+        } catch {
+            try? await tcp.close()
+            throw error
+        }
+    }
+
+    private func bindUDP(_ address: SocketAddress, on loop: any EventLoop) async throws -> any Channel {
+        let authority = self.authority
+        let queryLog = ChallengeQueryLog(logger: logger)
+        let counters = self.counters
+        return try await DatagramBootstrap(group: loop)
+            .channelOption(ChannelOptions.socket(SocketOptionLevel(SOL_SOCKET), SocketOptionName(SO_REUSEPORT)), value: 1)
+            .channelOption(ChannelOptions.datagramVectorReadMessageCount, value: configuration.udpVectorReadCount)
+            .channelOption(ChannelOptions.socketOption(.so_rcvbuf), value: configuration.udpReceiveBufferSize)
+            .channelOption(
+                ChannelOptions.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 2048 * configuration.udpVectorReadCount))
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        DNSUDPHandler(
+                            authority: authority, queryLog: queryLog, counters: counters.counters(on: channel.eventLoop)))
+                }
+            }
+            .bind(to: address)
+            .get()
+    }
+
+    private func bindTCP(_ address: SocketAddress, listen: DNSListenAddress) async throws -> any Channel {
+        let authority = self.authority
+        let queryLog = ChallengeQueryLog(logger: logger)
+        let counters = self.counters
+        let limiter = TCPConnectionLimiter(configuration: configuration.tcp)
+        let timeout = configuration.tcp.messageTimeout
+        let logger = self.logger
+        do {
+            return try await ServerBootstrap(group: group)
+                .serverChannelOption(ChannelOptions.backlog, value: 256)
+                .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+                .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+                .childChannelOption(ChannelOptions.writeBufferWaterMark, value: .init(low: 32 << 10, high: 64 << 10))
+                .childChannelInitializer { channel in
+                    guard let slot = limiter.admit(channel.remoteAddress) else {
+                        logger.debug(
+                            "TCP connection refused: connection cap reached",
+                            metadata: ["peer": "\(channel.remoteAddress.map { "\($0)" } ?? "?")"])
+                        return channel.eventLoop.makeFailedFuture(ChannelError.inputClosed)
+                    }
+                    channel.closeFuture.whenComplete { _ in limiter.release(slot) }
+                    return channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(
+                            ByteToMessageHandler(LengthFieldBasedFrameDecoder(lengthFieldBitLength: .twoBytes)))
+                        try channel.pipeline.syncOperations.addHandler(
+                            DNSTCPHandler(
+                                authority: authority, queryLog: queryLog, counters: counters.counters(on: channel.eventLoop),
+                                messageTimeout: timeout))
+                    }
+                }
+                .bind(to: address)
+                .get()
+        } catch {
+            throw Self.describe(error, address: listen, transport: "tcp")
+        }
+    }
+
+    private static func describe(_ error: any Error, address: DNSListenAddress, transport: String) -> any Error {
+        if let error = error as? DNSServerError { return error }
+        if let io = error as? IOError {
+            return DNSServerError(
+                io.errnoCode == 98 ? .addressInUse : .bindFailed, address: address, transport: transport,
+                reason: "\(io)")
+        }
+        return DNSServerError(.bindFailed, address: address, transport: transport, reason: "\(error)")
+    }
+}

@@ -1,0 +1,89 @@
+import DNSAuthority
+import Logging
+import NIOCore
+
+/// Answers DNS over TCP (RFC 7766): framed queries in, one length-prefixed write per
+/// response, pipelined queries answered in order, flushed once per read batch.
+///
+/// Each connection gets ``DNSServerConfiguration/TCP/messageTimeout`` to deliver each complete
+/// query; the deadline restarts after every query, so an idle connection or one that trickles
+/// bytes is closed and frees its slot (RFC 7766 §6.2.3). While the client does not read its
+/// responses, reading stops, so it cannot make the server queue without bound.
+final class DNSTCPHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let authority: Authority
+    private let queryLog: ChallengeQueryLog
+    private let counters: DNSQueryCounters
+    private let messageTimeout: TimeAmount
+    private var deadline: Scheduled<Void>?
+    private var needsFlush = false
+
+    init(authority: Authority, queryLog: ChallengeQueryLog, counters: DNSQueryCounters, messageTimeout: TimeAmount) {
+        self.authority = authority
+        self.queryLog = queryLog
+        self.counters = counters
+        self.messageTimeout = messageTimeout
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        restartDeadline(context: context)
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        deadline?.cancel()
+        deadline = nil
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        restartDeadline(context: context)
+        let query = unwrapInboundIn(data)
+        var output = context.channel.allocator.buffer(capacity: 514)
+        output.writeInteger(UInt16(0))  // length prefix, set below
+        guard case (var response, let summary)? = authority.answer(query: query, transport: .tcp, output: output) else {
+            counters.countDropped()
+            return
+        }
+        counters.count(summary)
+        if summary.touchedChallengeName, let remote = context.channel.remoteAddress {
+            queryLog.log(query: query, from: remote, transport: "tcp", summary: summary)
+        }
+        response.setInteger(UInt16(truncatingIfNeeded: response.readableBytes - 2), at: response.readerIndex)
+        context.write(wrapOutboundOut(response), promise: nil)
+        needsFlush = true
+        if !context.channel.isWritable {
+            context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if needsFlush {
+            needsFlush = false
+            context.flush()
+        }
+        context.fireChannelReadComplete()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            context.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        queryLog.logger.debug(
+            "closing TCP connection after an error",
+            metadata: ["peer": "\(context.channel.remoteAddress.map { "\($0)" } ?? "?")", "error": "\(error)"])
+        context.close(promise: nil)
+    }
+
+    private func restartDeadline(context: ChannelHandlerContext) {
+        deadline?.cancel()
+        let channel = context.channel
+        deadline = context.eventLoop.assumeIsolated().scheduleTask(in: messageTimeout) {
+            channel.close(promise: nil)
+        }
+    }
+}

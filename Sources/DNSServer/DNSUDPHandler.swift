@@ -1,0 +1,51 @@
+import DNSAuthority
+import Logging
+import NIOCore
+
+/// Answers each datagram synchronously on its event loop (DESIGN decision 6): parse, answer
+/// from the current snapshot, write; responses to one batch of reads go out with one flush,
+/// which NIO turns into a vector write.
+final class DNSUDPHandler: ChannelInboundHandler {
+    typealias InboundIn = AddressedEnvelope<ByteBuffer>
+    typealias OutboundOut = AddressedEnvelope<ByteBuffer>
+
+    private let authority: Authority
+    private let queryLog: ChallengeQueryLog
+    private let counters: DNSQueryCounters
+    private var needsFlush = false
+
+    init(authority: Authority, queryLog: ChallengeQueryLog, counters: DNSQueryCounters) {
+        self.authority = authority
+        self.queryLog = queryLog
+        self.counters = counters
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let envelope = unwrapInboundIn(data)
+        let output = context.channel.allocator.buffer(capacity: 512)
+        guard let (response, summary) = authority.answer(query: envelope.data, transport: .udp, output: output)
+        else {
+            counters.countDropped()
+            return
+        }
+        counters.count(summary)
+        if summary.touchedChallengeName {
+            queryLog.log(query: envelope.data, from: envelope.remoteAddress, transport: "udp", summary: summary)
+        }
+        context.write(wrapOutboundOut(AddressedEnvelope(remoteAddress: envelope.remoteAddress, data: response)), promise: nil)
+        needsFlush = true
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if needsFlush {
+            needsFlush = false
+            context.flush()
+        }
+        context.fireChannelReadComplete()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // A datagram socket stays open whatever one peer did (ICMP errors arrive here too).
+        queryLog.logger.debug("UDP socket error", metadata: ["error": "\(error)"])
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+import SystemPackage
+public import Subprocess
+
+/// Starts a server process for the length of a test body and always stops it afterwards
+/// (SIGTERM, then SIGKILL after a grace period), so no test leaves a process behind.
+public enum Daemon {
+    public struct NotReady: Error, CustomStringConvertible {
+        public var name: String
+        public var log: String
+        public var description: String { "\(name) did not become ready; its output:\n\(log)" }
+    }
+
+    /// Runs `executable` with `arguments`, writing its output to `logPath`, waits until `ready`
+    /// returns true (polled at most `attempts` times, each poll itself bounded), runs `body` with
+    /// the process identifier, then stops the process.
+    public static func with<T: Sendable>(
+        _ executable: String, _ arguments: [String], environment: [String: String] = [:], logPath: String,
+        attempts: Int = 100, ready: @Sendable () async -> Bool,
+        _ body: @Sendable (ProcessIdentifier) async throws -> T
+    ) async throws -> T {
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        defer { try? log.close() }
+        var keys: [Environment.Key: String?] = [:]
+        for (key, value) in environment { keys[Environment.Key(stringLiteral: key)] = value }
+        var options = PlatformOptions()
+        options.teardownSequence = [.gracefulShutDown(allowedDurationToNextStep: .seconds(5))]
+        let executableReference: Executable = executable.contains("/") ? .path(.init(executable)) : .name(executable)
+        let result = try await Subprocess.run(
+            executableReference, arguments: Arguments(arguments), environment: .inherit.updating(keys),
+            platformOptions: options, input: .none,
+            output: .fileDescriptor(.init(rawValue: log.fileDescriptor), closeAfterSpawningProcess: false),
+            error: .fileDescriptor(.init(rawValue: log.fileDescriptor), closeAfterSpawningProcess: false)
+        ) { execution -> Swift.Result<T, any Error> in
+            var isReady = false
+            for _ in 0..<attempts {
+                if await ready() {
+                    isReady = true
+                    break
+                }
+                try? await Task.sleep(for: .milliseconds(100))
+            }
+            let outcome: Swift.Result<T, any Error>
+            if isReady {
+                do {
+                    outcome = .success(try await body(execution.processIdentifier))
+                } catch {
+                    outcome = .failure(error)
+                }
+            } else {
+                outcome = .failure(
+                    NotReady(
+                        name: executable,
+                        log: (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""))
+            }
+            await execution.teardown(using: [.gracefulShutDown(allowedDurationToNextStep: .seconds(5))])
+            return outcome
+        }
+        return try result.closureResult.get()
+    }
+}
