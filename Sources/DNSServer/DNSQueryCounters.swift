@@ -35,12 +35,12 @@ public struct DNSQueryStatistics: Hashable, Sendable {
 
 /// One ``DNSQueryCounters`` per event loop, each touched only on its loop.
 final class DNSQueryCounterSet: Sendable {
-    private let counters: [NIOLoopBound<DNSQueryCounters>]
+    private let counters: [NIOLoopBoundBox<DNSQueryCounters>]
 
     init(group: any EventLoopGroup) {
-        var counters: [NIOLoopBound<DNSQueryCounters>] = []
+        var counters: [NIOLoopBoundBox<DNSQueryCounters>] = []
         for loop in group.makeIterator() {
-            counters.append(NIOLoopBound(DNSQueryCounters(), eventLoop: loop))
+            counters.append(NIOLoopBoundBox.makeBoxSendingValue(DNSQueryCounters(), eventLoop: loop))
         }
         self.counters = counters
     }

@@ -1,0 +1,218 @@
+import CairnTestSupport
+import DNSAuthority
+import DNSServer
+import DNSWire
+import NIOCore
+import NIOPosix
+import Testing
+
+/// The DNS front-ends over real sockets with real clients (dig, kdig), IPv4 and IPv6.
+@Suite(.serialized) struct DNSServerTests {
+    static func zone() throws -> Zone {
+        func record(_ name: DNSName, _ rdata: DNSRData, ttl: UInt32 = 300) -> DNSRecord {
+            DNSRecord(name: name, ttl: ttl, rdata: rdata)
+        }
+        var records = [
+            record(
+                "served.test",
+                .soa(
+                    DNSRData.SOA(
+                        primaryNameserver: "ns1.served.test", responsibleMailbox: "hostmaster.served.test", serial: 5,
+                        refresh: 3600, retry: 600, expire: 86400, minimum: 30))),
+            record("served.test", .ns(DNSRData.NS(nameserver: "ns1.served.test"))),
+            record("ns1.served.test", .a(DNSRData.A(address: IPv4Address(127, 0, 0, 1)))),
+            record("txt.served.test", .txt(DNSRData.TXT("hello"))),
+        ]
+        for index in 0..<30 {
+            records.append(record("big.served.test", .txt(DNSRData.TXT(String(repeating: "b", count: 50) + "\(index)"))))
+        }
+        return try Zone(apex: "served.test", records: records)
+    }
+
+    static let cases: [(name: String, type: String, status: String, answers: Int, aa: Bool)] = [
+        ("served.test", "SOA", "NOERROR", 1, true),
+        ("served.test", "NS", "NOERROR", 1, true),
+        ("txt.served.test", "TXT", "NOERROR", 1, true),
+        ("txt.served.test", "AAAA", "NOERROR", 0, true),
+        ("nothere.served.test", "A", "NXDOMAIN", 0, true),
+        ("www.example.org", "A", "REFUSED", 0, false),
+    ]
+
+    @Test(arguments: ["dig", "kdig"], [false, true])
+    func answersOverUDPAndTCPOnBothFamilies(tool: String, tcp: Bool) async throws {
+        try await withDNSServer(zones: [try Self.zone()]) { server in
+            for (host, port) in [("127.0.0.1", server.ipv4Port), ("::1", server.ipv6Port)] {
+                for item in Self.cases {
+                    let result = try await Dig.query(
+                        tool: tool, host: host, port: port, name: item.name, type: item.type,
+                        extra: tcp ? ["+tcp"] : [])
+                    let context = "\(tool) \(tcp ? "tcp" : "udp") \(host) \(item.name) \(item.type):\n\(result.output)"
+                    #expect(result.status == item.status, "\(context)")
+                    #expect(result.answers.count == item.answers, "\(context)")
+                    #expect(result.flags.contains("aa") == item.aa, "\(context)")
+                    if item.status == "NXDOMAIN" || (item.status == "NOERROR" && item.answers == 0) {
+                        #expect(result.authority.first?.contains("SOA") == true, "\(context)")
+                    }
+                }
+            }
+        }
+    }
+
+    @Test func truncatedOverUDPCompleteOverTCP() async throws {
+        try await withDNSServer(zones: [try Self.zone()]) { server in
+            let udp = try await Dig.query(
+                host: "127.0.0.1", port: server.ipv4Port, name: "big.served.test", type: "TXT",
+                extra: ["+ignore", "+noedns"])
+            #expect(udp.flags.contains("tc"), "\(udp.output)")
+            #expect(udp.answers.isEmpty)
+            let tcp = try await Dig.query(
+                host: "127.0.0.1", port: server.ipv4Port, name: "big.served.test", type: "TXT", extra: ["+tcp"])
+            #expect(!tcp.flags.contains("tc"))
+            #expect(tcp.answers.count == 30)
+            // Raw, through libldns too.
+            let query = try queryBytes("big.served.test", .txt, edns: nil)
+            let truncated = try checkedResponse(
+                try await DNSTestClient.exchange(query, host: "127.0.0.1", port: server.ipv4Port, transport: .udp))
+            #expect(truncated.header.isTruncated)
+            let full = try checkedResponse(
+                try await DNSTestClient.exchange(query, host: "127.0.0.1", port: server.ipv4Port, transport: .tcp))
+            #expect(full.answers.count == 30)
+        }
+    }
+
+    @Test func pipelinedQueriesOnOneConnectionAreAllAnswered() async throws {
+        try await withDNSServer(zones: [try Self.zone()]) { server in
+            let queries = try (0..<20).map { index in
+                try queryBytes(index % 2 == 0 ? "txt.served.test" : "nothere.served.test", .txt, id: UInt16(100 + index))
+            }
+            let responses = try await DNSTestClient.pipeline(queries, host: "::1", port: server.ipv6Port)
+            #expect(responses.count == 20)
+            let decoded = try responses.map(checkedResponse)
+            #expect(Set(decoded.map(\.header.id)) == Set((0..<20).map { UInt16(100 + $0) }))
+            for response in decoded {
+                let expected: DNSResponseCode = response.header.id % 2 == 0 ? .noError : .nameError
+                #expect(response.responseCode == expected)
+            }
+        }
+    }
+
+    @Test func everyResponseParsesWithLibldns() async throws {
+        try await withDNSServer(zones: [try Self.zone()]) { server in
+            let queries: [[UInt8]] = [
+                try queryBytes("txt.served.test", .txt), try queryBytes("served.test", .any),
+                try queryBytes("nothere.served.test", .a, edns: nil), try queryBytes("www.example.org", .a),
+                try queryBytes("served.test", .soa, edns: EDNS(version: 1)),
+            ]
+            for query in queries {
+                for transport in [DNSTestClient.Transport.udp, .tcp] {
+                    let response = try await DNSTestClient.exchange(
+                        query, host: "127.0.0.1", port: server.ipv4Port, transport: transport)
+                    #expect(throws: Never.self) { try checkedResponse(response) }
+                }
+            }
+        }
+    }
+
+    @Test func connectionThatTricklesIsClosedAtTheDeadline() async throws {
+        try await withDNSServer(
+            zones: [try Self.zone()], configure: { $0.tcp.messageTimeout = .milliseconds(1500) }
+        ) { server in
+            let query = try queryBytes("txt.served.test", .txt, edns: nil)
+            let framed = [UInt8(query.count >> 8), UInt8(query.count & 0xFF)] + query
+            let connection = try await TCPTestConnection.connect(host: "127.0.0.1", port: server.ipv4Port)
+            var sent = 0
+            // One byte every 400 ms: the whole query would take about 14 s to arrive.
+            while connection.isOpen, sent < framed.count {
+                try? await connection.sendRaw([framed[sent]])
+                sent += 1
+                try await Task.sleep(for: .milliseconds(400))
+            }
+            await connection.closed()
+            #expect(sent < framed.count, "the server let a trickling client finish its query")
+            #expect(await connection.nextResponse() == nil)
+        }
+    }
+
+    @Test func idleConnectionIsClosedAndBusyOneIsNot() async throws {
+        try await withDNSServer(
+            zones: [try Self.zone()], configure: { $0.tcp.messageTimeout = .milliseconds(1000) }
+        ) { server in
+            let query = try queryBytes("txt.served.test", .txt)
+            let busy = try await TCPTestConnection.connect(host: "127.0.0.1", port: server.ipv4Port)
+            // Queries every 300 ms keep restarting the deadline for longer than it lasts.
+            for _ in 0..<8 {
+                #expect(await busy.ask(query) != nil)
+                try await Task.sleep(for: .milliseconds(300))
+            }
+            #expect(busy.isOpen)
+            await busy.closed()  // then it goes idle and is closed
+            #expect(!busy.isOpen)
+        }
+    }
+
+    @Test func connectionCapRefusesTheNextConnectionAndRecovers() async throws {
+        try await withDNSServer(zones: [try Self.zone()], configure: { $0.tcp.maximumConnections = 3 }) { server in
+            let query = try queryBytes("txt.served.test", .txt)
+            var held: [TCPTestConnection] = []
+            for _ in 0..<3 {
+                let connection = try await TCPTestConnection.connect(host: "127.0.0.1", port: server.ipv4Port)
+                #expect(await connection.ask(query) != nil)
+                held.append(connection)
+            }
+            let refused = try await TCPTestConnection.connect(host: "127.0.0.1", port: server.ipv4Port)
+            #expect(await refused.ask(query) == nil, "a fourth connection was served")
+            await held.removeLast().close()
+            // The slot comes back once the server has seen the close.
+            var recovered = false
+            for _ in 0..<50 where !recovered {
+                let connection = try await TCPTestConnection.connect(host: "127.0.0.1", port: server.ipv4Port)
+                recovered = await connection.ask(query) != nil
+                await connection.close()
+            }
+            #expect(recovered)
+            for connection in held { await connection.close() }
+        }
+    }
+
+    @Test func secondServerOnTheSameAddressFailsAndFirstKeepsAnswering() async throws {
+        try await withDNSServer(zones: [try Self.zone()]) { first in
+            let port = first.ipv4Port
+            let authority = try Authority(zones: [try Self.zone()])
+            let second = DNSServer(
+                authority: authority,
+                configuration: DNSServerConfiguration(listenAddresses: [DNSListenAddress(host: "127.0.0.1", port: port)]),
+                logger: LogRecords().logger())
+            await #expect(throws: DNSServerError.self) { try await second.run() }
+            for _ in 0..<20 {
+                let response = try checkedResponse(
+                    try await DNSTestClient.exchange(
+                        try queryBytes("txt.served.test", .txt), host: "127.0.0.1", port: port, transport: .udp))
+                #expect(response.answers.count == 1)
+            }
+        }
+    }
+
+    @Test func challengeQueriesAreLoggedWithNameAsAsked() async throws {
+        let zone = Zone.synthesized(
+            apex: "_acme-challenge.log.test",
+            identity: NameserverIdentity(nameservers: ["ns1.cairn.test"], hostmaster: "hostmaster.cairn.test"),
+            serial: 1)
+        let authority = try Authority(zones: [zone])
+        let owner = ChallengeOwner(rawValue: "test")
+        try authority.claim("_acme-challenge.log.test", owner: owner)
+        try authority.publish(
+            ChallengeValue("digest", ttl: 30, expires: UnixTime.now().adding(seconds: 600)),
+            at: "_acme-challenge.log.test", owner: owner)
+        try await withDNSServer(authority: authority) { server in
+            let result = try await Dig.query(
+                host: "127.0.0.1", port: server.ipv4Port, name: "_ACME-challenge.LOG.test", type: "TXT")
+            #expect(result.answers.count == 1)
+            let entry = try #require(server.logs.all.first { $0.message == "challenge query" })
+            #expect(entry.metadata["name"] == "_ACME-challenge.LOG.test.")
+            #expect(entry.metadata["type"] == "TXT")
+            #expect(entry.metadata["rcode"] == "NOERROR")
+            #expect(entry.metadata["values"] == "1")
+            #expect(entry.metadata["source"]?.hasPrefix("127.0.0.1:") == true)
+        }
+    }
+}
