@@ -23,11 +23,13 @@ extension AuthoritySnapshot {
         guard header.flags & 0x8000 == 0 else { return nil }
         let isQuery = header.flags & 0x7800 == 0
         let malformed: DNSResponseCode = isQuery ? .formatError : .notImplemented
-        // Without exactly one readable question nothing can be echoed: a bare header.
+        // Without exactly one readable question nothing can be echoed: a bare header. An
+        // opcode Cairn does not implement is NOTIMP whatever its counts (Knot and NSD agree):
+        // its message format is not QUERY's, so the counts cannot make it malformed.
         guard header.questionCount == 1,
             var parsed = try? DNSQuery(header: header, question: &body, messageStart: start)
         else {
-            return headerOnly(header, responseCode: header.questionCount == 1 ? malformed : .formatError, output: output)
+            return headerOnly(header, responseCode: malformed, output: output)
         }
         // When the question is sound but the rest is not, the question is still echoed, with
         // no OPT (RFC 6891 §7 cannot apply to an OPT that failed to parse).

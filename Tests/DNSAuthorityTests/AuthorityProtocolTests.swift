@@ -24,11 +24,14 @@ import Testing
     }
 
     static func opt(size: UInt16 = 1232, version: UInt8 = 0, dnssecOK: Bool = false, options: [UInt8] = []) -> [UInt8] {
-        [0, 0, 41, UInt8(size >> 8), UInt8(size & 0xFF), 0, version, dnssecOK ? 0x80 : 0, 0,
-            UInt8(options.count >> 8), UInt8(options.count & 0xFF)] + options
+        [
+            0, 0, 41, UInt8(size >> 8), UInt8(size & 0xFF), 0, version, dnssecOK ? 0x80 : 0, 0,
+            UInt8(options.count >> 8), UInt8(options.count & 0xFF),
+        ] + options
     }
 
-    static let mixedCaseName: [UInt8] = [3] + Array("TxT".utf8) + [7] + Array("ExAmPlE".utf8) + [4] + Array("tEsT".utf8) + [0]
+    static let mixedCaseName: [UInt8] =
+        [3] + Array("TxT".utf8) + [7] + Array("ExAmPlE".utf8) + [4] + Array("tEsT".utf8) + [0]
 
     @Test func questionIsEchoedByteForByteWith0x20Case() throws {
         let query = Self.wire(name: Self.mixedCaseName, opt: Self.opt())
@@ -55,6 +58,16 @@ import Testing
         #expect(decoded.questions.isEmpty)
         #expect(decoded.header.recursionDesired)
         #expect(!decoded.header.isAuthoritative)
+    }
+
+    @Test(arguments: [0, 2] as [UInt16])
+    func otherOpcodeWithoutOneQuestionIsNotImplemented(count: UInt16) throws {
+        // A NOTIFY (opcode 4) with no question: its format is not QUERY's, so not FORMERR.
+        let query = Self.wire(flags: 4 << 11, name: Self.mixedCaseName, questionCount: count)
+        let decoded = try DNSMessage(decoding: try #require(client.send(query)))
+        #expect(decoded.responseCode == .notImplemented)
+        #expect(decoded.header.opcode == DNSOpcode(rawValue: 4))
+        #expect(decoded.questions.isEmpty)
     }
 
     @Test func unreadableQuestionIsBareFormerr() throws {
@@ -100,7 +113,8 @@ import Testing
 
     @Test func flagsOtherThanRDAreNotEchoed() throws {
         // AA, TC, RA, Z, AD, CD set in the query.
-        let query = Self.wire(flags: 0x0100 | 0x0400 | 0x0200 | 0x0080 | 0x0040 | 0x0020 | 0x0010, name: Self.mixedCaseName)
+        let query = Self.wire(
+            flags: 0x0100 | 0x0400 | 0x0200 | 0x0080 | 0x0040 | 0x0020 | 0x0010, name: Self.mixedCaseName)
         let response = try DNSMessage(decoding: try #require(client.send(query)))
         #expect(response.header.recursionDesired)
         #expect(!response.header.isTruncated)
@@ -114,10 +128,12 @@ import Testing
     @Test func ednsAnswerAdvertises1232AndCopiesDOOnly() throws {
         let response = try client.ask(
             "txt.example.test", .txt,
-            edns: EDNS(udpPayloadSize: 4096, dnssecOK: true, zFlags: 0x7FFF, options: [
-                EDNS.Option(code: EDNSOptionCode(rawValue: 65001), data: [1, 2, 3]),
-                EDNS.Option(code: .clientSubnet, data: [0, 1, 24, 0, 192, 0, 2]),
-            ]))
+            edns: EDNS(
+                udpPayloadSize: 4096, dnssecOK: true, zFlags: 0x7FFF,
+                options: [
+                    EDNS.Option(code: EDNSOptionCode(rawValue: 65001), data: [1, 2, 3]),
+                    EDNS.Option(code: .clientSubnet, data: [0, 1, 24, 0, 192, 0, 2]),
+                ]))
         let edns = try #require(response.edns)
         #expect(edns.udpPayloadSize == 1232)
         #expect(edns.version == 0)

@@ -1,0 +1,159 @@
+import CairnTestSupport
+import DNSWire
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// The ports of the running reference servers.
+struct PeerPorts: Sendable {
+    var knot: Int
+    var nsd: Int
+
+    func port(of peer: Peer) -> Int {
+        switch peer {
+        case .knot: knot
+        case .nsd: nsd
+        }
+    }
+}
+
+/// Runs Knot DNS and NSD on 127.0.0.1, serving the same zone files as Cairn, with the
+/// settings of /work/survey/start-peers.sh: no journal or database, NSD with RRL off,
+/// minimal responses, one server process and no privilege drop. Neither has an NSID
+/// configured (and no query asks for one: Knot would then send the host name).
+enum PeerServers {
+    struct MissingExecutable: Error, CustomStringConvertible {
+        var name: String
+        var description: String { "\(name) not found on PATH, /usr/sbin or /usr/local/sbin" }
+    }
+
+    /// Starts both servers, runs `body`, and stops both whatever happens.
+    ///
+    /// - Parameters:
+    ///   - zones: zone names; the file of zone `z` is `<zoneDirectory>/<z>.zone`.
+    static func with<T: Sendable>(
+        zoneDirectory: String, zones: [String], in directory: TemporaryDirectory,
+        _ body: @escaping @Sendable (PeerPorts) async throws -> T
+    ) async throws -> T {
+        let knotd = try executable("knotd")
+        let nsd = try executable("nsd")
+        let ports = PeerPorts(knot: try await LoopbackPorts.free(), nsd: try await LoopbackPorts.free())
+        let knotConfiguration = try directory.write(
+            "knot.conf",
+            knotConfiguration(port: ports.knot, zoneDirectory: zoneDirectory, zones: zones, directory: directory))
+        let nsdConfiguration = try directory.write(
+            "nsd.conf",
+            nsdConfiguration(port: ports.nsd, zoneDirectory: zoneDirectory, zones: zones, directory: directory))
+        try FileManager.default.createDirectory(atPath: directory.file("knot/db"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: directory.file("nsd"), withIntermediateDirectories: true)
+        let probes = zones.map { try! DNSName($0) }
+        return try await Daemon.with(
+            knotd, ["-c", knotConfiguration], logPath: directory.file("knot.log"),
+            ready: { await answersSOA(probes, port: ports.knot) }
+        ) { _ in
+            try await Daemon.with(
+                nsd, ["-d", "-c", nsdConfiguration], logPath: directory.file("nsd.log"),
+                ready: { await answersSOA(probes, port: ports.nsd) }
+            ) { _ in
+                try await body(ports)
+            }
+        }
+    }
+
+    /// Whether the server on `port` answers an SOA query for every zone with NOERROR and data.
+    static func answersSOA(_ zones: [DNSName], port: Int) async -> Bool {
+        for (index, zone) in zones.enumerated() {
+            let query =
+                DNSQueryWire.header(id: UInt16(0xF000 + index), flags: 0, qd: 1)
+                + DNSQueryWire.question(zone.wireBytes, DNSRecordType.soa.rawValue, 1)
+            guard
+                let bytes = try? await DNSTestClient.exchange(
+                    query, host: "127.0.0.1", port: port, transport: .udp, timeout: .milliseconds(300)),
+                let message = try? DNSMessage(decoding: bytes),
+                message.responseCode == .noError, !message.answers.isEmpty
+            else { return false }
+        }
+        return true
+    }
+
+    static func knotConfiguration(
+        port: Int, zoneDirectory: String, zones: [String], directory: TemporaryDirectory
+    )
+        -> String
+    {
+        var lines = [
+            "server:",
+            "    rundir: \"\(directory.file("knot"))\"",
+            "    user: \(currentUser())",
+            "    pidfile: \"\(directory.file("knot/knot.pid"))\"",
+            "    listen: 127.0.0.1@\(port)",
+            "database:",
+            "    storage: \"\(directory.file("knot/db"))\"",
+            "log:",
+            "  - target: stderr",
+            "    any: info",
+            "template:",
+            "  - id: default",
+            "    storage: \"\(zoneDirectory)\"",
+            "    file: \"%s.zone\"",
+            "    journal-content: none",
+            "    zonefile-load: whole",
+            "    zonefile-sync: -1",
+            "zone:",
+        ]
+        lines += zones.map { "  - domain: \($0)" }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func nsdConfiguration(
+        port: Int, zoneDirectory: String, zones: [String], directory: TemporaryDirectory
+    )
+        -> String
+    {
+        var lines = [
+            "server:",
+            "    ip-address: 127.0.0.1@\(port)",
+            "    port: \(port)",
+            "    server-count: 1",
+            "    username: \"\"",
+            "    chroot: \"\"",
+            "    database: \"\"",
+            "    zonesdir: \"\(zoneDirectory)\"",
+            "    pidfile: \"\(directory.file("nsd/nsd.pid"))\"",
+            "    xfrdfile: \"\(directory.file("nsd/xfrd.state"))\"",
+            "    zonelistfile: \"\(directory.file("nsd/zone.list"))\"",
+            "    xfrdir: \"\(directory.file("nsd"))\"",
+            "    rrl-ratelimit: 0",
+            "    minimal-responses: yes",
+            "    refuse-any: no",
+            "    verbosity: 1",
+            "remote-control:",
+            "    control-enable: no",
+        ]
+        for zone in zones {
+            lines += ["zone:", "    name: \"\(zone)\"", "    zonefile: \"\(zone).zone\""]
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// `user:group` of this process, so Knot does not try to switch to root:root (its default).
+    private static func currentUser() -> String {
+        let user = getpwuid(getuid()).map { String(cString: $0.pointee.pw_name) } ?? "root"
+        let group = getgrgid(getgid()).map { String(cString: $0.pointee.gr_name) } ?? "root"
+        return "\(user):\(group)"
+    }
+
+    /// The full path of `name`: on PATH, or in the sbin directories daemons live in.
+    static func executable(_ name: String) throws -> String {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
+        let directories = path.split(separator: ":").map(String.init) + ["/usr/sbin", "/usr/local/sbin", "/sbin"]
+        for directory in directories where FileManager.default.isExecutableFile(atPath: "\(directory)/\(name)") {
+            return "\(directory)/\(name)"
+        }
+        throw MissingExecutable(name: name)
+    }
+}
