@@ -6,7 +6,7 @@ SWIFT ?= swift
 APT_PACKAGES := pkg-config libldns-dev ldnsutils bind9-dnsutils knot-dnsutils knot nsd
 FUZZ_SECONDS ?= 600
 
-.PHONY: install build test fuzz clean
+.PHONY: install build run demo test bench bench-answer clean
 
 install:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -23,9 +23,30 @@ install:
 build: install
 	$(SWIFT) build
 
+# Serve the example zones in zones/ on 127.0.0.1:10053 (UDP and TCP) until Ctrl-C.
+run: build
+	$(SWIFT) run cairn serve
+
+# Start the server on the embedded defaults, ask it what a resolver would, stop it.
+demo: build
+	contrib/demo.sh "$$($(SWIFT) build --show-bin-path)/cairn"
+
 test: install
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
 
+# Side-by-side dnsperf run against Knot, NSD and the miekg/dns server (../shared/bench), with a
+# release build of cairn serving the benchmark zone. Takes about 8 minutes.
+bench: install
+	contrib/bench.sh
+
+# Micro-benchmark of parse -> answer -> encode (the Benchmarks/ package): ns and mallocs per query.
+bench-answer: install
+	cd Benchmarks && $(SWIFT) build -c release --product AnswerProfile && \
+		LD_PRELOAD="$$($(SWIFT) build -c release --show-bin-path)/libMallocInterposerSwift.so" \
+		"$$($(SWIFT) build -c release --show-bin-path)/AnswerProfile"
+
 clean:
 	rm -rf .build
+
+include Fuzz/fuzz.mk

@@ -26,7 +26,8 @@ public final class Authority: Sendable {
     /// Serves `zones` with an empty challenge table.
     ///
     /// - Throws: ``AuthorityError/Code/duplicateZone`` when two zones share an apex.
-    public init(zones: [Zone], configuration: AuthorityConfiguration = AuthorityConfiguration()) throws(AuthorityError) {
+    public init(zones: [Zone], configuration: AuthorityConfiguration = AuthorityConfiguration()) throws(AuthorityError)
+    {
         var byApex: [DNSName: Zone] = [:]
         for zone in zones {
             guard byApex[zone.apex] == nil else { throw AuthorityError(.duplicateZone, name: zone.apex) }
@@ -246,7 +247,9 @@ public final class Authority: Sendable {
     /// Finds the zone `name` belongs to and checks a challenge may live there.
     ///
     /// - Returns: the zone's apex.
-    private static func checkClaimable(_ name: DNSName, in zones: [DNSName: Zone]) throws(AuthorityError)
+    private static func checkClaimable(
+        _ name: DNSName, in zones: [DNSName: Zone]
+    ) throws(AuthorityError)
         -> DNSName
     {
         var candidate: DNSName? = name

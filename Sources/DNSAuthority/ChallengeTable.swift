@@ -64,7 +64,9 @@ public struct ChallengeTable: Sendable {
     ///
     /// - Returns: whether such a value was there.
     @discardableResult
-    public mutating func withdraw(text: [UInt8], at name: DNSName, owner: ChallengeOwner) throws(AuthorityError)
+    public mutating func withdraw(
+        text: [UInt8], at name: DNSName, owner: ChallengeOwner
+    ) throws(AuthorityError)
         -> Bool
     {
         try checkOwner(name, owner)

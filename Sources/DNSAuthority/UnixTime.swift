@@ -1,9 +1,9 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A wall-clock instant in whole seconds since 1970-01-01 UTC, the form in which challenge
@@ -21,9 +21,9 @@ public struct UnixTime: RawRepresentable, Hashable, Comparable, Sendable, Custom
     public static func now() -> UnixTime {
         var time = timespec()
         #if os(Linux)
-        clock_gettime(CLOCK_REALTIME_COARSE, &time)
+            clock_gettime(CLOCK_REALTIME_COARSE, &time)
         #else
-        clock_gettime(CLOCK_REALTIME, &time)
+            clock_gettime(CLOCK_REALTIME, &time)
         #endif
         return UnixTime(rawValue: Int64(time.tv_sec))
     }

@@ -1,11 +1,12 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import NIOCore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Proves a UDP address is free before the server's own sockets join it with SO_REUSEPORT.
 ///
@@ -19,13 +20,14 @@ enum AddressProbe {
     static func checkUDPFree(_ address: SocketAddress, listen: DNSListenAddress) throws(DNSServerError) {
         let family: Int32 = (address.protocol == .inet6) ? AF_INET6 : AF_INET
         #if canImport(Glibc) || canImport(Musl)
-        let socketType = Int32(SOCK_DGRAM.rawValue)
+            let socketType = Int32(SOCK_DGRAM.rawValue)
         #else
-        let socketType = SOCK_DGRAM
+            let socketType = SOCK_DGRAM
         #endif
         let descriptor = socket(family, socketType, 0)
         guard descriptor >= 0 else {
-            throw DNSServerError(.bindFailed, address: listen, transport: "udp", reason: String(cString: strerror(errno)))
+            throw DNSServerError(
+                .bindFailed, address: listen, transport: "udp", reason: String(cString: strerror(errno)))
         }
         defer { close(descriptor) }
         if family == AF_INET6 {

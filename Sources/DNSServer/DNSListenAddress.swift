@@ -30,7 +30,8 @@ public struct DNSListenAddress: Hashable, Sendable, CustomStringConvertible {
             host = host[..<colon]
         }
         guard (0...65535).contains(port), !host.isEmpty else { return nil }
-        let isIPv4 = host.split(separator: ".", omittingEmptySubsequences: false).count == 4
+        let isIPv4 =
+            host.split(separator: ".", omittingEmptySubsequences: false).count == 4
             && host.allSatisfy { $0.isNumber || $0 == "." }
         let isIPv6 = host.contains(":") && host.allSatisfy { $0.isHexDigit || $0 == ":" || $0 == "." }
         guard isIPv4 || isIPv6 else { return nil }

@@ -7,11 +7,11 @@ public import NIOPosix
 public import ServiceLifecycle
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Cairn's DNS front-ends: UDP and TCP listeners on every configured address, answering from
@@ -60,11 +60,12 @@ public struct DNSServer: Service {
                 channels.append(tcp)
                 channels.append(contentsOf: udp)
                 if let local = tcp.localAddress { bound.append(local) }
+                let port = tcp.localAddress?.port ?? address.port
                 logger.info(
                     "serving DNS",
                     metadata: [
-                        "address": "\(tcp.localAddress.map { "\($0)" } ?? "\(address)")",
-                        "udpSockets": "\(udp.count)",
+                        "address": "\(DNSListenAddress(host: address.host, port: port))",
+                        "transports": "udp (\(udp.count) sockets), tcp",
                     ])
             }
             await onBound(bound)
@@ -80,7 +81,7 @@ public struct DNSServer: Service {
 
     private static func close(_ channels: [any Channel]) async {
         for channel in channels {
-            try? await channel.close()
+            try? await channel.close().get()
         }
     }
 
@@ -111,7 +112,7 @@ public struct DNSServer: Service {
             }
             return (tcp, udp)
         } catch {
-            try? await tcp.close()
+            try? await tcp.close().get()
             throw error
         }
     }
@@ -121,16 +122,21 @@ public struct DNSServer: Service {
         let queryLog = ChallengeQueryLog(logger: logger)
         let counters = self.counters
         return try await DatagramBootstrap(group: loop)
-            .channelOption(ChannelOptions.socket(SocketOptionLevel(SOL_SOCKET), SocketOptionName(SO_REUSEPORT)), value: 1)
+            .channelOption(
+                ChannelOptions.socket(SocketOptionLevel(SOL_SOCKET), SocketOptionName(SO_REUSEPORT)), value: 1
+            )
             .channelOption(ChannelOptions.datagramVectorReadMessageCount, value: configuration.udpVectorReadCount)
             .channelOption(ChannelOptions.socketOption(.so_rcvbuf), value: configuration.udpReceiveBufferSize)
             .channelOption(
-                ChannelOptions.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 2048 * configuration.udpVectorReadCount))
+                ChannelOptions.recvAllocator,
+                value: FixedSizeRecvByteBufferAllocator(capacity: 2048 * configuration.udpVectorReadCount)
+            )
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
                         DNSUDPHandler(
-                            authority: authority, queryLog: queryLog, counters: counters.counters(on: channel.eventLoop)))
+                            authority: authority, queryLog: queryLog, counters: counters.counters(on: channel.eventLoop)
+                        ))
                 }
             }
             .bind(to: address)
@@ -163,7 +169,8 @@ public struct DNSServer: Service {
                             ByteToMessageHandler(LengthFieldBasedFrameDecoder(lengthFieldBitLength: .twoBytes)))
                         try channel.pipeline.syncOperations.addHandler(
                             DNSTCPHandler(
-                                authority: authority, queryLog: queryLog, counters: counters.counters(on: channel.eventLoop),
+                                authority: authority, queryLog: queryLog,
+                                counters: counters.counters(on: channel.eventLoop),
                                 messageTimeout: timeout))
                     }
                 }

@@ -32,7 +32,8 @@ final class DNSUDPHandler: ChannelInboundHandler {
         if summary.touchedChallengeName {
             queryLog.log(query: envelope.data, from: envelope.remoteAddress, transport: "udp", summary: summary)
         }
-        context.write(wrapOutboundOut(AddressedEnvelope(remoteAddress: envelope.remoteAddress, data: response)), promise: nil)
+        context.write(
+            wrapOutboundOut(AddressedEnvelope(remoteAddress: envelope.remoteAddress, data: response)), promise: nil)
         needsFlush = true
     }
 

@@ -14,10 +14,13 @@ extension DNSMessage {
         self.init(header: DNSHeader(id: header.id, flags: header.flags))
         questions.reserveCapacity(min(Int(header.questionCount), 16))
         for _ in 0..<header.questionCount {
-            guard buffer.readableBytes > 0 else { throw DNSWireError(.countExceedsData, at: buffer.readerIndex - start) }
+            guard buffer.readableBytes > 0 else {
+                throw DNSWireError(.countExceedsData, at: buffer.readerIndex - start)
+            }
             let name = try buffer.readDNSName(messageStart: start)
             let (type, qclass): (UInt16, UInt16) = try buffer.readDNSQuestionFields(messageStart: start)
-            questions.append(DNSQuestion(name: name, type: DNSRecordType(rawValue: type), class: DNSClass(rawValue: qclass)))
+            questions.append(
+                DNSQuestion(name: name, type: DNSRecordType(rawValue: type), class: DNSClass(rawValue: qclass)))
         }
         let sections: [(DNSMessageSection, UInt16)] = [
             (.answer, header.answerCount), (.authority, header.authorityCount), (.additional, header.additionalCount),

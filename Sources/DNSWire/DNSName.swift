@@ -206,7 +206,8 @@ extension DNSName {
         }
         var buffer = ByteBuffer()
         buffer.reserveCapacity(relative.wireLength - 1 + wireLength)
-        buffer.writeImmutableBuffer(relative.wire.getSlice(at: relative.wire.readerIndex, length: relative.wireLength - 1)!)
+        buffer.writeImmutableBuffer(
+            relative.wire.getSlice(at: relative.wire.readerIndex, length: relative.wireLength - 1)!)
         buffer.writeImmutableBuffer(wire)
         return DNSName(uncheckedWire: buffer)
     }

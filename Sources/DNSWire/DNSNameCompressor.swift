@@ -104,10 +104,12 @@ package struct DNSNameCompressor {
             let equal = wire.withUnsafeReadableBytes { mineBytes in
                 buffer.withUnsafeReadableBytes { theirBytes in
                     let a = UnsafeRawBufferPointer(
-                        rebasing: mineBytes[(mine + 1 - wire.readerIndex)..<(mine + 1 - wire.readerIndex + Int(myLength))])
+                        rebasing: mineBytes[
+                            (mine + 1 - wire.readerIndex)..<(mine + 1 - wire.readerIndex + Int(myLength))])
                     let b = UnsafeRawBufferPointer(
-                        rebasing: theirBytes[(theirs + 1 - buffer.readerIndex)..<(theirs + 1 - buffer.readerIndex
-                            + Int(myLength))])
+                        rebasing: theirBytes[
+                            (theirs + 1 - buffer.readerIndex)..<(theirs + 1 - buffer.readerIndex
+                                + Int(myLength))])
                     return DNSName.caseInsensitiveEqual(a, b)
                 }
             }

@@ -26,8 +26,10 @@ public struct IPv4Address: Hashable, Sendable, CustomStringConvertible {
 
     /// The four octets in network order.
     public var octets: [UInt8] {
-        [UInt8(rawValue >> 24), UInt8(truncatingIfNeeded: rawValue >> 16), UInt8(truncatingIfNeeded: rawValue >> 8),
-            UInt8(truncatingIfNeeded: rawValue)]
+        [
+            UInt8(rawValue >> 24), UInt8(truncatingIfNeeded: rawValue >> 16), UInt8(truncatingIfNeeded: rawValue >> 8),
+            UInt8(truncatingIfNeeded: rawValue),
+        ]
     }
 
     public var description: String { octets.map(String.init).joined(separator: ".") }

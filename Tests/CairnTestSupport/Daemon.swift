@@ -1,6 +1,6 @@
 import Foundation
-import SystemPackage
 public import Subprocess
+import SystemPackage
 
 /// Starts a server process for the length of a test body and always stops it afterwards
 /// (SIGTERM, then SIGKILL after a grace period), so no test leaves a process behind.

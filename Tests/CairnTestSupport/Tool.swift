@@ -1,4 +1,5 @@
 import Subprocess
+import SystemPackage
 
 /// Runs a command-line tool (dig, kdig, drill, openssl, …) to completion and collects its output.
 public enum Tool {
@@ -14,8 +15,9 @@ public enum Tool {
     ) async throws -> Result {
         var keys: [Environment.Key: String?] = [:]
         for (key, value) in environment { keys[Environment.Key(stringLiteral: key)] = value }
+        let executable: Executable = name.contains("/") ? .path(FilePath(name)) : .name(name)
         let result = try await Subprocess.run(
-            .name(name), arguments: Arguments(arguments), environment: .inherit.updating(keys),
+            executable, arguments: Arguments(arguments), environment: .inherit.updating(keys),
             output: .string(limit: 16 << 20), error: .combinedWithOutput)
         let status: Int32?
         if case .exited(let code) = result.terminationStatus { status = code } else { status = nil }

@@ -1,5 +1,6 @@
-@testable import DNSAuthority
 import Testing
+
+@testable import DNSAuthority
 
 /// RFC 1982 §3.2 comparisons with SERIAL_BITS = 32.
 @Suite struct SerialNumberTests {

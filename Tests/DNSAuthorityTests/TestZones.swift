@@ -50,14 +50,16 @@ enum TestZones {
                 record("loop2.example.test", cname("loop1.example.test")),
                 record("tosub.example.test", cname("x.sub.example.test")),
                 record("sub.example.test", ns("ns.sub.example.test")),
-                record("sub.example.test", .ds(DNSRData.DS(keyTag: 1, algorithm: 13, digestType: 2, digest: [1, 2, 3]))),
+                record(
+                    "sub.example.test", .ds(DNSRData.DS(keyTag: 1, algorithm: 13, digestType: 2, digest: [1, 2, 3]))),
                 record("ns.sub.example.test", a("192.0.2.53")),
                 record("ns.sub.example.test", aaaa("2001:db8::53")),
                 record("ext.example.test", ns("ns.elsewhere.invalid")),
                 record(
                     "example.test",
                     .caa(DNSRData.CAA(flags: 0, tag: "issue", value: Array("letsencrypt.org".utf8))!)),
-            ] + (0..<20).map { record("big.example.test", txt(String(repeating: Character("x"), count: 60) + "\($0)")) })
+            ] + (0..<20).map { record("big.example.test", txt(String(repeating: Character("x"), count: 60) + "\($0)")) }
+        )
     }
 
     /// `child.example.test`, served beside its parent to test longest match.
@@ -71,7 +73,8 @@ enum TestZones {
             ])
     }
 
-    static let identity = NameserverIdentity(nameservers: ["ns1.cairn.test", "ns2.cairn.test"], hostmaster: "hostmaster.cairn.test")
+    static let identity = NameserverIdentity(
+        nameservers: ["ns1.cairn.test", "ns2.cairn.test"], hostmaster: "hostmaster.cairn.test")
 }
 
 /// Builds queries and sends them through an ``Authority``.

@@ -81,7 +81,8 @@ import Testing
     }
 
     @Test func errorDescriptionNamesFileAndLine() {
-        let error = ZoneError(.cnameAndOtherData, zone: apex, name: "c.zone.test", file: "zones/zone.test.zone", line: 7)
+        let error = ZoneError(
+            .cnameAndOtherData, zone: apex, name: "c.zone.test", file: "zones/zone.test.zone", line: 7)
         #expect(error.description == "zones/zone.test.zone:7: CNAME beside other data (c.zone.test.)")
     }
 

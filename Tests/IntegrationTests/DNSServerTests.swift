@@ -24,7 +24,8 @@ import Testing
             record("txt.served.test", .txt(DNSRData.TXT("hello"))),
         ]
         for index in 0..<30 {
-            records.append(record("big.served.test", .txt(DNSRData.TXT(String(repeating: "b", count: 50) + "\(index)"))))
+            records.append(
+                record("big.served.test", .txt(DNSRData.TXT(String(repeating: "b", count: 50) + "\(index)"))))
         }
         return try Zone(apex: "served.test", records: records)
     }
@@ -83,7 +84,8 @@ import Testing
     @Test func pipelinedQueriesOnOneConnectionAreAllAnswered() async throws {
         try await withDNSServer(zones: [try Self.zone()]) { server in
             let queries = try (0..<20).map { index in
-                try queryBytes(index % 2 == 0 ? "txt.served.test" : "nothere.served.test", .txt, id: UInt16(100 + index))
+                try queryBytes(
+                    index % 2 == 0 ? "txt.served.test" : "nothere.served.test", .txt, id: UInt16(100 + index))
             }
             let responses = try await DNSTestClient.pipeline(queries, host: "::1", port: server.ipv6Port)
             #expect(responses.count == 20)
@@ -180,7 +182,8 @@ import Testing
             let authority = try Authority(zones: [try Self.zone()])
             let second = DNSServer(
                 authority: authority,
-                configuration: DNSServerConfiguration(listenAddresses: [DNSListenAddress(host: "127.0.0.1", port: port)]),
+                configuration: DNSServerConfiguration(listenAddresses: [DNSListenAddress(host: "127.0.0.1", port: port)]
+                ),
                 logger: LogRecords().logger())
             await #expect(throws: DNSServerError.self) { try await second.run() }
             for _ in 0..<20 {

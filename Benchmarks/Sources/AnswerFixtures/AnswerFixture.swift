@@ -71,13 +71,16 @@ public struct AnswerFixture: Sendable {
         for _ in 0..<nameCount {
             let name = try! Self.staticApex.prepending(label: Array(random.uuidString().utf8))
             staticRecords.append(
-                DNSRecord(name: name, ttl: 60, rdata: .txt(DNSRData.TXT(value: Array(random.base64URL(byteCount: 32).utf8)))))
+                DNSRecord(
+                    name: name, ttl: 60, rdata: .txt(DNSRData.TXT(value: Array(random.base64URL(byteCount: 32).utf8)))))
             staticNames.append(name)
         }
         let bigStatic: DNSName = "big.static.example.test"
         for _ in 0..<16 {
             staticRecords.append(
-                DNSRecord(name: bigStatic, ttl: 60, rdata: .txt(DNSRData.TXT(value: Array(random.base64URL(byteCount: 32).utf8)))))
+                DNSRecord(
+                    name: bigStatic, ttl: 60,
+                    rdata: .txt(DNSRData.TXT(value: Array(random.base64URL(byteCount: 32).utf8)))))
         }
         let staticAuthority = try! Authority(zones: [try! Zone(apex: Self.staticApex, records: staticRecords)])
 

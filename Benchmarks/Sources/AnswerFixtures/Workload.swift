@@ -42,8 +42,9 @@ extension AnswerFixture {
             var buffer = ByteBufferAllocator().buffer(capacity: 1232)
             for _ in 0..<iterations {
                 buffer.clear()
-                guard let (response, summary) = authority.answer(
-                    query: query, transport: .udp, now: Self.now, output: buffer)
+                guard
+                    let (response, summary) = authority.answer(
+                        query: query, transport: .udp, now: Self.now, output: buffer)
                 else { preconditionFailure("query dropped") }
                 sink(summary)
                 buffer = response

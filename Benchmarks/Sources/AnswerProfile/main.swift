@@ -1,13 +1,13 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 import AnswerFixtures
 import DNSAuthority
 import MallocInterposerSwift
 import NIOCore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 // A plain driver for the answer path, with no benchmark harness in the way:
 //
@@ -15,6 +15,7 @@ import NIOCore
 //   AnswerProfile --case challenge-hit --output fresh --iterations 200000 --quiet
 //                                          one case N times, for valgrind --tool=callgrind or perf
 //   AnswerProfile --case publish --iterations 200
+//                                          (with every case, publishes run --publish-iterations, default 500)
 //
 // Malloc counts need the interposer preloaded (LD_PRELOAD=<build dir>/libMallocInterposerSwift.so);
 // without it the column reads n/a. The loops are AnswerFixture.answerLoop and publishLoop, the
@@ -25,6 +26,7 @@ struct Options {
     var cases: [String] = AnswerCase.allCases.map(\.rawValue) + ["publish"]
     var outputs: [OutputMode]? = nil
     var iterations: Int? = nil
+    var publishIterations = 500
     var names = 10_000
     var rounds = 5
     var quiet = false
@@ -40,6 +42,7 @@ struct Options {
             case "--case": cases = [value(flag)]
             case "--output": outputs = [OutputMode(rawValue: value(flag))!]
             case "--iterations": iterations = Int(value(flag))!
+            case "--publish-iterations": publishIterations = Int(value(flag))!
             case "--names": names = Int(value(flag))!
             case "--rounds": rounds = max(1, Int(value(flag))!)
             case "--quiet": quiet = true
@@ -47,8 +50,8 @@ struct Options {
                 print(
                     """
                     usage: AnswerProfile [--case \((AnswerCase.allCases.map(\.rawValue) + ["publish"]).joined(separator: "|"))]
-                                         [--output fresh|allocator|reused] [--iterations N] [--names N]
-                                         [--rounds N] [--quiet]
+                                         [--output fresh|allocator|reused] [--iterations N]
+                                         [--publish-iterations N] [--names N] [--rounds N] [--quiet]
                     """)
                 exit(flag == "--help" ? 0 : 2)
             }
@@ -82,7 +85,9 @@ func mallocsPerIteration(iterations: Int, _ body: (Int) -> Void) -> (Double, Dou
     MallocInterposerSwift.unhook()
     let statistics = MallocInterposerSwift.getStatistics()
     guard interposerActive else { return nil }
-    return (Double(statistics.mallocCount) / Double(iterations), Double(statistics.mallocBytesCount) / Double(iterations))
+    return (
+        Double(statistics.mallocCount) / Double(iterations), Double(statistics.mallocBytesCount) / Double(iterations)
+    )
 }
 
 /// Whether malloc goes through the interposer: one known allocation must be counted.
@@ -90,6 +95,7 @@ let interposerActive: Bool = {
     MallocInterposerSwift.reset()
     MallocInterposerSwift.hook()
     let pointer = malloc(64)
+    sink(pointer)  // or the optimizer drops the malloc/free pair
     MallocInterposerSwift.unhook()
     free(pointer)
     return MallocInterposerSwift.getStatistics().mallocCount > 0
@@ -109,7 +115,8 @@ if !options.quiet {
 var rows: [Row] = []
 for name in options.cases {
     if name == "publish" {
-        let iterations = options.iterations ?? 500
+        let iterations =
+            options.cases.count == 1 ? options.iterations ?? options.publishIterations : options.publishIterations
         var next = 0
         let run: (Int) -> Void = { count in next = fixture.publishLoop(startingAt: next, iterations: count) }
         run(min(iterations, 20))
@@ -119,7 +126,10 @@ for name in options.cases {
         }
         let nanoseconds = timePerIteration(rounds: options.rounds, iterations: iterations, run)
         let mallocs = mallocsPerIteration(iterations: min(iterations, 100), run)
-        rows.append(Row(name: "publish (\(options.names) names)", nanoseconds: nanoseconds, mallocs: mallocs?.0, bytes: mallocs?.1))
+        rows.append(
+            Row(
+                name: "publish (\(options.names) names)", nanoseconds: nanoseconds, mallocs: mallocs?.0,
+                bytes: mallocs?.1))
         continue
     }
     guard let answerCase = AnswerCase(rawValue: name) else { fatalError("unknown case \(name)") }
@@ -134,7 +144,9 @@ for name in options.cases {
         let nanoseconds = timePerIteration(rounds: options.rounds, iterations: iterations, run)
         let mallocs = mallocsPerIteration(iterations: min(iterations, 10_000), run)
         rows.append(
-            Row(name: "\(answerCase.rawValue) output=\(output.rawValue)", nanoseconds: nanoseconds, mallocs: mallocs?.0, bytes: mallocs?.1))
+            Row(
+                name: "\(answerCase.rawValue) output=\(output.rawValue)", nanoseconds: nanoseconds, mallocs: mallocs?.0,
+                bytes: mallocs?.1))
     }
 }
 

@@ -4,9 +4,9 @@ import FuzzSupport
 import NIOCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The answer logic on arbitrary queries: `Authority.answer(query:transport:now:output:)`
@@ -49,7 +49,8 @@ public func fuzz(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
         do {
             message = try DNSMessage(decoding: response)
         } catch {
-            fatalError("\(transport) response does not decode (\(error))\n query \(hex(input))\n response \(hex(bytes))")
+            fatalError(
+                "\(transport) response does not decode (\(error))\n query \(hex(input))\n response \(hex(bytes))")
         }
         let context = "\n query \(hex(input))\n \(transport) response \(hex(bytes))"
 
@@ -106,12 +107,12 @@ public func fuzz(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
 }
 
 #if !CAIRN_LIBFUZZER
-@main enum Replay {
-    static func main() {
-        exit(
-            replayFiles(arguments: CommandLine.arguments) { input in
-                withUnsafeBytes(of: 0) { empty in _ = fuzz(input.baseAddress ?? empty.baseAddress!, input.count) }
-            })
+    @main enum Replay {
+        static func main() {
+            exit(
+                replayFiles(arguments: CommandLine.arguments) { input in
+                    withUnsafeBytes(of: 0) { empty in _ = fuzz(input.baseAddress ?? empty.baseAddress!, input.count) }
+                })
+        }
     }
-}
 #endif

@@ -23,26 +23,40 @@ enum FuzzZones {
         let owner = ChallengeOwner(rawValue: "registration:fuzz")
         let live: DNSName = "_acme-challenge.host.example.test"
         try authority.claim(live, owner: owner)
-        try authority.publish(ChallengeValue("LoqXcYV8q5ONbJQxbmR7SCTNo3tiAXDfowyjxAjEuX0", ttl: 60, expires: now.adding(seconds: 3600)), at: live, owner: owner)
-        try authority.publish(ChallengeValue("gfj9Xq-w2Q4bE5L1QPvS3f0Wb1o2J4cVnPTiC3Yx7kA", ttl: 20, expires: now.adding(seconds: 600)), at: live, owner: owner)
+        try authority.publish(
+            ChallengeValue("LoqXcYV8q5ONbJQxbmR7SCTNo3tiAXDfowyjxAjEuX0", ttl: 60, expires: now.adding(seconds: 3600)),
+            at: live, owner: owner)
+        try authority.publish(
+            ChallengeValue("gfj9Xq-w2Q4bE5L1QPvS3f0Wb1o2J4cVnPTiC3Yx7kA", ttl: 20, expires: now.adding(seconds: 600)),
+            at: live, owner: owner)
         // A value over 255 octets is split into several character-strings.
-        try authority.publish(ChallengeValue(String(repeating: "z", count: 300), ttl: 60, expires: now.adding(seconds: 60)), at: live, owner: owner)
+        try authority.publish(
+            ChallengeValue(String(repeating: "z", count: 300), ttl: 60, expires: now.adding(seconds: 60)), at: live,
+            owner: owner)
         try authority.claim("_acme-challenge.empty.example.test", owner: owner)
         let expired: DNSName = "_acme-challenge.old.example.test"
         try authority.claim(expired, owner: owner)
-        try authority.publish(ChallengeValue("expired", ttl: 60, expires: now.adding(seconds: -1)), at: expired, owner: owner)
+        try authority.publish(
+            ChallengeValue("expired", ttl: 60, expires: now.adding(seconds: -1)), at: expired, owner: owner)
         // Creates the empty non-terminal foo.wild.example.test, which hides *.wild for it.
         let besideWildcard: DNSName = "_acme-challenge.foo.wild.example.test"
         try authority.claim(besideWildcard, owner: owner)
-        try authority.publish(ChallengeValue("beside-wildcard", ttl: 60, expires: now.adding(seconds: 60)), at: besideWildcard, owner: owner)
+        try authority.publish(
+            ChallengeValue("beside-wildcard", ttl: 60, expires: now.adding(seconds: 60)), at: besideWildcard,
+            owner: owner)
         let inChild: DNSName = "_acme-challenge.www.sub2.example.test"
         try authority.claim(inChild, owner: ChallengeOwner(rawValue: "registration:other"))
-        try authority.publish(ChallengeValue("child", ttl: 30, expires: now.adding(seconds: 60)), at: inChild, owner: ChallengeOwner(rawValue: "registration:other"))
+        try authority.publish(
+            ChallengeValue("child", ttl: 30, expires: now.adding(seconds: 60)), at: inChild,
+            owner: ChallengeOwner(rawValue: "registration:other"))
         // Filling one name past the per-name maximum drops the oldest values.
         let busy: DNSName = "_acme-challenge.busy.example.test"
         try authority.claim(busy, owner: owner)
         for index in 0..<20 {
-            try authority.publish(ChallengeValue("value-\(index)-" + String(repeating: "b", count: 40), ttl: 60, expires: now.adding(seconds: 60)), at: busy, owner: owner)
+            try authority.publish(
+                ChallengeValue(
+                    "value-\(index)-" + String(repeating: "b", count: 40), ttl: 60, expires: now.adding(seconds: 60)),
+                at: busy, owner: owner)
         }
         return authority
     }
@@ -127,7 +141,8 @@ enum FuzzZones {
             record("tochallenge.example.test", cname("_acme-challenge.host.example.test")),
             record("*.challenge-wild.example.test", cname("_acme-challenge.host.example.test")),
             record("ptr.example.test", .ptr(DNSRData.PTR(target: "host.example.test"))),
-            record("opaque.example.test", .opaque(DNSRData.Opaque(type: DNSRecordType(rawValue: 65280), bytes: [1, 2, 3]))),
+            record(
+                "opaque.example.test", .opaque(DNSRData.Opaque(type: DNSRecordType(rawValue: 65280), bytes: [1, 2, 3]))),
         ]
         // A 255-octet owner name.
         let long = try DNSName(
@@ -143,7 +158,10 @@ enum FuzzZones {
         for index in 0..<8 {
             records.append(record("mid.example.test", txt("m\(index)-" + String(repeating: "z", count: 56))))
         }
-        for (owner, size) in [("t1232.example.test", 1150), ("t1233.example.test", 1151), ("r512.example.test", 430), ("r513.example.test", 431)] {
+        for (owner, size) in [
+            ("t1232.example.test", 1150), ("t1233.example.test", 1151), ("r512.example.test", 430),
+            ("r513.example.test", 431),
+        ] {
             records.append(record(DNSName(stringLiteral: owner), txt(String(repeating: "y", count: size))))
         }
         // Ten MX targets and a delegation with ten glued servers: additional data that stops
@@ -160,7 +178,8 @@ enum FuzzZones {
         }
         // A CNAME chain longer than the limit of 8.
         for index in 0..<12 {
-            records.append(record(try DNSName("chain\(index).example.test"), cname(try DNSName("chain\(index + 1).example.test"))))
+            records.append(
+                record(try DNSName("chain\(index).example.test"), cname(try DNSName("chain\(index + 1).example.test"))))
         }
         records.append(record("chain12.example.test", a("192.0.2.12")))
         return try Zone(apex: apex, records: records)

@@ -4,9 +4,9 @@ import FuzzSupport
 import NIOCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The codec on arbitrary bytes (RFC 1035 §4.1): decoding never traps, whatever decodes
@@ -158,7 +158,8 @@ private func checkQueryParser(
     shifted.moveReaderIndex(forwardBy: messagePrefix.count)
     var output = ByteBuffer()
     output.writeInteger(UInt16(0xABCD))
-    guard let (shiftedResponse, _) = emptyAuthority.answer(query: shifted, transport: .udp, now: fixedNow, output: output)
+    guard
+        let (shiftedResponse, _) = emptyAuthority.answer(query: shifted, transport: .udp, now: fixedNow, output: output)
     else {
         require(false, "dropped a query at a non-zero reader index: \(hex(input))")
         return
@@ -171,11 +172,12 @@ private func checkQueryParser(
 }
 
 #if !CAIRN_LIBFUZZER
-@main enum Replay {
-    static func main() {
-        exit(replayFiles(arguments: CommandLine.arguments) { input in
-            withUnsafeBytes(of: 0) { empty in _ = fuzz(input.baseAddress ?? empty.baseAddress!, input.count) }
-        })
+    @main enum Replay {
+        static func main() {
+            exit(
+                replayFiles(arguments: CommandLine.arguments) { input in
+                    withUnsafeBytes(of: 0) { empty in _ = fuzz(input.baseAddress ?? empty.baseAddress!, input.count) }
+                })
+        }
     }
-}
 #endif

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Runs a fuzz body once per file named on the command line (directories: every file in
@@ -23,7 +23,9 @@ public func replayFiles(arguments: [String], _ body: (UnsafeRawBufferPointer) ->
         }
     }
     guard !files.isEmpty else {
-        print("usage: \(arguments.first ?? "fuzzer") FILE|DIRECTORY...  (replays inputs; build with -DCAIRN_LIBFUZZER to fuzz)")
+        print(
+            "usage: \(arguments.first ?? "fuzzer") FILE|DIRECTORY...  (replays inputs; build with -DCAIRN_LIBFUZZER to fuzz)"
+        )
         return 2
     }
     for path in files.sorted() {

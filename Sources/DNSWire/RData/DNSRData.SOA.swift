@@ -31,8 +31,9 @@ extension DNSRData {
         init(from buffer: inout ByteBuffer, length: Int, messageStart: Int) throws {
             self.primaryNameserver = try buffer.readDNSName(messageStart: messageStart)
             self.responsibleMailbox = try buffer.readDNSName(messageStart: messageStart)
-            guard let (serial, refresh, retry, expire, minimum) = buffer.readMultipleIntegers(
-                as: (UInt32, UInt32, UInt32, UInt32, UInt32).self)
+            guard
+                let (serial, refresh, retry, expire, minimum) = buffer.readMultipleIntegers(
+                    as: (UInt32, UInt32, UInt32, UInt32, UInt32).self)
             else { throw DNSWireError(.truncated, at: buffer.readerIndex - messageStart) }
             self.serial = serial
             self.refresh = refresh

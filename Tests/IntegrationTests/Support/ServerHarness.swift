@@ -1,10 +1,11 @@
 import CairnTestSupport
-@testable import DNSAuthority
 import DNSServer
 import DNSWire
 import Logging
 import NIOCore
 import ServiceLifecycle
+
+@testable import DNSAuthority
 
 /// A ``DNSServer`` running in-process on loopback ports the system picked.
 struct RunningServer: Sendable {

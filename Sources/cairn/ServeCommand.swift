@@ -1,0 +1,81 @@
+import ArgumentParser
+import Configuration
+import DNSAuthority
+import DNSServer
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// `cairn serve`: the authoritative DNS server.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the zones over UDP and TCP until SIGTERM or SIGINT; SIGHUP reloads them.")
+
+    @OptionGroup var options: ConfigurationOptions
+
+    @Option(
+        name: .long,
+        help: "Address to listen on, UDP and TCP, repeatable: 127.0.0.1:10053, [::1]:10053 (key dns.listen).")
+    var listen: [String] = []
+
+    @Option(
+        name: .customLong("udp-sockets"), help: "UDP sockets per address, one per core by default (key dns.udpSockets)."
+    )
+    var udpSockets: Int?
+
+    func run() async throws {
+        let options = self.options
+        let overrides = flagOverrides()
+        let settings = try await ServeSettings.read(options: options, overrides: overrides)
+        let level = settings.logLevel
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "cairn")
+        if let file = settings.configFile { logger.info("configuration read", metadata: ["file": "\(file)"]) }
+
+        let state = try StateDirectory(path: settings.stateDirectory)
+        let pidFile = state.pidFile
+        let zones = try ZoneDirectory.load(settings.zonesDirectory)
+        let authority = try Authority(zones: zones, configuration: settings.authority)
+        logger.info(
+            "zones loaded",
+            metadata: [
+                "directory": "\(settings.zonesDirectory)",
+                "zones": "\(zones.map { "\($0.apex)" }.sorted().joined(separator: " "))",
+            ])
+
+        // Trap SIGHUP before anything listens, so a reload request is never fatal.
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
+        let server = DNSServer(
+            authority: authority, configuration: settings.serverConfiguration, logger: logger,
+            onBound: { _ in logger.info("ready", metadata: ["pidFile": "\(pidFile)"]) })
+        let reloader = ReloadService(
+            authority: authority, signals: hangups,
+            reloadSettings: { try await ServeSettings.read(options: options, overrides: overrides) },
+            logger: logger)
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [
+                    .init(service: server),
+                    .init(service: reloader, successTerminationBehavior: .ignore),
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                cancellationSignals: [],
+                logger: logger))
+        try await group.run()
+        logger.info("stopped")
+        // The lock is held until here, whatever the optimizer would otherwise do.
+        withExtendedLifetime(state) {}
+    }
+
+    private func flagOverrides() -> [AbsoluteConfigKey: ConfigValue] {
+        var values: [AbsoluteConfigKey: ConfigValue] = [:]
+        if !listen.isEmpty { values["dns.listen"] = ConfigValue(.stringArray(listen), isSecret: false) }
+        if let udpSockets { values["dns.udpSockets"] = ConfigValue(.int(udpSockets), isSecret: false) }
+        return values
+    }
+}

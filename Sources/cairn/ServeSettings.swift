@@ -1,0 +1,135 @@
+import Configuration
+import DNSAuthority
+import DNSServer
+import Foundation
+import Logging
+import NIOCore
+import SystemPackage
+
+/// Everything `cairn serve` reads from flags, environment, YAML and defaults (DESIGN decision 7).
+///
+/// Keys and their environment variables (`dns.tcp.maxConnections` is `CAIRN_DNS_TCP_MAX_CONNECTIONS`):
+/// `dns.listen` (list of `address:port`), `dns.udpSockets`, `dns.tcp.maxConnections`,
+/// `dns.tcp.maxConnectionsPerPrefix`, `dns.tcp.messageTimeoutSeconds`, `dns.negativeTTL`,
+/// `dns.challengeTTL`, `dns.udpPayload`, `zones.directory`, `state.directory`, `log.level`.
+struct ServeSettings: Sendable {
+    static let defaultPort = 10053
+
+    var configFile: String?
+    var listen: [DNSListenAddress]
+    var udpSockets: Int
+    var tcp: DNSServerConfiguration.TCP
+    var authority: AuthorityConfiguration
+    var zonesDirectory: String
+    var stateDirectory: String
+    var logLevel: Logger.Level
+
+    /// The defaults, which let `cairn serve` run with no configuration at all.
+    static let defaults: [AbsoluteConfigKey: ConfigValue] = [
+        "dns.listen": ConfigValue(.stringArray(["127.0.0.1:\(defaultPort)"]), isSecret: false),
+        "dns.udpSockets": ConfigValue(.int(System.coreCount), isSecret: false),
+        "dns.tcp.maxConnections": 1024,
+        "dns.tcp.maxConnectionsPerPrefix": 64,
+        "dns.tcp.messageTimeoutSeconds": 10,
+        "dns.negativeTTL": 30,
+        "dns.challengeTTL": 60,
+        "dns.udpPayload": 1232,
+        "zones.directory": "zones",
+        "state.directory": ".cairn",
+        "log.level": "info",
+    ]
+
+    /// Reads the layers: `overrides` (from flags) over `CAIRN_…` environment variables over the
+    /// YAML file over the defaults.
+    ///
+    /// - Throws: ``SettingsError`` naming the file or key that is wrong.
+    static func read(
+        options: ConfigurationOptions, overrides extra: [AbsoluteConfigKey: ConfigValue] = [:],
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) async throws -> ServeSettings {
+        var overrides = extra
+        if let zones = options.zones { overrides["zones.directory"] = ConfigValue(.string(zones), isSecret: false) }
+        if let state = options.stateDirectory {
+            overrides["state.directory"] = ConfigValue(.string(state), isSecret: false)
+        }
+        if let level = options.logLevel { overrides["log.level"] = ConfigValue(.string(level), isSecret: false) }
+
+        let explicitFile = options.config ?? environment["CAIRN_CONFIG"]
+        let file = explicitFile ?? "cairn.yaml"
+        var providers: [any ConfigProvider] = [
+            InMemoryProvider(name: "flags", values: overrides),
+            EnvironmentVariablesProvider(environmentVariables: environment).prefixKeys(with: "cairn"),
+        ]
+        var configFile: String? = nil
+        if explicitFile != nil || FileManager.default.fileExists(atPath: file) {
+            do {
+                providers.append(try await FileProvider<YAMLSnapshot>(filePath: FilePath(file)))
+                configFile = file
+            } catch {
+                throw SettingsError("\(file): \(error)")
+            }
+        }
+        providers.append(InMemoryProvider(name: "defaults", values: defaults))
+        let reader = ConfigReader(providers: providers)
+
+        func value<T>(_ key: String, _ read: (ConfigKey) throws -> T) throws -> T {
+            do {
+                return try read(ConfigKey(key))
+            } catch {
+                throw SettingsError("configuration \(key): \(error)")
+            }
+        }
+        func positive(_ key: String) throws -> Int {
+            let number = try value(key) { try reader.requiredInt(forKey: $0) }
+            guard number > 0 else { throw SettingsError("configuration \(key): must be positive, got \(number)") }
+            return number
+        }
+
+        let listenTexts = try value("dns.listen") { try reader.requiredStringArray(forKey: $0) }
+        var listen: [DNSListenAddress] = []
+        for text in listenTexts {
+            guard let address = DNSListenAddress(parsing: text, defaultPort: defaultPort) else {
+                throw SettingsError(
+                    "configuration dns.listen: \"\(text)\" is not an IPv4 or IPv6 address with an optional port "
+                        + "(examples: 127.0.0.1:\(defaultPort), [::1]:\(defaultPort))")
+            }
+            listen.append(address)
+        }
+        guard !listen.isEmpty else { throw SettingsError("configuration dns.listen: no address to listen on") }
+        let levelText = try value("log.level") { try reader.requiredString(forKey: $0) }
+        guard let level = Logger.Level(rawValue: levelText.lowercased()) else {
+            throw SettingsError(
+                "configuration log.level: \"\(levelText)\" is not one of trace, debug, info, notice, warning, error, critical"
+            )
+        }
+        let payload = try positive("dns.udpPayload")
+        guard (512...65535).contains(payload) else {
+            throw SettingsError("configuration dns.udpPayload: must be between 512 and 65535, got \(payload)")
+        }
+        return ServeSettings(
+            configFile: configFile,
+            listen: listen,
+            udpSockets: try positive("dns.udpSockets"),
+            tcp: DNSServerConfiguration.TCP(
+                maximumConnections: try positive("dns.tcp.maxConnections"),
+                maximumConnectionsPerPrefix: try positive("dns.tcp.maxConnectionsPerPrefix"),
+                messageTimeout: .seconds(Int64(try positive("dns.tcp.messageTimeoutSeconds")))),
+            authority: AuthorityConfiguration(
+                maximumNegativeTTL: UInt32(try positive("dns.negativeTTL")),
+                maximumChallengeTTL: UInt32(try positive("dns.challengeTTL")),
+                maximumUDPPayload: payload),
+            zonesDirectory: try value("zones.directory") { try reader.requiredString(forKey: $0) },
+            stateDirectory: try value("state.directory") { try reader.requiredString(forKey: $0) },
+            logLevel: level)
+    }
+
+    var serverConfiguration: DNSServerConfiguration {
+        DNSServerConfiguration(listenAddresses: listen, udpSocketsPerAddress: udpSockets, tcp: tcp)
+    }
+}
+
+/// A configuration problem, said the way an operator needs to read it.
+struct SettingsError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
