@@ -18,8 +18,9 @@ if [ ! -f "$bench/zone/auth.example.test.zone" ] || [ ! -f "$bench/queries/mix.t
 fi
 
 cd "$root"
-swift build -c release --product cairn
-binary="$(swift build -c release --show-bin-path)/cairn"
+# The binary as shipped (make release): Swift runtime and Foundation linked statically.
+swift build -c release --static-swift-stdlib --product cairn
+binary="$(swift build -c release --static-swift-stdlib --show-bin-path)/cairn"
 
 work=$(mktemp -d /tmp/cairn-bench.XXXXXX)
 mkdir -p "$work/zones"

@@ -56,9 +56,9 @@ public final class Authority: Sendable {
     /// - Returns: the response and what was done, or `nil` when the query must be dropped
     ///   (shorter than a header, or itself a response).
     public func answer(
-        query: ByteBuffer, transport: DNSTransport, now: UnixTime? = nil, output: ByteBuffer
+        query: ByteBuffer, transport: DNSTransport, now: UnixTime? = nil, output: consuming ByteBuffer
     ) -> (response: ByteBuffer, summary: AnswerSummary)? {
-        snapshot.answer(query: query, transport: transport, now: now, output: output)
+        snapshot.answer(query: query, transport: transport, now: now, output: consume output)
     }
 
     /// Answers a query message: encodes it, answers the wire form, decodes the response.

@@ -14,7 +14,7 @@ extension AuthoritySnapshot {
     /// - Returns: the response and a summary, or `nil` when the query must be dropped (no
     ///   readable header, or it is itself a response).
     package func answer(
-        query: ByteBuffer, transport: DNSTransport, now: UnixTime?, output: ByteBuffer
+        query: ByteBuffer, transport: DNSTransport, now: UnixTime?, output: consuming ByteBuffer
     ) -> (response: ByteBuffer, summary: AnswerSummary)? {
         let start = query.readerIndex
         var body = query
@@ -29,14 +29,14 @@ extension AuthoritySnapshot {
         guard header.questionCount == 1,
             var parsed = try? DNSQuery(header: header, question: &body, messageStart: start)
         else {
-            return headerOnly(header, responseCode: malformed, output: output)
+            return headerOnly(header, responseCode: malformed, output: consume output)
         }
         // When the question is sound but the rest is not, the question is still echoed, with
         // no OPT (RFC 6891 §7 cannot apply to an OPT that failed to parse).
         let recordsValid = (try? parsed.readRecords(from: &body, messageStart: start)) != nil
         var context = AnswerContext(
             snapshot: self, query: parsed, ednsAllowed: recordsValid, transport: transport, now: now,
-            output: output)
+            output: consume output)
         if !recordsValid {
             context.fail(malformed)
         } else if isQuery {
@@ -51,9 +51,9 @@ extension AuthoritySnapshot {
     /// A response with no question and no records, for a query whose question cannot be
     /// read; only the opcode and RD are copied.
     private func headerOnly(
-        _ header: DNSMessageHeaderFields, responseCode: DNSResponseCode, output: ByteBuffer
+        _ header: DNSMessageHeaderFields, responseCode: DNSResponseCode, output: consuming ByteBuffer
     ) -> (response: ByteBuffer, summary: AnswerSummary) {
-        var builder = ResponseBuilder(buffer: output, limit: DNSMessage.headerLength, reservingOPT: false)
+        var builder = ResponseBuilder(buffer: consume output, limit: DNSMessage.headerLength, reservingOPT: false)
         let response = builder.finish(
             id: header.id, queryFlags: header.flags, responseCode: responseCode, authoritative: false,
             questionCount: 0, edns: nil)
@@ -79,7 +79,7 @@ private struct AnswerContext {
     /// size (RFC 6891 §6.2.5), and the question is echoed.
     init(
         snapshot: AuthoritySnapshot, query: DNSQuery, ednsAllowed: Bool, transport: DNSTransport, now: UnixTime?,
-        output: ByteBuffer
+        output: consuming ByteBuffer
     ) {
         self.snapshot = snapshot
         self.transport = transport
@@ -97,7 +97,7 @@ private struct AnswerContext {
                 limit = 512
             }
         }
-        self.builder = ResponseBuilder(buffer: output, limit: limit, reservingOPT: replyEDNS)
+        self.builder = ResponseBuilder(buffer: consume output, limit: limit, reservingOPT: replyEDNS)
         builder.writeQuestion(name: query.name, type: query.type, class: query.class)
     }
 

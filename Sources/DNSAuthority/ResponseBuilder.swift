@@ -31,11 +31,13 @@ struct ResponseBuilder {
     /// - Parameters:
     ///   - limit: the most octets the whole message may take.
     ///   - reservingOPT: whether an OPT record will be appended by ``finish``.
-    init(buffer: ByteBuffer, limit: Int, reservingOPT: Bool) {
-        self.buffer = buffer
-        self.messageStart = buffer.writerIndex
-        self.compressor = DNSNameCompressor(messageStart: buffer.writerIndex)
-        self.recordLimit = buffer.writerIndex + limit - (reservingOPT ? Self.optLength : 0)
+    init(buffer: consuming ByteBuffer, limit: Int, reservingOPT: Bool) {
+        // Moved, not copied: a second reference would make the first write copy the storage.
+        let start = buffer.writerIndex
+        self.buffer = consume buffer
+        self.messageStart = start
+        self.compressor = DNSNameCompressor(messageStart: start)
+        self.recordLimit = start + limit - (reservingOPT ? Self.optLength : 0)
         self.buffer.writeRepeatingByte(0, count: DNSMessage.headerLength)
         self.questionEnd = self.buffer.writerIndex
     }

@@ -41,7 +41,9 @@ final class DNSTCPHandler: ChannelInboundHandler {
         let query = unwrapInboundIn(data)
         var output = context.channel.allocator.buffer(capacity: 514)
         output.writeInteger(UInt16(0))  // length prefix, set below
-        guard case (var response, let summary)? = authority.answer(query: query, transport: .tcp, output: output) else {
+        guard
+            case (var response, let summary)? = authority.answer(query: query, transport: .tcp, output: consume output)
+        else {
             counters.countDropped()
             return
         }

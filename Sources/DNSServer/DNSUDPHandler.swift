@@ -22,8 +22,9 @@ final class DNSUDPHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
-        let output = context.channel.allocator.buffer(capacity: 512)
-        guard let (response, summary) = authority.answer(query: envelope.data, transport: .udp, output: output)
+        guard
+            let (response, summary) = authority.answer(
+                query: envelope.data, transport: .udp, output: context.channel.allocator.buffer(capacity: 512))
         else {
             counters.countDropped()
             return

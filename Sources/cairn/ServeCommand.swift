@@ -20,7 +20,8 @@ struct ServeCommand: AsyncParsableCommand {
     var listen: [String] = []
 
     @Option(
-        name: .customLong("udp-sockets"), help: "UDP sockets per address, one per core by default (key dns.udpSockets)."
+        name: .customLong("udp-sockets"),
+        help: "UDP sockets per address; default: one per core this process may run on (key dns.udpSockets)."
     )
     var udpSockets: Int?
 

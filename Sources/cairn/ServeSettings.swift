@@ -27,7 +27,7 @@ struct ServeSettings: Sendable {
     /// The defaults, which let `cairn serve` run with no configuration at all.
     static let defaults: [AbsoluteConfigKey: ConfigValue] = [
         "dns.listen": ConfigValue(.stringArray(["127.0.0.1:\(defaultPort)"]), isSecret: false),
-        "dns.udpSockets": ConfigValue(.int(System.coreCount), isSecret: false),
+        "dns.udpSockets": ConfigValue(.int(AvailableCores.count), isSecret: false),
         "dns.tcp.maxConnections": 1024,
         "dns.tcp.maxConnectionsPerPrefix": 64,
         "dns.tcp.messageTimeoutSeconds": 10,

@@ -71,6 +71,25 @@ final class StopFlag: Sendable {
         }
     }
 
+    @Test func defaultUDPSocketCountFollowsTheCPUAffinity() async throws {
+        // Pinned to one core with taskset, the default is one UDP socket, not one per machine core.
+        try await withTemporaryDirectory { directory in
+            let port = try await LoopbackPorts.free()
+            try await Daemon.with(
+                "taskset",
+                [
+                    "-c", "0", try CairnBinary.path(), "serve", "--listen", "127.0.0.1:\(port)", "--state-dir",
+                    directory.file("state"), "--zones", Self.repositoryZones,
+                ],
+                logPath: directory.file("cairn.log"),
+                ready: { await Self.ask(port, "example.test", .soa, timeout: .milliseconds(200)) != nil }
+            ) { _ in
+                let log = try String(contentsOfFile: directory.file("cairn.log"), encoding: .utf8)
+                #expect(log.contains("udp (1 sockets)"), "\(log)")
+            }
+        }
+    }
+
     @Test func secondServerOnTheSameAddressExitsWithAMessage() async throws {
         try await withTemporaryDirectory { directory in
             try directory.write("zones/reload.test.zone", Self.zoneFile(serial: 1, address: "192.0.2.1"))
