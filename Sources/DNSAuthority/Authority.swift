@@ -230,10 +230,10 @@ public final class Authority: Sendable {
     ) throws(AuthorityError) {
         try writer.withLock { (state: inout WriterState) throws(AuthorityError) in
             let apex = try Self.checkClaimable(name, in: state.servedZones)
-            var table = state.table
-            guard try body(&table) else { return }
-            state.table = table
-            state.servedZones[apex]!.setChallenge(table.entries[name], at: name)
+            // In place: every ChallengeTable change checks before it changes anything, so a
+            // throw leaves the table as it was, and no O(n) copy of the table is made.
+            guard try body(&state.table) else { return }
+            state.servedZones[apex]!.setChallenge(state.table.entries[name], at: name)
             Self.advanceSerial(of: apex, in: &state.servedZones)
             publish(state)
         }

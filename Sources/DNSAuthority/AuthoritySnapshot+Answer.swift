@@ -204,9 +204,7 @@ private struct AnswerContext {
         var current = name
         while let parent = current.parent, parent.wireLength >= zone.apex.wireLength {
             if zone.nodes[parent] != nil {
-                guard let wildcard = try? parent.prepending(label: CollectionOfOne(UInt8(ascii: "*"))) else {
-                    return nil
-                }
+                guard let wildcard = zone.wildcardOwners[parent] else { return nil }
                 return zone.nodes[wildcard]
             }
             current = parent
@@ -251,7 +249,7 @@ private struct AnswerContext {
     /// (RFC 2308 §3).
     mutating func addNegativeSOA(_ zone: Zone) {
         let ttl = min(zone.soaTTL, zone.soa.minimum, configuration.maximumNegativeTTL)
-        builder.add(.authority, owner: zone.apex, type: .soa, ttl: ttl, rdata: [.soa(zone.soa)])
+        builder.add(.authority, owner: zone.apex, type: .soa, ttl: ttl, rdata: zone.soaRData)
     }
 
     /// A referral to the servers of `cut` (RFC 1034 §4.3.2 step 3b): its NS RRset, and the

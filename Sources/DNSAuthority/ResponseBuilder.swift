@@ -72,6 +72,8 @@ struct ResponseBuilder {
             let rdataStart = buffer.writerIndex
             value.write(to: &buffer, compressor: &compressor)
             buffer.setInteger(UInt16(truncatingIfNeeded: buffer.writerIndex - rdataStart), at: rdataStart - 2)
+            // Past the limit the RRset cannot fit: stop writing what commit will discard.
+            if buffer.writerIndex > recordLimit { break }
         }
         return commit(section, count: rdata.count, mark: mark, compressor: compressor!, required: required)
     }
@@ -92,7 +94,16 @@ struct ResponseBuilder {
         guard live > 0 else { return 0 }
         let mark = buffer.writerIndex
         var compressor: DNSNameCompressor? = self.compressor
+        var overflowed = false
         for value in values where value.expires > now {
+            // A record takes at least 1 octet of owner (a pointer takes 2), 10 fixed octets and its
+            // character-strings; when even that passes the limit, the RRset cannot fit (and
+            // the buffer is not grown for octets that commit would discard).
+            let smallest = 11 + value.text.count + max(1, (value.text.count + 254) / 255)
+            if buffer.writerIndex + smallest > recordLimit {
+                overflowed = true
+                break
+            }
             compressor!.write(owner, into: &buffer)
             buffer.writeMultipleIntegers(DNSRecordType.txt.rawValue, DNSClass.internet.rawValue, ttl, UInt16(0))
             let rdataStart = buffer.writerIndex
@@ -104,14 +115,18 @@ struct ResponseBuilder {
                 start = end
             } while start < value.text.count
             buffer.setInteger(UInt16(truncatingIfNeeded: buffer.writerIndex - rdataStart), at: rdataStart - 2)
+            if buffer.writerIndex > recordLimit { break }
         }
-        return commit(.answer, count: live, mark: mark, compressor: compressor!, required: true) ? live : 0
+        return commit(
+            .answer, count: live, mark: mark, compressor: compressor!, required: true, overflowed: overflowed)
+            ? live : 0
     }
 
     private mutating func commit(
-        _ section: Section, count: Int, mark: Int, compressor: DNSNameCompressor, required: Bool
+        _ section: Section, count: Int, mark: Int, compressor: DNSNameCompressor, required: Bool,
+        overflowed: Bool = false
     ) -> Bool {
-        guard buffer.writerIndex <= recordLimit else {
+        guard !overflowed, buffer.writerIndex <= recordLimit else {
             if required {
                 buffer.moveWriterIndex(to: questionEnd)
                 self.compressor.discardEntries(from: questionEnd)

@@ -11,11 +11,18 @@ public struct Zone: Sendable {
     package private(set) var nodes: [DNSName: ZoneNode]
     package let apexLabelCount: Int
     package private(set) var soaTTL: UInt32
-    package private(set) var soa: DNSRData.SOA
+    package private(set) var soa: DNSRData.SOA {
+        didSet { soaRData = [.soa(soa)] }
+    }
+    /// `soa` as the RDATA of an RRset, kept so negative answers allocate nothing.
+    package private(set) var soaRData: [DNSRData]
     /// Whether any name below the apex holds NS records (a zone cut).
     package let hasDelegations: Bool
     /// Whether any owner name starts with the `*` label (RFC 4592).
     package let hasWildcards: Bool
+    /// Each wildcard owner `*.<parent>` keyed by its parent, so the answer path finds the
+    /// source of synthesis of a closest encloser without building a name.
+    package let wildcardOwners: [DNSName: DNSName]
     /// The master file the zone was read from, if any.
     public let source: String?
 
@@ -121,9 +128,15 @@ public struct Zone: Sendable {
         }
         self.nodes = nodes
         self.soa = soaValue
+        self.soaRData = [.soa(soaValue)]
         self.soaTTL = soaTTL
         self.hasDelegations = !cuts.isEmpty
         self.hasWildcards = hasWildcards
+        var wildcardOwners: [DNSName: DNSName] = [:]
+        for name in nodes.keys where name.isWildcard {
+            if let parent = name.parent { wildcardOwners[parent] = name }
+        }
+        self.wildcardOwners = wildcardOwners
         for name in Array(nodes.keys) where name != apex {
             linkToParents(name)
         }
@@ -165,7 +178,7 @@ extension Zone {
         guard var apexNode = nodes[apex], let index = apexNode.rrsets.firstIndex(where: { $0.type == .soa }) else {
             return
         }
-        apexNode.rrsets[index].rdata = [.soa(soa)]
+        apexNode.rrsets[index].rdata = soaRData
         nodes[apex] = apexNode
     }
 

@@ -49,6 +49,24 @@ import Testing
         #expect(parent.authorityTypes == [.soa])
     }
 
+    @Test func valuesThatFillExactly512OctetsAreNotTruncatedAndOneMoreIs() throws {
+        // Header 12 + question 44 = 56; each 43-character value takes 2 (owner pointer) + 10
+        // + 44 = 56, so 8 values make 504 octets and a 9th would make 560.
+        try authority.claim(name, owner: owner)
+        let digests = (0..<9).map { index in String(repeating: Character(String(index)), count: 43) }
+        for digest in digests.prefix(8) { try authority.publish(value(digest), at: name, owner: owner) }
+        let full = try client.ask(name, .txt, edns: nil, now: now)
+        #expect(!full.header.isTruncated)
+        #expect(full.answers.count == 8)
+
+        try authority.publish(value(digests[8]), at: name, owner: owner)
+        let truncated = try client.ask(name, .txt, edns: nil, now: now)
+        #expect(truncated.header.isTruncated)
+        #expect(truncated.answers.isEmpty && truncated.authority.isEmpty)
+        #expect(try client.ask(name, .txt, edns: nil, transport: .tcp, now: now).answers.count == 9)
+        #expect(try client.ask(name, .txt, now: now).answers.count == 9)  // EDNS, 1232 octets
+    }
+
     @Test func twoValuesAtOneNameAreServedTogetherWithTheSmallestTTL() throws {
         try authority.claim(name, owner: owner)
         try authority.publish(value("apex-digest", ttl: 60), at: name, owner: owner)
