@@ -24,7 +24,7 @@ build: install
 	$(SWIFT) build
 
 # The binary to deploy: optimized, with the Swift runtime and Foundation linked in statically
-# (faster and smaller in memory than the shared libraries; see the bench figures in the README).
+# (less CPU per query and less memory than with the shared libraries; make bench measures it).
 release: install
 	$(SWIFT) build -c release --static-swift-stdlib --product cairn
 	@echo "built $$($(SWIFT) build -c release --static-swift-stdlib --show-bin-path)/cairn"
