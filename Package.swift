@@ -8,6 +8,14 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
+// The answer path (wire codec, answer logic, socket handlers) in release builds skips the
+// run-time exclusivity checks. Most of them guard NIO's ByteBuffer storage, whose methods are
+// inlined here: callgrind counts 31 % fewer instructions per answered query without them.
+// Debug builds — every test, and the fuzzers under AddressSanitizer — keep them, so an
+// overlapping access still traps where it can be found; static checking applies everywhere.
+let answerPathSettings: [SwiftSetting] =
+    swiftSettings + [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+
 let package = Package(
     name: "cairn",
     platforms: [.macOS(.v15)],
@@ -32,7 +40,7 @@ let package = Package(
         .target(
             name: "DNSWire",
             dependencies: [.product(name: "NIOCore", package: "swift-nio")],
-            swiftSettings: swiftSettings
+            swiftSettings: answerPathSettings
         ),
         .systemLibrary(
             name: "CLDNS",
@@ -47,7 +55,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Atomics", package: "swift-atomics"),
             ],
-            swiftSettings: swiftSettings
+            swiftSettings: answerPathSettings
         ),
         .target(
             name: "DNSServer",
@@ -60,7 +68,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            swiftSettings: swiftSettings
+            swiftSettings: answerPathSettings
         ),
         .executableTarget(
             name: "cairn",
