@@ -19,7 +19,7 @@ public struct Zone: Sendable {
     /// Whether any name below the apex holds NS records (a zone cut).
     package let hasDelegations: Bool
     /// Whether any owner name starts with the `*` label (RFC 4592).
-    package let hasWildcards: Bool
+    package var hasWildcards: Bool { !wildcardOwners.isEmpty }
     /// Each wildcard owner `*.<parent>` keyed by its parent, so the answer path finds the
     /// source of synthesis of a closest encloser without building a name.
     package let wildcardOwners: [DNSName: DNSName]
@@ -78,7 +78,6 @@ public struct Zone: Sendable {
         var nodes: [DNSName: ZoneNode] = [:]
         var firstSource: [DNSName: SourcedRecord] = [:]
         var soa: (DNSRData.SOA, UInt32)? = nil
-        var hasWildcards = false
         for item in sourced {
             let record = item.record
             guard record.class == .internet else { throw fail(.unsupportedClass, item) }
@@ -89,7 +88,6 @@ public struct Zone: Sendable {
                 guard soa == nil else { throw fail(.multipleSOA, item) }
                 soa = (value, record.ttl)
             }
-            if record.name.isWildcard { hasWildcards = true }
             var node = nodes[record.name] ?? ZoneNode()
             if let index = node.rrsets.firstIndex(where: { $0.type == record.type }) {
                 if record.type == .cname { throw fail(.multipleCNAME, item) }
@@ -131,7 +129,6 @@ public struct Zone: Sendable {
         self.soaRData = [.soa(soaValue)]
         self.soaTTL = soaTTL
         self.hasDelegations = !cuts.isEmpty
-        self.hasWildcards = hasWildcards
         var wildcardOwners: [DNSName: DNSName] = [:]
         for name in nodes.keys where name.isWildcard {
             if let parent = name.parent { wildcardOwners[parent] = name }

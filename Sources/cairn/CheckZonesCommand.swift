@@ -6,7 +6,7 @@ import DNSWire
 struct CheckZonesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check-zones",
-        abstract: "Check the master files in the zones directory; exit non-zero on the first broken one.")
+        abstract: "Check the master files in the zones directory; report every broken one and exit non-zero.")
 
     @OptionGroup var options: ConfigurationOptions
 

@@ -28,7 +28,7 @@ struct ReloadService: Service {
                 "reloaded zones",
                 metadata: [
                     "directory": "\(settings.zonesDirectory)",
-                    "zones": "\(zones.map { "\($0.apex)" }.sorted().joined(separator: " "))",
+                    "zones": "\(ZoneDirectory.apexList(zones))",
                 ])
         } catch let failure as ZoneLoadFailure {
             for problem in failure.problems {

@@ -46,7 +46,7 @@ struct ServeCommand: AsyncParsableCommand {
             "zones loaded",
             metadata: [
                 "directory": "\(settings.zonesDirectory)",
-                "zones": "\(zones.map { "\($0.apex)" }.sorted().joined(separator: " "))",
+                "zones": "\(ZoneDirectory.apexList(zones))",
             ])
 
         // Trap SIGHUP before anything listens, so a reload request is never fatal.

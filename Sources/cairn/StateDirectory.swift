@@ -17,7 +17,10 @@ struct StateDirectory: ~Copyable {
     let path: String
     private let descriptor: Int32
 
-    var pidFile: String { "\(path)/cairn.pid" }
+    var pidFile: String { Self.pidFile(in: path) }
+
+    /// The lock and pid file in the state directory at `path`.
+    static func pidFile(in path: String) -> String { "\(path)/cairn.pid" }
 
     /// Creates the directory if needed and takes the lock.
     ///
@@ -28,7 +31,7 @@ struct StateDirectory: ~Copyable {
         } catch {
             throw SettingsError("state directory \(path): cannot create it (\(error.localizedDescription))")
         }
-        let file = "\(path)/cairn.pid"
+        let file = Self.pidFile(in: path)
         let descriptor = open(file, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
             throw SettingsError("state directory \(path): cannot open \(file): \(String(cString: strerror(errno)))")
@@ -53,7 +56,7 @@ struct StateDirectory: ~Copyable {
 
     /// The pid of the server holding the lock on `path`, if one does.
     static func runningServer(in path: String) -> Int32? {
-        let file = "\(path)/cairn.pid"
+        let file = pidFile(in: path)
         let descriptor = open(file, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return nil }
         defer { close(descriptor) }

@@ -30,6 +30,11 @@ enum ZoneDirectory {
         guard problems.isEmpty else { throw ZoneLoadFailure(problems: problems) }
         return zones
     }
+
+    /// The apexes of `zones`, sorted and space-separated, for log lines.
+    static func apexList(_ zones: [Zone]) -> String {
+        zones.map { "\($0.apex)" }.sorted().joined(separator: " ")
+    }
 }
 
 /// One or more zone files that failed to load.

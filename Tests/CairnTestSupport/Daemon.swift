@@ -26,7 +26,7 @@ public enum Daemon {
         for (key, value) in environment { keys[Environment.Key(stringLiteral: key)] = value }
         var options = PlatformOptions()
         options.teardownSequence = [.gracefulShutDown(allowedDurationToNextStep: .seconds(5))]
-        let executableReference: Executable = executable.contains("/") ? .path(.init(executable)) : .name(executable)
+        let executableReference = Executable.pathOrName(executable)
         let result = try await Subprocess.run(
             executableReference, arguments: Arguments(arguments), environment: .inherit.updating(keys),
             platformOptions: options, input: .none,

@@ -1,5 +1,4 @@
 import Subprocess
-import SystemPackage
 
 /// Runs a command-line tool (dig, kdig, drill, openssl, …) to completion and collects its output.
 public enum Tool {
@@ -15,7 +14,7 @@ public enum Tool {
     ) async throws -> Result {
         var keys: [Environment.Key: String?] = [:]
         for (key, value) in environment { keys[Environment.Key(stringLiteral: key)] = value }
-        let executable: Executable = name.contains("/") ? .path(FilePath(name)) : .name(name)
+        let executable = Executable.pathOrName(name)
         let result = try await Subprocess.run(
             executable, arguments: Arguments(arguments), environment: .inherit.updating(keys),
             output: .string(limit: 16 << 20), error: .combinedWithOutput)
