@@ -2,8 +2,11 @@ import ArgumentParser
 import Configuration
 import DNSAuthority
 import DNSServer
+import HookAPI
 import Logging
+import NIOCore
 import ServiceLifecycle
+import Store
 import UnixSignals
 
 /// `cairn serve`: the authoritative DNS server.
@@ -25,6 +28,11 @@ struct ServeCommand: AsyncParsableCommand {
     )
     var udpSockets: Int?
 
+    @Option(
+        name: .customLong("api-listen"),
+        help: "Address of the HTTP hook API, 127.0.0.1:8053 by default; none turns it off (key api.listen).")
+    var apiListen: String?
+
     func run() async throws {
         let options = self.options
         let overrides = flagOverrides()
@@ -40,7 +48,8 @@ struct ServeCommand: AsyncParsableCommand {
 
         let state = try StateDirectory(path: settings.stateDirectory)
         let pidFile = state.pidFile
-        let zones = try ZoneDirectory.load(settings.zonesDirectory)
+        let store = try SQLiteStore(path: settings.storePath)
+        let zones = try await ServeZones.load(settings, store: store)
         let authority = try Authority(zones: zones, configuration: settings.authority)
         logger.info(
             "zones loaded",
@@ -48,22 +57,46 @@ struct ServeCommand: AsyncParsableCommand {
                 "directory": "\(settings.zonesDirectory)",
                 "zones": "\(ZoneDirectory.apexList(zones))",
             ])
+        let restored = try await ChallengeRestore.restore(
+            store: store, authority: authority, identity: settings.api.identity, logger: logger)
+        logger.info(
+            "challenge table rebuilt from the store",
+            metadata: ["store": "\(settings.storePath)", "restored": "\(restored)"])
 
         // Trap SIGHUP before anything listens, so a reload request is never fatal.
         let hangups = await UnixSignalsSequence(trapping: .sighup)
         let server = DNSServer(
             authority: authority, configuration: settings.serverConfiguration, logger: logger,
             onBound: { _ in logger.info("ready", metadata: ["pidFile": "\(pidFile)"]) })
-        let reloader = ReloadService(
-            authority: authority, signals: hangups,
+        let reloader = StoreReloadService(
+            authority: authority, store: store, signals: hangups,
             reloadSettings: { try await ServeSettings.read(options: options, overrides: overrides) },
             logger: logger)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: server),
+            .init(service: reloader, successTerminationBehavior: .ignore),
+        ]
+        if let listen = settings.api.listen {
+            let api = HookAPI(configuration: settings.api.hook, store: store, authority: authority, logger: logger)
+            let httpServer =
+                if let certificate = settings.api.certificateFile, let key = settings.api.privateKeyFile {
+                    try HookAPI.tlsServer(certificateFile: certificate, privateKeyFile: key)
+                } else {
+                    HookAPI.defaultServer
+                }
+            let scheme = settings.api.certificateFile == nil ? "http" : "https"
+            let application = api.application(
+                host: listen.host, port: listen.port, server: httpServer,
+                onServerRunning: { channel in
+                    logger.info(
+                        "serving the hook API",
+                        metadata: ["address": "\(scheme)://\(channel.localAddress.map { "\($0)" } ?? "?")"])
+                })
+            services.append(.init(service: application))
+        }
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                services: [
-                    .init(service: server),
-                    .init(service: reloader, successTerminationBehavior: .ignore),
-                ],
+                services: services,
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 cancellationSignals: [],
                 logger: logger))
@@ -77,6 +110,7 @@ struct ServeCommand: AsyncParsableCommand {
         var values: [AbsoluteConfigKey: ConfigValue] = [:]
         if !listen.isEmpty { values["dns.listen"] = ConfigValue(.stringArray(listen), isSecret: false) }
         if let udpSockets { values["dns.udpSockets"] = ConfigValue(.int(udpSockets), isSecret: false) }
+        if let apiListen { values["api.listen"] = ConfigValue(.string(apiListen), isSecret: false) }
         return values
     }
 }

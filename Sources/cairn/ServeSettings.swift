@@ -11,7 +11,8 @@ import SystemPackage
 /// Keys and their environment variables (`dns.tcp.maxConnections` is `CAIRN_DNS_TCP_MAX_CONNECTIONS`):
 /// `dns.listen` (list of `address:port`), `dns.udpSockets`, `dns.tcp.maxConnections`,
 /// `dns.tcp.maxConnectionsPerPrefix`, `dns.tcp.messageTimeoutSeconds`, `dns.negativeTTL`,
-/// `dns.challengeTTL`, `dns.udpPayload`, `zones.directory`, `state.directory`, `log.level`.
+/// `dns.challengeTTL`, `dns.udpPayload`, `zones.directory`, `state.directory`, `log.level`, and
+/// the hook API's `api.*` keys (``APISettings``). The store is `<state.directory>/cairn.sqlite`.
 struct ServeSettings: Sendable {
     static let defaultPort = 10053
 
@@ -23,6 +24,13 @@ struct ServeSettings: Sendable {
     var zonesDirectory: String
     var stateDirectory: String
     var logLevel: Logger.Level
+    var api: APISettings
+
+    /// The store's file in the state directory.
+    var storePath: String { Self.storePath(stateDirectory: stateDirectory) }
+
+    /// The store's file in `stateDirectory`.
+    static func storePath(stateDirectory: String) -> String { "\(stateDirectory)/cairn.sqlite" }
 
     /// The defaults, which let `cairn serve` run with no configuration at all.
     static let defaults: [AbsoluteConfigKey: ConfigValue] = [
@@ -69,7 +77,8 @@ struct ServeSettings: Sendable {
                 throw SettingsError("\(file): \(error)")
             }
         }
-        providers.append(InMemoryProvider(name: "defaults", values: defaults))
+        providers.append(
+            InMemoryProvider(name: "defaults", values: defaults.merging(APISettings.defaults) { first, _ in first }))
         let reader = ConfigReader(providers: providers)
 
         func value<T>(_ key: String, _ read: (ConfigKey) throws -> T) throws -> T {
@@ -120,7 +129,8 @@ struct ServeSettings: Sendable {
                 maximumUDPPayload: payload),
             zonesDirectory: try value("zones.directory") { try reader.requiredString(forKey: $0) },
             stateDirectory: try value("state.directory") { try reader.requiredString(forKey: $0) },
-            logLevel: level)
+            logLevel: level,
+            api: try APISettings.read(reader))
     }
 
     var serverConfiguration: DNSServerConfiguration {

@@ -1,0 +1,33 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// The exact bodies the API sends. acme-dns clients parse these, so they are byte-compatible
+/// with acme-dns: errors are `{"error": "<code>"}` with one space, a success is compact JSON.
+enum HookResponse {
+    static func json(_ status: HTTPResponse.Status, _ body: String) -> Response {
+        Response(
+            status: status, headers: [.contentType: "application/json"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
+    }
+
+    static func error(_ status: HTTPResponse.Status, _ code: String) -> Response {
+        json(status, "{\"error\": \"\(code)\"}")
+    }
+
+    /// 401 `{"error": "forbidden"}`: every authentication failure looks the same.
+    static var forbidden: Response { error(.unauthorized, "forbidden") }
+
+    /// A JSON string literal for `text`, escaped by Foundation's encoder.
+    static func quoted(_ text: String) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        return (try? encoder.encode(text)).map { String(decoding: $0, as: UTF8.self) } ?? "\"\""
+    }
+
+    /// A compact JSON object with members in the order given (Go's `json.Marshal` order).
+    static func object(_ members: [(String, String)]) -> String {
+        "{" + members.map { "\(quoted($0.0)):\($0.1)" }.joined(separator: ",") + "}"
+    }
+}

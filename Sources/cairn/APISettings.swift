@@ -1,0 +1,114 @@
+import Configuration
+import DNSAuthority
+import DNSWire
+import HookAPI
+
+/// The `api.*` keys of the configuration: the hook API's listener and what it trusts.
+///
+/// | key | default | meaning |
+/// |---|---|---|
+/// | `api.listen` | `127.0.0.1:8053` | address:port of the HTTP API; `none` turns it off |
+/// | `api.authZone` | none | acme-dns's `general.domain`; registrations get `<uuid>.<authZone>`. Served from `zones/<authZone>.zone` if present, else synthesized |
+/// | `api.registerNetworks` | `127.0.0.0/8, ::1/128` | who may `POST /register` without the admin token |
+/// | `api.adminToken` | none | bearer token that opens `/register` from anywhere (secret) |
+/// | `api.trustedProxies` | none | peers whose `X-Forwarded-For` is believed |
+/// | `api.tls.certificate`, `api.tls.privateKey` | none | PEM files; both set means HTTPS |
+/// | `api.valueLifetimeSeconds` | `86400` | how long a published TXT value is served |
+/// | `api.maxBodyBytes` | `4096` | larger request bodies get 413 |
+/// | `api.authFailuresPerMinute` | `30` | per client address, then 429 |
+/// | `dns.nameservers` | `ns.<authZone>` (else `localhost`) | NS names of synthesized zones |
+/// | `dns.hostmaster` | `hostmaster.<authZone>` (else `hostmaster.localhost`) | SOA RNAME of synthesized zones |
+struct APISettings: Sendable {
+    static let defaultPort = 8053
+
+    /// `nil` when the API is off.
+    var listen: (host: String, port: Int)?
+    var hook: HookAPIConfiguration
+    var certificateFile: String?
+    var privateKeyFile: String?
+    var identity: NameserverIdentity
+
+    static let defaults: [AbsoluteConfigKey: ConfigValue] = [
+        "api.listen": ConfigValue(.string("127.0.0.1:\(defaultPort)"), isSecret: false),
+        "api.registerNetworks": ConfigValue(.stringArray(["127.0.0.0/8", "::1/128"]), isSecret: false),
+        "api.trustedProxies": ConfigValue(.stringArray([]), isSecret: false),
+        "api.valueLifetimeSeconds": 86_400,
+        "api.maxBodyBytes": 4096,
+        "api.authFailuresPerMinute": 30,
+    ]
+
+    static func read(_ reader: ConfigReader) throws -> APISettings {
+        func fail(_ key: String, _ message: String) -> SettingsError {
+            SettingsError("configuration \(key): \(message)")
+        }
+        func networks(_ key: String) throws -> [IPNetwork] {
+            try (reader.stringArray(forKey: ConfigKey(key)) ?? []).map { text in
+                guard let network = IPNetwork(text) else {
+                    throw fail(key, "\"\(text)\" is not an address or CIDR prefix (examples: 10.0.0.0/8, ::1)")
+                }
+                return network
+            }
+        }
+        func positive(_ key: String) throws -> Int {
+            guard let number = reader.int(forKey: ConfigKey(key)), number > 0 else {
+                throw fail(key, "must be a positive number")
+            }
+            return number
+        }
+        func name(_ key: String, _ text: String) throws -> DNSName {
+            do {
+                return try DNSName(text).lowercased
+            } catch {
+                throw fail(key, "\"\(text)\" is not a domain name (\(error))")
+            }
+        }
+
+        let listenText = reader.string(forKey: "api.listen") ?? "none"
+        var listen: (host: String, port: Int)? = nil
+        if listenText != "none" {
+            guard let colon = listenText.lastIndex(of: ":"),
+                let port = Int(listenText[listenText.index(after: colon)...]),
+                (0...65535).contains(port)
+            else {
+                throw fail("api.listen", "\"\(listenText)\" is not address:port (example: 127.0.0.1:\(defaultPort))")
+            }
+            var host = String(listenText[..<colon])
+            if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+            guard IPAddress(host) != nil else {
+                throw fail("api.listen", "\"\(host)\" is not an IPv4 or IPv6 address")
+            }
+            listen = (host, port)
+        }
+        let authZoneText = reader.string(forKey: "api.authZone") ?? ""
+        let authZone = authZoneText.isEmpty ? nil : try name("api.authZone", authZoneText)
+        let nameserverTexts =
+            reader.stringArray(forKey: "dns.nameservers")
+            ?? [authZone.map { "ns.\($0)" } ?? "localhost."]
+        let nameservers = try nameserverTexts.map { try name("dns.nameservers", $0) }
+        guard !nameservers.isEmpty else { throw fail("dns.nameservers", "needs at least one name") }
+        let hostmaster = try name(
+            "dns.hostmaster",
+            reader.string(forKey: "dns.hostmaster") ?? "hostmaster.\(authZone?.description ?? "localhost.")")
+        let identity = NameserverIdentity(nameservers: nameservers, hostmaster: hostmaster)
+        let adminToken = reader.string(forKey: "api.adminToken", isSecret: true)
+        let certificate = reader.string(forKey: "api.tls.certificate")
+        let privateKey = reader.string(forKey: "api.tls.privateKey")
+        guard (certificate == nil) == (privateKey == nil) else {
+            throw fail("api.tls", "set both api.tls.certificate and api.tls.privateKey, or neither")
+        }
+        return APISettings(
+            listen: listen,
+            hook: HookAPIConfiguration(
+                authZone: authZone,
+                registerNetworks: try networks("api.registerNetworks"),
+                adminTokenHash: adminToken.flatMap { $0.isEmpty ? nil : HookAPI.hashAdminToken($0) },
+                trustedProxies: try networks("api.trustedProxies"),
+                valueLifetime: Int64(try positive("api.valueLifetimeSeconds")),
+                maximumBodySize: try positive("api.maxBodyBytes"),
+                authFailuresPerMinute: try positive("api.authFailuresPerMinute"),
+                nameserverIdentity: identity),
+            certificateFile: certificate,
+            privateKeyFile: privateKey,
+            identity: identity)
+    }
+}
