@@ -1,0 +1,215 @@
+public import AsyncHTTPClient
+public import Foundation
+public import Logging
+import NIOCore
+import NIOFoundationCompat
+import NIOHTTP1
+
+/// A client for one ACME server (RFC 8555) with one account key.
+///
+/// Every request is a JWS signed with the account key; nonces come from every response and
+/// are kept for the next request; `badNonce` is retried with the nonce the error carries, and
+/// 429/503 with a `Retry-After` are retried after it, within ``ACMEClientConfiguration``'s
+/// budgets. Requests may run concurrently (the client is an actor; requests interleave).
+public actor ACMEClient {
+    public nonisolated let directoryURL: String
+    public nonisolated let configuration: ACMEClientConfiguration
+    let http: HTTPClient
+    let logger: Logger
+    /// The account key; ``rollover(to:)`` replaces it.
+    public private(set) var key: ACMEKey
+    /// The account URL, known after ``register(contact:termsOfServiceAgreed:externalAccountBinding:)``
+    /// or ``lookupAccount()``.
+    public internal(set) var accountURL: String?
+    var cachedDirectory: ACMEDirectory?
+    var nonces: [String] = []
+
+    public init(
+        directoryURL: String, key: ACMEKey, httpClient: HTTPClient,
+        configuration: ACMEClientConfiguration = ACMEClientConfiguration(), logger: Logger
+    ) {
+        self.directoryURL = directoryURL
+        self.key = key
+        self.http = httpClient
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// The directory (RFC 8555 §7.1.1), fetched once.
+    public func directory() async throws -> ACMEDirectory {
+        if let cachedDirectory { return cachedDirectory }
+        let response = try await send(method: .GET, url: directoryURL, body: nil)
+        try response.checkSuccess()
+        let directory = try response.decode(ACMEDirectory.self)
+        cachedDirectory = directory
+        return directory
+    }
+
+    func replaceKey(_ newKey: ACMEKey) { key = newKey }
+
+    // MARK: - Transport
+
+    /// One HTTP exchange, collected.
+    struct Response: Sendable {
+        var status: Int
+        var headers: HTTPHeaders
+        var body: Data
+        var url: String
+
+        func checkSuccess() throws {
+            guard (200..<300).contains(status) else { throw problemError() }
+        }
+
+        func problemError() -> ACMEError {
+            if let problem = try? JSONDecoder().decode(ACMEProblem.self, from: body) {
+                return ACMEError(
+                    .problem, detail: "HTTP \(status): \(problem)", problem: problem, url: url)
+            }
+            let text = String(decoding: body.prefix(300), as: UTF8.self)
+            return ACMEError(.unexpectedResponse, detail: "HTTP \(status): \(text)", url: url)
+        }
+
+        func decode<T: Decodable>(_ type: T.Type) throws -> T {
+            do {
+                return try JSONDecoder().decode(type, from: body)
+            } catch {
+                throw ACMEError(
+                    .unexpectedResponse, detail: "cannot read \(T.self) from the response: \(error)", url: url)
+            }
+        }
+
+        var location: String? { headers.first(name: "Location") }
+
+        /// `Retry-After` (RFC 9110 §10.2.3) in seconds from now: delay-seconds or an HTTP-date.
+        var retryAfterSeconds: Double? {
+            guard let value = headers.first(name: "Retry-After")?.trimmingCharacters(in: .whitespaces) else {
+                return nil
+            }
+            if let seconds = Double(value) { return max(0, seconds) }
+            let formatter = DateFormatter()
+            formatter.locale = Locale(identifier: "en_US_POSIX")
+            formatter.timeZone = TimeZone(identifier: "GMT")
+            formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+            guard let date = formatter.date(from: value) else { return nil }
+            return max(0, date.timeIntervalSinceNow)
+        }
+
+        /// Targets of `Link` headers with the given relation (RFC 8288 §3).
+        func links(relation: String) -> [String] {
+            headers[canonicalForm: "Link"].compactMap { field -> String? in
+                let parts = field.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+                guard let target = parts.first, target.hasPrefix("<"), target.hasSuffix(">") else { return nil }
+                let relations = parts.dropFirst().compactMap { parameter -> String? in
+                    let pair = parameter.split(separator: "=", maxSplits: 1)
+                    guard pair.count == 2, pair[0].trimmingCharacters(in: .whitespaces).lowercased() == "rel" else {
+                        return nil
+                    }
+                    return pair[1].trimmingCharacters(in: CharacterSet(charactersIn: "\" "))
+                }
+                guard relations.contains(where: { $0.split(separator: " ").contains(Substring(relation)) }) else {
+                    return nil
+                }
+                return String(target.dropFirst().dropLast())
+            }
+        }
+    }
+
+    func send(method: HTTPMethod, url: String, body: Data?, accept: String? = nil) async throws -> Response {
+        var request = HTTPClientRequest(url: url)
+        request.method = method
+        request.headers.add(name: "User-Agent", value: configuration.userAgent)
+        if let accept { request.headers.add(name: "Accept", value: accept) }
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/jose+json")
+            request.body = .bytes(ByteBuffer(data: body))
+        }
+        let response: HTTPClientResponse
+        var collected: ByteBuffer
+        do {
+            response = try await http.execute(request, timeout: .seconds(configuration.requestTimeoutSeconds))
+            collected = try await response.body.collect(upTo: 4 << 20)
+        } catch {
+            throw ACMEError(.transport, detail: "\(method) failed: \(error)", url: url)
+        }
+        if let nonce = response.headers.first(name: "Replay-Nonce"), !nonce.isEmpty {
+            nonces.append(nonce)
+            if nonces.count > 64 { nonces.removeFirst(nonces.count - 64) }
+        }
+        let data = collected.readData(length: collected.readableBytes) ?? Data()
+        return Response(status: Int(response.status.code), headers: response.headers, body: data, url: url)
+    }
+
+    /// A fresh nonce: one kept from an earlier response, else from `newNonce` (RFC 8555 §7.2).
+    func nextNonce() async throws -> String {
+        if let nonce = nonces.popLast() { return nonce }
+        let url = try await directory().newNonce
+        let response = try await send(method: .HEAD, url: url, body: nil)
+        guard (200..<300).contains(response.status), let nonce = nonces.popLast() else {
+            throw ACMEError(
+                .unexpectedResponse, detail: "newNonce gave HTTP \(response.status) and no Replay-Nonce", url: url)
+        }
+        return nonce
+    }
+
+    /// How a request is signed: with the account URL (`kid`) or, before there is one, the JWK.
+    enum Signer {
+        case accountURL
+        case jwk
+    }
+
+    /// POSTs a JWS of `payload` (`nil` for POST-as-GET, RFC 8555 §6.3) and returns a 2xx
+    /// response, retrying `badNonce` and rate limits within the configured budgets.
+    func post(
+        _ url: String, payload: Data?, signer: Signer = .accountURL, accept: String? = nil,
+        signingKey: ACMEKey? = nil
+    ) async throws -> Response {
+        var badNonces = 0
+        var rateLimited = 0
+        while true {
+            let nonce = try await nextNonce()
+            let kid: String?
+            switch signer {
+            case .accountURL:
+                guard let accountURL else {
+                    throw ACMEError(.unsupported, detail: "no account yet: register or look it up first", url: url)
+                }
+                kid = accountURL
+            case .jwk:
+                kid = nil
+            }
+            let signing = signingKey ?? key
+            let header = JWS.Header(
+                alg: signing.algorithm, jwk: kid == nil ? signing.jwk : nil, kid: kid, nonce: nonce, url: url)
+            let body = try JWS.encoder.encode(JWS.sign(payload: payload, header: header, key: signing))
+            let response = try await send(method: .POST, url: url, body: body, accept: accept)
+            if (200..<300).contains(response.status) { return response }
+            let error = response.problemError()
+            if error.problem?.type == .badNonce {
+                badNonces += 1
+                if badNonces <= configuration.badNonceRetries {
+                    logger.debug("badNonce, retrying", metadata: ["url": "\(url)", "attempt": "\(badNonces)"])
+                    continue
+                }
+                throw ACMEError(
+                    .retriesExhausted, detail: "\(badNonces) nonces rejected in a row", problem: error.problem, url: url
+                )
+            }
+            if response.status == 429 || response.status == 503, let wait = response.retryAfterSeconds,
+                rateLimited < configuration.rateLimitRetries, wait <= configuration.maximumRetryAfterSeconds
+            {
+                rateLimited += 1
+                logger.notice(
+                    "CA asks to retry later",
+                    metadata: ["url": "\(url)", "status": "\(response.status)", "seconds": "\(wait)"])
+                try await Task.sleep(for: .seconds(wait))
+                continue
+            }
+            throw error
+        }
+    }
+
+    /// POSTs `value` as JSON.
+    func post(_ url: String, json value: some Encodable, signer: Signer = .accountURL) async throws -> Response {
+        try await post(url, payload: try JWS.encoder.encode(value), signer: signer)
+    }
+}

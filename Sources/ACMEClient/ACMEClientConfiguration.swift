@@ -1,0 +1,23 @@
+/// Retry budgets and time limits of an ``ACMEClient``.
+public struct ACMEClientConfiguration: Sendable {
+    /// How many times one request is re-sent after `badNonce` (RFC 8555 §6.5), each time with
+    /// the nonce the error carried. 20 keeps the chance of failing under a CA that rejects
+    /// half of all nonces below one in a million per request.
+    public var badNonceRetries: Int = 20
+    /// How many times one request is re-sent after 429 or 503 with a `Retry-After`.
+    public var rateLimitRetries: Int = 3
+    /// The longest `Retry-After` the client waits for before giving up, in seconds.
+    public var maximumRetryAfterSeconds: Double = 120
+    /// Per-request time limit, in seconds.
+    public var requestTimeoutSeconds: Int64 = 30
+    /// First polling interval when the CA gives no `Retry-After`; it grows by half each
+    /// time up to ``maximumPollIntervalSeconds``.
+    public var initialPollIntervalSeconds: Double = 0.25
+    public var maximumPollIntervalSeconds: Double = 5
+    /// How long authorizations and orders are polled before giving up, in seconds.
+    public var pollTimeoutSeconds: Double = 300
+    /// The `User-Agent` header (RFC 8555 §6.1 asks clients to send one).
+    public var userAgent: String = "cairn-acme/0.1"
+
+    public init() {}
+}

@@ -1,0 +1,58 @@
+import ACMEClient
+import DNSWire
+import Foundation
+import Logging
+
+/// Where each `_acme-challenge` name's value is published: at the name itself (NS
+/// delegation), at the end of its CNAME chain (CNAME delegation), or where `--alias` says.
+struct ChallengeTargets: Sendable {
+    /// `_acme-challenge.<name>` → the name to publish at (both lower case, no trailing dot).
+    private(set) var targets: [String: String]
+
+    func target(of challengeName: String) -> String { targets[challengeName] ?? challengeName }
+
+    var publishNames: [String] { Array(Set(targets.values)) }
+
+    /// Pairs of (challenge name, publish name), sorted.
+    var pairs: [(challenge: String, target: String)] {
+        targets.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+    }
+
+    static let maximumChain = 8
+
+    /// Looks up each challenge name's CNAME chain through `resolver` (when given and no alias
+    /// applies).
+    static func find(
+        for names: [String], aliases: [String: String], resolver: ResolverAddress?, logger: Logger
+    ) async throws -> ChallengeTargets {
+        var targets: [String: String] = [:]
+        let client = DNSLookupClient()
+        for challenge in Set(names.map { DNS01.challengeName(for: $0) }).sorted() {
+            if let alias = aliases[challenge] {
+                targets[challenge] = alias
+                continue
+            }
+            guard let resolver else {
+                targets[challenge] = challenge
+                continue
+            }
+            var current = try DNSName(challenge)
+            for _ in 0..<maximumChain {
+                let response = try await client.query(
+                    current, .cname, host: resolver.host, port: resolver.port, recursive: true)
+                let next = response.answers.lazy.compactMap { record -> DNSName? in
+                    guard record.name == current, case .cname(let cname) = record.rdata else { return nil }
+                    return cname.target
+                }.first
+                guard let next else { break }
+                current = next
+            }
+            let target = current.description.lowercased().trimmingCharacters(in: ["."])
+            if target != challenge {
+                logger.info("challenge name is a CNAME", metadata: ["name": "\(challenge)", "target": "\(target)"])
+            }
+            targets[challenge] = target
+        }
+        return ChallengeTargets(targets: targets)
+    }
+}

@@ -1,0 +1,290 @@
+import ACMEClient
+import ArgumentParser
+import AsyncHTTPClient
+import DNSAuthority
+import DNSServer
+import DNSWire
+import Foundation
+import Logging
+import NIOCore
+import NIOSSL
+import X509
+
+/// `cairn issue`: one certificate, now, with Cairn answering the dns-01 challenges from its
+/// own DNS listener for the duration (agnos style).
+struct IssueCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "issue",
+        abstract: "Get one certificate now, answering the dns-01 challenges from a DNS listener of its own.",
+        discussion: """
+            Each name's challenge lives at _acme-challenge.<name> (without "*."). Delegate that name to \
+            this host once: by NS (Cairn serves a zone at _acme-challenge.<name>) or by CNAME to a name \
+            Cairn serves (--alias, or found through --resolver). Before ordering, a canary value is read \
+            back through the resolver and from every nameserver of the delegation.
+            """)
+
+    @Option(
+        name: [.short, .customLong("domain")],
+        help: "A name for the certificate, repeatable; wildcards as '*.example.com'.")
+    var domains: [String] = []
+
+    @Option(help: "ACME directory URL, or 'production' / 'staging' (Let's Encrypt).")
+    var server: String = "production"
+
+    @Option(
+        name: .customLong("ca-bundle"),
+        help: "PEM file of extra CA certificates to trust for the ACME server (e.g. Pebble's).")
+    var caBundle: String?
+
+    @Option(help: "Contact e-mail for the account.")
+    var email: String?
+
+    @Option(name: .customLong("eab-kid"), help: "External Account Binding key ID.")
+    var eabKeyID: String?
+
+    @Option(
+        name: .customLong("eab-hmac-key-file"),
+        help: "File holding the EAB HMAC key (base64url); or set CAIRN_EAB_HMAC_KEY. Never a flag: it would show in ps."
+    )
+    var eabKeyFile: String?
+
+    @Option(name: .customLong("key-type"), help: "Certificate key: ec256 (default), ec384, rsa2048, rsa3072, rsa4096.")
+    var keyType: String = "ec256"
+
+    @Option(
+        name: .customLong("account-key-type"), help: "Account key for a new account: ec256 (default), ec384, rsa2048.")
+    var accountKeyType: String = "ec256"
+
+    @Flag(name: .customLong("reuse-key"), help: "Keep the certificate key in the output directory if there is one.")
+    var reuseKey = false
+
+    @Option(help: "ACME profile to ask for, when the CA offers it.")
+    var profile: String?
+
+    @Option(name: .customLong("preferred-chain"), help: "Prefer the chain with an issuer of this common name.")
+    var preferredChain: String?
+
+    @Option(help: "Directory for <name>/cert.pem, chain.pem, fullchain.pem, privkey.pem.")
+    var out: String = "certificates"
+
+    @Option(help: "Address for the DNS listener, UDP and TCP, repeatable (default 0.0.0.0:53).")
+    var listen: [String] = []
+
+    @Option(help: "Nameserver name in the SOA and NS of the zones this command serves.")
+    var nameserver: String = "ns.cairn.invalid"
+
+    @Option(help: "Recursive resolver for preflight and CNAME lookup, host or host:port (default: /etc/resolv.conf).")
+    var resolver: String?
+
+    @Option(
+        help:
+            "Publish <name>'s challenge at <target> instead of following its CNAME: 'example.com=example-com.auth.example.net'. Repeatable."
+    )
+    var alias: [String] = []
+
+    @Flag(name: .customLong("skip-preflight"), help: "Do not check the delegation before ordering.")
+    var skipPreflight = false
+
+    @Option(name: .customLong("preflight-nameserver-port"), help: .hidden)
+    var preflightNameserverPort: Int = 53
+
+    @OptionGroup var options: ConfigurationOptions
+
+    func validate() throws {
+        if domains.isEmpty { throw ValidationError("give at least one name with -d") }
+        for name in domains {
+            let bare = name.hasPrefix("*.") ? String(name.dropFirst(2)) : name
+            guard (try? DNSName(bare)) != nil, !bare.contains("*"), bare.contains(".") else {
+                throw ValidationError("'\(name)' is not a domain name")
+            }
+        }
+        if ACMEKeyType(parsing: keyType) == nil { throw ValidationError("unknown --key-type '\(keyType)'") }
+        guard let account = ACMEKeyType(parsing: accountKeyType), [.p256, .p384, .rsa2048].contains(account) else {
+            throw ValidationError("--account-key-type must be ec256, ec384 or rsa2048")
+        }
+        if eabKeyFile != nil && eabKeyID == nil { throw ValidationError("--eab-hmac-key-file needs --eab-kid") }
+    }
+
+    var directoryURL: String {
+        switch server {
+        case "production": "https://acme-v02.api.letsencrypt.org/directory"
+        case "staging": "https://acme-staging-v02.api.letsencrypt.org/directory"
+        default: server
+        }
+    }
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: options.logLevel ?? "notice") ?? .notice
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "cairn.issue")
+        let started = ContinuousClock.now
+        let names = domains.map { $0.lowercased() }
+        let stateDirectory = options.stateDirectory ?? ".cairn"
+
+        let binding = try readExternalAccountBinding()
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if let caBundle {
+            do {
+                tls.additionalTrustRoots = [.certificates(try NIOSSLCertificate.fromPEMFile(caBundle))]
+            } catch {
+                throw SettingsError("--ca-bundle \(caBundle): \(error)")
+            }
+        }
+        let http = HTTPClient(
+            eventLoopGroupProvider: .singleton, configuration: HTTPClient.Configuration(tlsConfiguration: tls))
+        do {
+            try await issue(names: names, binding: binding, http: http, stateDirectory: stateDirectory, logger: logger)
+            try await http.shutdown()
+        } catch {
+            try? await http.shutdown()
+            throw error
+        }
+        Self.say("done in \(Self.format(ContinuousClock.now - started))")
+    }
+
+    private func issue(
+        names: [String], binding: ExternalAccountBinding?, http: HTTPClient, stateDirectory: String, logger: Logger
+    ) async throws {
+        let accountFile = AccountKeyFile(stateDirectory: stateDirectory, directoryURL: directoryURL)
+        let (accountKey, created) = try accountFile.loadOrCreate(type: ACMEKeyType(parsing: accountKeyType)!)
+        let client = ACMEClient(directoryURL: directoryURL, key: accountKey, httpClient: http, logger: logger)
+        let account = try await client.register(
+            contact: email.map { ["mailto:\($0)"] } ?? [], termsOfServiceAgreed: true,
+            externalAccountBinding: binding)
+        Self.say("account \(account.url)\(created ? " (new key \(accountFile.path))" : "")")
+
+        let files = CertificateFiles(outputDirectory: out, primaryName: names[0])
+        let certificateKey: ACMEKey
+        if reuseKey, let pem = try? String(contentsOfFile: files.privateKey, encoding: .utf8) {
+            certificateKey = try ACMEKey(pemRepresentation: pem)
+        } else {
+            certificateKey = try ACMEKey.generate(ACMEKeyType(parsing: keyType)!)
+        }
+
+        let resolver = try ResolverAddress.resolve(resolver)
+        let aliases = try parseAliases()
+        let targets = try await ChallengeTargets.find(
+            for: names, aliases: aliases, resolver: skipPreflight && aliases.isEmpty ? nil : resolver, logger: logger)
+
+        let authority = try Authority(zones: try challengeZones(for: targets))
+        if let directory = options.zones {
+            for zone in try ZoneDirectory.load(directory) where authority.zone(at: zone.apex) == nil {
+                try authority.addZone(zone)
+            }
+        }
+        let listenAddresses = try (listen.isEmpty ? ["0.0.0.0:53"] : listen).map { text in
+            guard let address = DNSListenAddress(parsing: text) else {
+                throw ValidationError("--listen '\(text)' is not address:port")
+            }
+            return address
+        }
+        let publisher = LocalChallengePublisher(authority: authority, owner: ChallengeOwner(rawValue: "cairn-issue"))
+        let (bound, boundContinuation) = AsyncStream.makeStream(of: Void.self)
+        let serving = DNSServer(
+            authority: authority,
+            configuration: DNSServerConfiguration(listenAddresses: listenAddresses, udpSocketsPerAddress: 1),
+            logger: logger, onBound: { _ in boundContinuation.yield() })
+
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await serving.run() }
+            for await _ in bound { break }
+            Self.say("answering dns-01 on \(listenAddresses.map(\.description).joined(separator: ", "))")
+            if !skipPreflight {
+                let preflight = DelegationPreflight(
+                    resolver: resolver, nameserverPort: preflightNameserverPort, logger: logger)
+                try await preflight.check(targets: targets, publisher: publisher)
+                Self.say("preflight: every challenge name leads here")
+            }
+            let startedOrder = ContinuousClock.now
+            let issuer = CertificateIssuer(
+                client: client, publisher: publisher, target: { targets.target(of: $0) },
+                progress: { event in Self.report(event, since: startedOrder) }, logger: logger)
+            let issued = try await issuer.issue(
+                CertificateRequest(
+                    names: names, key: certificateKey, profile: profile, preferredChain: preferredChain))
+            try files.write(issued)
+            Self.say("wrote \(files.fullChain) and \(files.privateKey)")
+            Self.describe(issued.chain.leaf)
+            group.cancelAll()
+        }
+    }
+
+    private func challengeZones(for targets: ChallengeTargets) throws -> [Zone] {
+        let identity = NameserverIdentity(
+            nameservers: [try DNSName(nameserver)], hostmaster: "hostmaster.cairn.invalid")
+        let serial = UInt32(truncatingIfNeeded: UnixTime.now().rawValue)
+        return try Set(targets.publishNames).sorted().map { name in
+            Zone.synthesized(apex: try DNSName(name), identity: identity, serial: serial)
+        }
+    }
+
+    private func parseAliases() throws -> [String: String] {
+        var result: [String: String] = [:]
+        for item in alias {
+            let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, (try? DNSName(parts[1])) != nil else {
+                throw ValidationError("--alias '\(item)' is not name=target")
+            }
+            result[DNS01.challengeName(for: parts[0])] = parts[1].lowercased().trimmingCharacters(in: ["."])
+        }
+        return result
+    }
+
+    private func readExternalAccountBinding() throws -> ExternalAccountBinding? {
+        guard let eabKeyID else { return nil }
+        let text: String
+        if let eabKeyFile {
+            do {
+                text = try String(contentsOfFile: eabKeyFile, encoding: .utf8)
+            } catch {
+                throw SettingsError("--eab-hmac-key-file \(eabKeyFile): \(error)")
+            }
+        } else if let value = ProcessInfo.processInfo.environment["CAIRN_EAB_HMAC_KEY"] {
+            text = value
+        } else {
+            throw ValidationError("--eab-kid needs the HMAC key: --eab-hmac-key-file FILE or CAIRN_EAB_HMAC_KEY")
+        }
+        return try ExternalAccountBinding(keyID: eabKeyID, encodedMACKey: text)
+    }
+
+    private static func report(_ event: IssuanceEvent, since start: ContinuousClock.Instant) {
+        switch event {
+        case .orderPlaced(let url, let pending, let total):
+            Self.say("order \(url): \(pending) of \(total) authorizations to validate")
+        case .published(let records):
+            for record in records { Self.say("  \(record.identifier): pending (TXT at \(record.name))") }
+        case .authorization(let identifier, let status, let problem):
+            let reason = problem.map { " — \($0)" } ?? ""
+            Self.say("  \(identifier): \(status)\(reason) (\(format(ContinuousClock.now - start)))")
+        case .finalizing:
+            Self.say("finalizing")
+        case .issued(let url):
+            Self.say("issued \(url) (\(format(ContinuousClock.now - start)))")
+        }
+    }
+
+    static func describe(_ certificate: Certificate) {
+        let names = (try? certificate.extensions.subjectAlternativeNames)?.map { name -> String in
+            if case .dnsName(let dns) = name { return dns }
+            return "\(name)"
+        }
+        Self.say("subject:  \(certificate.subject)")
+        Self.say("names:    \((names ?? []).joined(separator: ", "))")
+        Self.say("issuer:   \(certificate.issuer)")
+        Self.say("valid:    \(certificate.notValidBefore) — \(certificate.notValidAfter)")
+    }
+
+    /// Writes a progress line at once (print would buffer it when stdout is a pipe or a log).
+    static func say(_ line: String) {
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    }
+
+    static func format(_ duration: Duration) -> String {
+        let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        return String(format: "%.2f s", seconds)
+    }
+}
