@@ -6,7 +6,7 @@ SWIFT ?= swift
 APT_PACKAGES := pkg-config libldns-dev ldnsutils bind9-dnsutils knot-dnsutils knot nsd libsqlite3-dev pebble unbound lego certbot openssl
 FUZZ_SECONDS ?= 600
 
-.PHONY: install build release run demo test bench bench-answer clean
+.PHONY: install build release run demo test bench bench-answer bench-issue clean
 
 install:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -45,6 +45,11 @@ test: install
 # release build of cairn serving the benchmark zone. Takes about 8 minutes.
 bench: install
 	contrib/bench.sh
+
+# Time to a certificate against Pebble: lego (exec provider into pebble-challtestsrv, one
+# authorization at a time) side by side with `cairn issue` (release build), 3 and 100 names.
+bench-issue: install
+	contrib/bench-issue.sh
 
 # Micro-benchmark of parse -> answer -> encode (the Benchmarks/ package): ns and mallocs per query.
 bench-answer: install
