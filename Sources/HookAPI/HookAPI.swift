@@ -109,6 +109,8 @@ public struct HookAPI: Sendable {
             return .success(try await request.collectBody(upTo: configuration.maximumBodySize))
         } catch let error as HTTPError where error.status == .contentTooLarge {
             return .failure(HookResponse.error(.contentTooLarge, "body_too_large"))
+        } catch is NIOTooManyBytesError {
+            return .failure(HookResponse.error(.contentTooLarge, "body_too_large"))
         } catch {
             return .failure(HookResponse.error(.badRequest, "malformed_json_payload"))
         }
