@@ -70,8 +70,18 @@ struct IssueCommand: AsyncParsableCommand {
     @Option(help: "Address for the DNS listener, UDP and TCP, repeatable (default 0.0.0.0:53).")
     var listen: [String] = []
 
-    @Option(help: "Nameserver name in the SOA and NS of the zones this command serves.")
-    var nameserver: String = "ns.cairn.invalid"
+    @Option(
+        name: .customLong("nameserver"),
+        help:
+            "Name of this server in the SOA and NS of the zones it synthesizes, repeatable: the NS names the parent delegates to."
+    )
+    var nameservers: [String] = []
+
+    @Option(
+        help:
+            "Publish through another Cairn's httpreq API at this URL instead of a DNS listener here (token in CAIRN_PUBLISH_TOKEN as id:key)."
+    )
+    var publish: String?
 
     @Option(help: "Recursive resolver for preflight and CNAME lookup, host or host:port (default: /etc/resolv.conf).")
     var resolver: String?
@@ -149,14 +159,6 @@ struct IssueCommand: AsyncParsableCommand {
     private func issue(
         names: [String], binding: ExternalAccountBinding?, http: HTTPClient, stateDirectory: String, logger: Logger
     ) async throws {
-        let accountFile = AccountKeyFile(stateDirectory: stateDirectory, directoryURL: directoryURL)
-        let (accountKey, created) = try accountFile.loadOrCreate(type: ACMEKeyType(parsing: accountKeyType)!)
-        let client = ACMEClient(directoryURL: directoryURL, key: accountKey, httpClient: http, logger: logger)
-        let account = try await client.register(
-            contact: email.map { ["mailto:\($0)"] } ?? [], termsOfServiceAgreed: true,
-            externalAccountBinding: binding)
-        Self.say("account \(account.url)\(created ? " (new key \(accountFile.path))" : "")")
-
         let files = CertificateFiles(outputDirectory: out, primaryName: names[0])
         let certificateKey: ACMEKey
         if reuseKey, let pem = try? String(contentsOfFile: files.privateKey, encoding: .utf8) {
@@ -167,15 +169,27 @@ struct IssueCommand: AsyncParsableCommand {
 
         let resolver = try ResolverAddress.resolve(resolver)
         let aliases = try parseAliases()
-        let targets = try await ChallengeTargets.find(
-            for: names, aliases: aliases, resolver: skipPreflight && aliases.isEmpty ? nil : resolver, logger: logger)
-
-        let authority = try Authority(zones: try challengeZones(for: targets))
-        if let directory = options.zones {
-            for zone in try ZoneDirectory.load(directory) where authority.zone(at: zone.apex) == nil {
-                try authority.addZone(zone)
-            }
+        // CNAMEs are looked up through the resolver, which may need this server's answers to
+        // follow them: so the listener starts first, with a zone at each challenge name (or
+        // alias), and a zone for each CNAME target found is added afterwards.
+        let lookupResolver = skipPreflight && aliases.isEmpty ? nil : resolver
+        let findTargets = { @Sendable in
+            try await ChallengeTargets.find(for: names, aliases: aliases, resolver: lookupResolver, logger: logger)
         }
+
+        if let publish {
+            // Another Cairn serves the values; this process only runs the ACME side.
+            let (user, key) = try remoteCredentials()
+            let publisher = HTTPRequestPublisher(endpoint: publish, username: user, password: key, httpClient: http)
+            try await run(
+                names: names, key: certificateKey, targets: try await findTargets(), publisher: publisher,
+                resolver: resolver, binding: binding, http: http, stateDirectory: stateDirectory, files: files,
+                logger: logger)
+            return
+        }
+
+        let initial = try await ChallengeTargets.find(for: names, aliases: aliases, resolver: nil, logger: logger)
+        let authority = try Authority(zones: try zones(for: initial, existing: []))
         let listenAddresses = try (listen.isEmpty ? ["0.0.0.0:53"] : listen).map { text in
             guard let address = DNSListenAddress(parsing: text) else {
                 throw ValidationError("--listen '\(text)' is not address:port")
@@ -184,42 +198,84 @@ struct IssueCommand: AsyncParsableCommand {
         }
         let publisher = LocalChallengePublisher(authority: authority, owner: ChallengeOwner(rawValue: "cairn-issue"))
         let (bound, boundContinuation) = AsyncStream.makeStream(of: Void.self)
-        let serving = DNSServer(
+        let server = DNSServer(
             authority: authority,
             configuration: DNSServerConfiguration(listenAddresses: listenAddresses, udpSocketsPerAddress: 1),
             logger: logger, onBound: { _ in boundContinuation.yield() })
 
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await serving.run() }
+            group.addTask {
+                defer { boundContinuation.finish() }
+                try await server.run()
+            }
             for await _ in bound { break }
             Self.say("answering dns-01 on \(listenAddresses.map(\.description).joined(separator: ", "))")
-            if !skipPreflight {
-                let preflight = DelegationPreflight(
-                    resolver: resolver, nameserverPort: preflightNameserverPort, logger: logger)
-                try await preflight.check(targets: targets, publisher: publisher)
-                Self.say("preflight: every challenge name leads here")
+            let targets = try await findTargets()
+            let present = authority.zoneApexes.compactMap { authority.zone(at: $0) }
+            for zone in try zones(for: targets, existing: present) where authority.zone(at: zone.apex) == nil {
+                try authority.addZone(zone)
             }
-            let startedOrder = ContinuousClock.now
-            let issuer = CertificateIssuer(
-                client: client, publisher: publisher, target: { targets.target(of: $0) },
-                progress: { event in Self.report(event, since: startedOrder) }, logger: logger)
-            let issued = try await issuer.issue(
-                CertificateRequest(
-                    names: names, key: certificateKey, profile: profile, preferredChain: preferredChain))
-            try files.write(issued)
-            Self.say("wrote \(files.fullChain) and \(files.privateKey)")
-            Self.describe(issued.chain.leaf)
+            try await run(
+                names: names, key: certificateKey, targets: targets, publisher: publisher, resolver: resolver,
+                binding: binding, http: http, stateDirectory: stateDirectory, files: files, logger: logger)
             group.cancelAll()
         }
     }
 
-    private func challengeZones(for targets: ChallengeTargets) throws -> [Zone] {
-        let identity = NameserverIdentity(
-            nameservers: [try DNSName(nameserver)], hostmaster: "hostmaster.cairn.invalid")
-        let serial = UInt32(truncatingIfNeeded: UnixTime.now().rawValue)
-        return try Set(targets.publishNames).sorted().map { name in
-            Zone.synthesized(apex: try DNSName(name), identity: identity, serial: serial)
+    /// Preflight, account, order, files.
+    private func run(
+        names: [String], key certificateKey: ACMEKey, targets: ChallengeTargets, publisher: any ChallengePublisher,
+        resolver: ResolverAddress, binding: ExternalAccountBinding?, http: HTTPClient, stateDirectory: String,
+        files: CertificateFiles, logger: Logger
+    ) async throws {
+        if !skipPreflight {
+            let preflight = DelegationPreflight(
+                resolver: resolver, nameserverPort: preflightNameserverPort, logger: logger)
+            try await preflight.check(targets: targets, publisher: publisher)
+            Self.say("preflight: every challenge name leads here (resolver \(resolver))")
         }
+        let accountFile = AccountKeyFile(stateDirectory: stateDirectory, directoryURL: directoryURL)
+        let (accountKey, created) = try accountFile.loadOrCreate(type: ACMEKeyType(parsing: accountKeyType)!)
+        let client = ACMEClient(directoryURL: directoryURL, key: accountKey, httpClient: http, logger: logger)
+        let account = try await client.register(
+            contact: email.map { ["mailto:\($0)"] } ?? [], termsOfServiceAgreed: true,
+            externalAccountBinding: binding)
+        Self.say("account \(account.url)\(created ? " (new key \(accountFile.path))" : "")")
+
+        let startedOrder = ContinuousClock.now
+        let issuer = CertificateIssuer(
+            client: client, publisher: publisher, target: { targets.target(of: $0) },
+            progress: { event in Self.report(event, since: startedOrder) }, logger: logger)
+        let issued = try await issuer.issue(
+            CertificateRequest(names: names, key: certificateKey, profile: profile, preferredChain: preferredChain))
+        try files.write(issued)
+        Self.say("wrote \(files.fullChain) and \(files.privateKey)")
+        Self.describe(issued.chain.leaf)
+    }
+
+    /// The zone files of `--zones` (when `existing` is empty), plus a synthesized zone (SOA,
+    /// NS) at each target no zone holds yet.
+    private func zones(for targets: ChallengeTargets, existing: [Zone]) throws -> [Zone] {
+        var zones = existing.isEmpty ? try options.zones.map { try ZoneDirectory.load($0) } ?? [] : existing
+        let identity = NameserverIdentity(
+            nameservers: try (nameservers.isEmpty ? ["ns.cairn.invalid"] : nameservers).map { try DNSName($0) },
+            hostmaster: "hostmaster.cairn.invalid")
+        let serial = UInt32(truncatingIfNeeded: UnixTime.now().rawValue)
+        for name in Set(targets.publishNames).sorted() {
+            let owner = try DNSName(name)
+            if zones.contains(where: { owner.isSubdomain(of: $0.apex) }) { continue }
+            zones.append(Zone.synthesized(apex: owner, identity: identity, serial: serial))
+        }
+        return zones
+    }
+
+    private func remoteCredentials() throws -> (String, String) {
+        guard let text = ProcessInfo.processInfo.environment["CAIRN_PUBLISH_TOKEN"] else {
+            throw ValidationError("--publish needs the token in CAIRN_PUBLISH_TOKEN as <id>:<key> (cairn token create)")
+        }
+        let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
+        guard parts.count == 2 else { throw ValidationError("CAIRN_PUBLISH_TOKEN must be <id>:<key>") }
+        return (parts[0], parts[1])
     }
 
     private func parseAliases() throws -> [String: String] {
