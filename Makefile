@@ -6,7 +6,7 @@ SWIFT ?= swift
 APT_PACKAGES := pkg-config libldns-dev ldnsutils bind9-dnsutils knot-dnsutils knot nsd libsqlite3-dev pebble unbound lego certbot openssl
 FUZZ_SECONDS ?= 600
 
-.PHONY: install build release run demo test bench bench-answer bench-issue clean
+.PHONY: install build release run demo demo-dns test bench bench-answer bench-issue clean
 
 install:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -33,9 +33,14 @@ release: install
 run: build
 	$(SWIFT) run cairn serve
 
-# Start the server on the embedded defaults, ask it what a resolver would, stop it.
+# One certificate (example.test, *.example.test, www.demo.test) from a local Pebble, the
+# dns-01 challenges answered by Cairn's own DNS listener; verified against Pebble's root.
 demo: build
 	contrib/demo.sh "$$($(SWIFT) build --show-bin-path)/cairn"
+
+# Start the DNS server on the embedded defaults, ask it what a resolver would, stop it.
+demo-dns: build
+	contrib/demo-dns.sh "$$($(SWIFT) build --show-bin-path)/cairn"
 
 test: install
 	$(SWIFT) build --build-tests

@@ -1,34 +1,65 @@
 #!/usr/bin/env bash
-# `make demo`: starts `cairn serve` on its embedded defaults (the zones in zones/ on
-# 127.0.0.1:10053, UDP and TCP), asks it what a resolver following an ACME delegation would
-# ask, and stops it. usage: contrib/demo.sh PATH-TO-CAIRN
+# `make demo`: one certificate for example.test, *.example.test and www.demo.test from a local
+# Pebble (Let's Encrypt's test CA), with Cairn answering every dns-01 challenge from its own
+# DNS listener. Pebble's validation authority asks Cairn directly (-dnsserver), the way a
+# public CA reaches Cairn through an NS or CNAME delegation. Everything started here is
+# stopped at the end. usage: contrib/demo.sh PATH-TO-CAIRN
 set -euo pipefail
 cairn=${1:?usage: contrib/demo.sh PATH-TO-CAIRN}
-cd "$(dirname "$0")/.."
-state=$(mktemp -d /tmp/cairn-demo.XXXXXX)
-log="$state/cairn.log"
-"$cairn" serve --state-dir "$state" >"$log" 2>&1 &
-pid=$!
-trap 'kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$state"' EXIT
+work=$(mktemp -d /tmp/cairn-demo.XXXXXX)
+pebble_pid=
+cleanup() {
+    if [ -n "$pebble_pid" ]; then
+        kill -TERM "$pebble_pid" 2>/dev/null || true
+        wait "$pebble_pid" 2>/dev/null || true
+    fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
 
-# Ready when it answers the apex SOA (at most 10 s).
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+acme_port=$(free_port)
+management_port=$(free_port)
+dns_port=$(free_port)
+
+echo "== Pebble's own HTTPS certificate (made per run; Pebble ships none)"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$work/pebble-key.pem" \
+    -out "$work/pebble-cert.pem" -days 2 -subj /CN=localhost \
+    -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" 2>/dev/null
+cat >"$work/pebble.json" <<JSON
+{"pebble": {"listenAddress": "127.0.0.1:$acme_port", "managementListenAddress": "127.0.0.1:$management_port",
+  "certificate": "$work/pebble-cert.pem", "privateKey": "$work/pebble-key.pem", "httpPort": 5002, "tlsPort": 5001,
+  "ocspResponderURL": "", "externalAccountBindingRequired": false}}
+JSON
+
+echo "== starting Pebble on 127.0.0.1:$acme_port, validating through Cairn at 127.0.0.1:$dns_port"
+# Every authorization really validated (no reuse), no artificial validation delay.
+PEBBLE_VA_NOSLEEP=1 PEBBLE_AUTHZREUSE=0 pebble -config "$work/pebble.json" -dnsserver "127.0.0.1:$dns_port" \
+    >"$work/pebble.log" 2>&1 &
+pebble_pid=$!
 for _ in $(seq 1 100); do
-    dig +time=1 +tries=1 @127.0.0.1 -p 10053 example.test SOA >/dev/null 2>&1 && break
-    kill -0 $pid 2>/dev/null || { cat "$log"; exit 1; }
+    curl -sf --cacert "$work/pebble-cert.pem" "https://127.0.0.1:$acme_port/dir" >/dev/null && break
+    kill -0 "$pebble_pid" 2>/dev/null || { cat "$work/pebble.log"; exit 1; }
     sleep 0.1
 done
 
-ask() {
-    echo
-    echo "\$ dig @127.0.0.1 -p 10053 $*"
-    dig +norecurse +nocmd +nostats +noquestion @127.0.0.1 -p 10053 "$@" | grep -v '^$'
-}
-echo "== cairn serve, running on its defaults:"
-sed 's/^/   /' "$log"
-ask example.test SOA
-ask _acme-challenge.example.test TXT      # the delegation CNAME an operator adds once
-ask 8c1f0a5e-demo.auth.example.test TXT   # no value published yet: NXDOMAIN with the SOA
-ask www.example.test A +tcp
-ask example.com A                         # not Cairn's: REFUSED
 echo
-echo "== stopping (SIGTERM)"
+echo "\$ cairn issue -d example.test -d '*.example.test' -d www.demo.test --server https://127.0.0.1:$acme_port/dir ..."
+# --skip-preflight: there is no delegation to check here, Pebble asks Cairn for every name.
+"$cairn" issue -d example.test -d '*.example.test' -d www.demo.test \
+    --server "https://127.0.0.1:$acme_port/dir" --ca-bundle "$work/pebble-cert.pem" \
+    --listen "127.0.0.1:$dns_port" --skip-preflight \
+    --out "$work/certificates" --state-dir "$work/state" --email admin@example.test
+
+certificate="$work/certificates/example.test"
+echo
+echo "== the certificate (openssl x509)"
+openssl x509 -in "$certificate/cert.pem" -noout -subject -issuer -dates -ext subjectAltName
+ls -l "$certificate" | sed 1d
+
+echo
+echo "== verified against Pebble's root (https://127.0.0.1:$management_port/roots/0)"
+curl -sf --cacert "$work/pebble-cert.pem" "https://127.0.0.1:$management_port/roots/0" >"$work/root.pem"
+openssl verify -CAfile "$work/root.pem" -untrusted "$certificate/chain.pem" "$certificate/cert.pem"
+echo
+echo "== stopping Pebble"
