@@ -47,8 +47,16 @@ public struct CertificateIssuer: Sendable {
                 metadata: ["profile": "\(wanted)", "offered": "\(offered)"])
             profile = nil
         }
-        let order = try await client.newOrder(
-            request.names.map { .dns($0) }, profile: profile, replaces: request.replaces?.rawValue)
+        // `replaces` only where the CA speaks ARI (RFC 9773 §5); a CA that already saw this
+        // certificate replaced gets a plain order instead.
+        let replaces = directory.renewalInfo == nil ? nil : request.replaces?.rawValue
+        let order: ACMEOrder
+        do {
+            order = try await client.newOrder(request.names.map { .dns($0) }, profile: profile, replaces: replaces)
+        } catch let error as ACMEError where error.problem?.type == .alreadyReplaced && replaces != nil {
+            logger.notice("the CA says the certificate was already replaced; ordering without replaces")
+            order = try await client.newOrder(request.names.map { .dns($0) }, profile: profile, replaces: nil)
+        }
         let authorizations = try await fetchAll(order.authorizations)
         let pending = authorizations.filter { $0.value.status == .pending }
         progress(.orderPlaced(url: order.url, pending: pending.count, total: authorizations.count))

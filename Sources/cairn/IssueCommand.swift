@@ -8,6 +8,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOSSL
+import SwiftASN1
 import X509
 
 /// `cairn issue`: one certificate, now, with Cairn answering the dns-01 challenges from its
@@ -246,8 +247,13 @@ struct IssueCommand: AsyncParsableCommand {
         let issuer = CertificateIssuer(
             client: client, publisher: publisher, target: { targets.target(of: $0) },
             progress: { event in Self.report(event, since: startedOrder) }, logger: logger)
+        // A certificate already in the output directory is the one this order replaces (ARI).
+        let previous = (try? String(contentsOfFile: files.certificate, encoding: .utf8))
+            .flatMap { try? Certificate(pemEncoded: $0) }
         let issued = try await issuer.issue(
-            CertificateRequest(names: names, key: certificateKey, profile: profile, preferredChain: preferredChain))
+            CertificateRequest(
+                names: names, key: certificateKey, profile: profile,
+                replaces: previous.flatMap { try? ARICertificateID($0) }, preferredChain: preferredChain))
         try files.write(issued)
         Self.say("wrote \(files.fullChain) and \(files.privateKey)")
         Self.describe(issued.chain.leaf)

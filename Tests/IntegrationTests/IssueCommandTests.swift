@@ -149,6 +149,31 @@ import Testing
         }
     }
 
+    /// A second run into the same directory reuses the account and, with `--reuse-key`, the
+    /// certificate key, and replaces the certificate files (Pebble has no ARI, so no `replaces`).
+    @Test func reissueReusesAccountAndKey() async throws {
+        try await Self.issue(["again.test"], extra: ["--reuse-key"]) { pebble, run, directory in
+            #expect(run.result.succeeded, "\(run.result.output)")
+            let keyPath = "\(run.out)/again.test/privkey.pem"
+            let certificatePath = "\(run.out)/again.test/cert.pem"
+            let firstKey = try String(contentsOfFile: keyPath, encoding: .utf8)
+            let firstCertificate = try String(contentsOfFile: certificatePath, encoding: .utf8)
+            let port = try #require(run.result.output.firstMatch(of: /answering dns-01 on 127\.0\.0\.1:(\d+)/)?.1)
+            let second = try await Tool.run(
+                try CairnBinary.path(),
+                [
+                    "issue", "-d", "again.test", "--reuse-key", "--server", pebble.directoryURL, "--ca-bundle",
+                    pebble.caCertificatePath, "--listen", "127.0.0.1:\(port)", "--out", run.out, "--state-dir",
+                    run.state,
+                    "--skip-preflight",
+                ])
+            #expect(second.succeeded, "\(second.output)")
+            #expect(!second.output.contains("new key"), "the account key is reused: \(second.output)")
+            #expect(try String(contentsOfFile: keyPath, encoding: .utf8) == firstKey)
+            #expect(try String(contentsOfFile: certificatePath, encoding: .utf8) != firstCertificate)
+        }
+    }
+
     @Test func badInputFailsBeforeAnyOrder() async throws {
         let binary = try CairnBinary.path()
         let noName = try await Tool.run(binary, ["issue", "--server", "https://127.0.0.1:1/dir"])
