@@ -38,8 +38,15 @@ struct ChallengeTargets: Sendable {
             }
             var current = try DNSName(challenge)
             for _ in 0..<maximumChain {
-                let response = try await client.query(
-                    current, .cname, host: resolver.host, port: resolver.port, recursive: true)
+                let response: DNSMessage
+                do {
+                    response = try await client.query(
+                        current, .cname, host: resolver.host, port: resolver.port, recursive: true)
+                } catch {
+                    throw DelegationPreflight.Failure(
+                        description: "preflight: cannot look up \(current) CNAME through the resolver \(resolver) "
+                            + "(\(error)); set --resolver, or name the target with --alias")
+                }
                 let next = response.answers.lazy.compactMap { record -> DNSName? in
                     guard record.name == current, case .cname(let cname) = record.rdata else { return nil }
                     return cname.target
