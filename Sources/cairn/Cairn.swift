@@ -10,6 +10,9 @@ struct Cairn: AsyncParsableCommand {
             With no subcommand, `cairn` runs `cairn serve`: it serves the zones in ./zones on \
             127.0.0.1:\(ServeSettings.defaultPort) over UDP and TCP.
             """,
-        subcommands: [ServeCommand.self, ReloadCommand.self, CheckZonesCommand.self, IssueCommand.self],
+        subcommands: [
+            ServeCommand.self, ReloadCommand.self, CheckZonesCommand.self, IssueCommand.self, RegisterCommand.self,
+            RegistrationCommand.self, TokenCommand.self, ImportCommand.self,
+        ],
         defaultSubcommand: ServeCommand.self)
 }

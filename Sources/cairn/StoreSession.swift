@@ -1,0 +1,49 @@
+import Foundation
+import HookAPI
+import Store
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// What the credential commands (`register`, `registration`, `token`, `import`) share: the
+/// configuration, the store in the state directory, and a way to tell a running server.
+struct StoreSession {
+    let settings: ServeSettings
+    let store: SQLiteStore
+
+    init(options: ConfigurationOptions) async throws {
+        settings = try await ServeSettings.read(options: options)
+        do {
+            try FileManager.default.createDirectory(atPath: settings.stateDirectory, withIntermediateDirectories: true)
+        } catch {
+            throw SettingsError("state directory \(settings.stateDirectory): cannot create it (\(error))")
+        }
+        store = try SQLiteStore(path: settings.storePath)
+    }
+
+    /// Asks a running server to reload (SIGHUP), so new names answer at once; returns a line
+    /// saying what happened.
+    func notifyServer() -> String {
+        guard let pid = StateDirectory.runningServer(in: settings.stateDirectory) else {
+            return
+                "no cairn serve is running with state directory \(settings.stateDirectory); it picks this up at start"
+        }
+        guard kill(pid, SIGHUP) == 0 else {
+            return "could not signal cairn (pid \(pid)): \(String(cString: strerror(errno))); run cairn reload"
+        }
+        return "asked cairn (pid \(pid)) to reload"
+    }
+
+    /// The auth zone without the trailing dot, or an error saying how to set it.
+    func authZone(for purpose: String) throws -> String {
+        guard let zone = settings.api.hook.authZone else {
+            throw SettingsError("\(purpose) needs an auth zone: set api.authZone (env CAIRN_API_AUTH_ZONE)")
+        }
+        return ChallengeName.storeText(zone)
+    }
+}

@@ -1,0 +1,155 @@
+import AsyncHTTPClient
+import CairnTestSupport
+import DNSWire
+import Foundation
+import NIOCore
+import NIOHTTP1
+import Subprocess
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The hook API in the real `cairn serve`: an acknowledged update survives `kill -9`, and a
+/// DNS query sent right after the 2xx already sees the value (DESIGN decision 4).
+@Suite(.serialized) struct HookAPIServeTests {
+    static let authZone = "auth.test"
+
+    /// Runs `cairn serve` with an empty zones directory, the auth zone synthesized, DNS and the
+    /// API on free loopback ports, the state in `directory/state`.
+    static func serve<T: Sendable>(
+        in directory: TemporaryDirectory, arguments: [String] = [],
+        _ body: @Sendable (_ dnsPort: Int, _ apiPort: Int, _ pid: ProcessIdentifier) async throws -> T
+    ) async throws -> T {
+        try FileManager.default.createDirectory(atPath: directory.file("zones"), withIntermediateDirectories: true)
+        let dnsPort = try await LoopbackPorts.free()
+        let apiPort = try await LoopbackPorts.free()
+        let arguments =
+            [
+                "serve", "--zones", directory.file("zones"), "--state-dir", directory.file("state"), "--listen",
+                "127.0.0.1:\(dnsPort)", "--api-listen", "127.0.0.1:\(apiPort)", "--udp-sockets", "2",
+            ] + arguments
+        return try await Daemon.with(
+            try CairnBinary.path(), arguments, environment: ["CAIRN_API_AUTH_ZONE": authZone],
+            logPath: directory.file("cairn-\(UUID().uuidString.prefix(6)).log"),
+            ready: { (try? await request(apiPort, "GET", "/health"))?.status == 200 }
+        ) { pid in try await body(dnsPort, apiPort, pid) }
+    }
+
+    struct HTTPReply: Sendable {
+        var status: Int
+        var body: String
+    }
+
+    static func request(
+        _ port: Int, _ method: String, _ path: String, headers: [(String, String)] = [], body: String? = nil
+    ) async throws -> HTTPReply {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
+        request.method = .RAW(value: method)
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let body { request.body = .bytes(ByteBuffer(string: body)) }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        let bytes = try await response.body.collect(upTo: 1 << 20)
+        return HTTPReply(status: Int(response.status.code), body: String(buffer: bytes))
+    }
+
+    struct Registration: Sendable {
+        var username: String
+        var password: String
+        var subdomain: String
+        var fulldomain: String
+    }
+
+    static func register(_ apiPort: Int) async throws -> Registration {
+        let reply = try await request(apiPort, "POST", "/register")
+        try #require(reply.status == 201, "\(reply.body)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(reply.body.utf8)) as? [String: Any])
+        func field(_ key: String) -> String { object[key] as? String ?? "" }
+        return Registration(
+            username: field("username"), password: field("password"), subdomain: field("subdomain"),
+            fulldomain: field("fulldomain"))
+    }
+
+    static func update(_ apiPort: Int, _ registration: Registration, _ txt: String) async throws -> HTTPReply {
+        try await request(
+            apiPort, "POST", "/update",
+            headers: [("X-Api-User", registration.username), ("X-Api-Key", registration.password)],
+            body: "{\"subdomain\":\"\(registration.subdomain)\",\"txt\":\"\(txt)\"}")
+    }
+
+    /// The TXT values served at `name` over UDP, and the response code.
+    static func txt(_ dnsPort: Int, _ name: String) async throws -> (DNSResponseCode, [String]) {
+        let bytes = try await DNSTestClient.exchange(
+            try queryBytes(try DNSName(name), .txt), host: "127.0.0.1", port: dnsPort, transport: .udp)
+        let message = try DNSMessage(decoding: bytes)
+        let values = message.answers.compactMap { record -> String? in
+            guard case .txt(let txt) = record.rdata else { return nil }
+            return String(decoding: txt.strings.joined(), as: UTF8.self)
+        }
+        return (message.responseCode, values)
+    }
+
+    /// A distinct 43-character base64url value.
+    static func digest(_ n: Int) -> String {
+        let prefix = "v\(n)-"
+        return prefix + String(repeating: "x", count: 43 - prefix.count)
+    }
+
+    @Test func everyAcknowledgedUpdateSurvivesKillDashNine() async throws {
+        try await withTemporaryDirectory { directory in
+            let registrationCount = 8
+            let updatesEach = 4
+            let acknowledged: [(String, String)] = try await Self.serve(in: directory) { _, apiPort, pid in
+                var registrations: [Registration] = []
+                for _ in 0..<registrationCount { registrations.append(try await Self.register(apiPort)) }
+                // All updates at once, so several share a commit; kill as soon as the last 2xx arrives.
+                let acknowledged = try await withThrowingTaskGroup(of: (String, String)?.self) { group in
+                    for (index, registration) in registrations.enumerated() {
+                        for round in 0..<updatesEach {
+                            let value = Self.digest(index * updatesEach + round)
+                            group.addTask {
+                                let reply = try await Self.update(apiPort, registration, value)
+                                return reply.status == 200 ? (registration.fulldomain, value) : nil
+                            }
+                        }
+                    }
+                    var acknowledged: [(String, String)] = []
+                    for try await result in group {
+                        if let result { acknowledged.append(result) }
+                    }
+                    return acknowledged
+                }
+                kill(pid.value, SIGKILL)
+                return acknowledged
+            }
+            #expect(acknowledged.count == registrationCount * updatesEach)
+            try await Self.serve(in: directory) { dnsPort, _, _ in
+                for (name, value) in acknowledged {
+                    let (rcode, values) = try await Self.txt(dnsPort, name)
+                    #expect(rcode == .noError)
+                    #expect(values.contains(value), "\(name) lost \(value) after kill -9; serves \(values)")
+                }
+            }
+        }
+    }
+
+    @Test func aQueryRightAfterEach2xxSeesTheValue() async throws {
+        try await withTemporaryDirectory { directory in
+            try await Self.serve(in: directory) { dnsPort, apiPort, _ in
+                let registration = try await Self.register(apiPort)
+                // Registered: the name answers NODATA, not NXDOMAIN.
+                let (emptyCode, empty) = try await Self.txt(dnsPort, registration.fulldomain)
+                #expect(emptyCode == .noError)
+                #expect(empty.isEmpty)
+                for n in 0..<20 {
+                    let value = Self.digest(n)
+                    let reply = try await Self.update(apiPort, registration, value)
+                    try #require(reply.status == 200)
+                    let (_, values) = try await Self.txt(dnsPort, registration.fulldomain)
+                    #expect(values.contains(value), "update \(n) acknowledged but not served")
+                }
+            }
+        }
+    }
+}
