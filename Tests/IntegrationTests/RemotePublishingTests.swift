@@ -26,7 +26,7 @@ import Testing
     @Test(.timeLimit(.minutes(2)))
     func publisherPublishesAndWithdrawsThroughTheHookAPI() async throws {
         try await withTemporaryDirectory(prefix: "remote-publisher") { directory in
-            let token = try await Clients.seedToken(in: directory)
+            let token = try await Clients.createToken(in: directory)
             try await Clients.withCairn(in: directory) { cairn in
                 let publisher = HTTPRequestPublisher(endpoint: cairn.api, username: token.id, password: token.key)
                 // Apex and wildcard share one challenge name: both values are served together.
@@ -47,7 +47,7 @@ import Testing
     @Test(.timeLimit(.minutes(2)))
     func refusalsNameTheEndpointAndStatusAndStoreNothing() async throws {
         try await withTemporaryDirectory(prefix: "remote-refused") { directory in
-            let token = try await Clients.seedToken(in: directory)
+            let token = try await Clients.createToken(in: directory)
             try await Clients.withCairn(in: directory) { cairn in
                 let wrongKey = HTTPRequestPublisher(endpoint: cairn.api, username: token.id, password: "not-the-key")
                 let unauthorized = try await #require(throws: ACMEError.self) {
@@ -84,7 +84,7 @@ import Testing
     @Test(.timeLimit(.minutes(5)), arguments: [false, true])
     func issueWithPublishGetsACertificateThroughAnotherCairn(sameResolver: Bool) async throws {
         try await withTemporaryDirectory(prefix: "issue-publish") { directory in
-            let token = try await Clients.seedToken(in: directory)
+            let token = try await Clients.createToken(in: directory)
             try directory.write(
                 "zones/auth.test.zone",
                 """

@@ -1,7 +1,5 @@
 import CairnTestSupport
 import Foundation
-import HookAPI
-import Store
 import Testing
 
 /// Existing ACME clients, unchanged, get certificates from real Pebble (`PEBBLE_AUTHZREUSE=0`,
@@ -52,8 +50,7 @@ import Testing
     ) async throws -> T {
         let dnsPort = try await LoopbackPorts.free()
         let apiPort = try await LoopbackPorts.free()
-        let config = try directory.write("cairn.yaml", "api:\n  authZone: auth.test\n")
-        try FileManager.default.createDirectory(atPath: directory.file("zones"), withIntermediateDirectories: true)
+        let config = try configure(directory)
         let cairn = RunningCairn(dnsPort: dnsPort, apiPort: apiPort, directory: directory)
         return try await Daemon.with(
             try CairnBinary.path(),
@@ -154,23 +151,38 @@ import Testing
         ] + names.flatMap { ["-d", $0] }
     }
 
-    /// An httpreq token for `example.test`, written to the store of the `cairn serve` about to
-    /// start in `directory`, as `cairn token create` does. With `.label` it owns
-    /// `tok-<id>.auth.test` (the CNAME target); with `.challengeZone` it owns the zone
-    /// `_acme-challenge.example.test` that Cairn synthesizes (NS delegation).
-    static func seedToken(
-        in directory: TemporaryDirectory, kind: OwnedName.Kind = .label
+    /// Writes the configuration `cairn serve` and `cairn token` share in `directory` (auth zone
+    /// `auth.test`, zones in `zones/`); returns its path.
+    static func configure(_ directory: TemporaryDirectory) throws -> String {
+        try FileManager.default.createDirectory(atPath: directory.file("zones"), withIntermediateDirectories: true)
+        return try directory.write("cairn.yaml", "api:\n  authZone: auth.test\n")
+    }
+
+    /// `cairn token create --domain example.test` for the `cairn serve` about to start in
+    /// `directory`. With `cname` the token owns a label in the auth zone, the CNAME target the
+    /// command prints; with `ns` it owns the zone `_acme-challenge.example.test` that Cairn
+    /// synthesizes (NS delegation).
+    static func createToken(
+        in directory: TemporaryDirectory, delegation: String = "cname"
     ) async throws -> (id: String, key: String, target: String) {
-        let state = directory.file("state")
-        try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
-        let store = try SQLiteStore(path: "\(state)/cairn.sqlite")
-        let id = UUID().uuidString.lowercased()
-        let key = Credential.generateKey()
-        let target = kind == .label ? "tok-\(id.prefix(8)).auth.test" : "_acme-challenge.example.test"
-        let token = Token(id: id, keyHash: Credential.hash(key), domain: "example.test", created: 0)
-        try await store.apply([
-            .addToken(token, [OwnedName(name: target, owner: token.owner, kind: kind, domain: "example.test")])
-        ])
+        let config = try configure(directory)
+        let result = try await Tool.run(
+            try CairnBinary.path(),
+            [
+                "token", "create", "--config", config, "--zones", directory.file("zones"), "--state-dir",
+                directory.file("state"), "--domain", "example.test", "--delegation", delegation,
+            ])
+        guard result.succeeded else { throw Failure(description: "cairn token create: \(result.output)") }
+        var id: String? = nil
+        var key: String? = nil
+        var target = "_acme-challenge.example.test"
+        for line in result.output.split(separator: "\n") {
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+            if fields.first == "token:", fields.count > 1 { id = fields[1] }
+            if fields.first == "key:", fields.count > 1 { key = fields[1] }
+            if fields.count == 3, fields[1] == "CNAME" { target = String(fields[2].dropLast()) }
+        }
+        guard let id, let key else { throw Failure(description: "cairn token create printed: \(result.output)") }
         return (id, key, target)
     }
 
@@ -178,7 +190,7 @@ import Testing
     @Test(.timeLimit(.minutes(5)), arguments: ["", "RAW"])
     func legoHTTPRequestGetsApexAndWildcard(mode: String) async throws {
         try await withTemporaryDirectory(prefix: "lego-httpreq") { directory in
-            let token = try await Self.seedToken(in: directory)
+            let token = try await Self.createToken(in: directory)
             try await Self.withCairn(in: directory) { cairn in
                 let records = DNSHierarchy.cnameDelegation(of: "example.test", to: token.target)
                 try await Self.withHierarchyAndPebble(cairn: cairn, parentRecords: records) { dns, pebble in
@@ -206,7 +218,7 @@ import Testing
     @Test(.timeLimit(.minutes(5)))
     func legoHTTPRequestThroughAnNSDelegation() async throws {
         try await withTemporaryDirectory(prefix: "lego-ns") { directory in
-            let token = try await Self.seedToken(in: directory, kind: .challengeZone)
+            let token = try await Self.createToken(in: directory, delegation: "ns")
             try await Self.withCairn(in: directory, alsoListen: ["127.0.0.5:53"]) { cairn in
                 let records = DNSHierarchy.nsDelegation(of: "example.test", address: "127.0.0.5")
                 try await Self.withHierarchyAndPebble(cairn: cairn, parentRecords: records) { dns, pebble in
@@ -232,7 +244,7 @@ import Testing
     @Test(.timeLimit(.minutes(5)))
     func certbotWithTheContribHooksGetsApexAndWildcard() async throws {
         try await withTemporaryDirectory(prefix: "certbot") { directory in
-            let token = try await Self.seedToken(in: directory)
+            let token = try await Self.createToken(in: directory)
             try await Self.withCairn(in: directory) { cairn in
                 let records = DNSHierarchy.cnameDelegation(of: "example.test", to: token.target)
                 try await Self.withHierarchyAndPebble(cairn: cairn, parentRecords: records) { dns, pebble in
