@@ -1,0 +1,179 @@
+import ACMEClient
+import Crypto
+import Foundation
+import SwiftASN1
+import Testing
+import X509
+
+/// ``ACMEClient`` over real HTTP against ``FakeACMEServer``: rate limits, `badNonce` and ARI,
+/// the paths Pebble 2.4.0 never takes.
+@Suite struct ACMEClientFakeServerTests {
+    /// Stands in for a CA that asks clients to come back later — 429 `rateLimited` or 503 during
+    /// maintenance, with `Retry-After` (RFC 8555 §6.6, RFC 9110 §10.2.3) — which Pebble 2.4.0
+    /// never sends. The request is re-sent after the wait and succeeds.
+    @Test(arguments: [429, 503])
+    func retriesAfterRetryAfter(status: Int) async throws {
+        try await FakeACMEServer.with { server in
+            let client = try await server.makeClient()
+            try await client.register()
+            await server.script(.newOrder, status: status, retryAfter: "1")
+            await server.script(.newOrder, status: status, retryAfter: "0")
+            let order = try await client.newOrder([.dns("a.test")])
+            #expect(order.status == .pending)
+            let attempts = await server.exchanges(.newOrder)
+            #expect(attempts.map(\.status) == [status, status, 201])
+            try #require(attempts.count == 3)
+            #expect(attempts[1].time - attempts[0].time >= .milliseconds(950), "Retry-After: 1 was not waited for")
+        }
+    }
+
+    /// Stands in for a CA that keeps rate-limiting (429 with `Retry-After`), which Pebble 2.4.0
+    /// never does: after `rateLimitRetries` re-sends the client gives up with the CA's problem.
+    @Test func rateLimitBudgetRunsOut() async throws {
+        try await FakeACMEServer.with { server in
+            let client = try await server.makeClient { $0.rateLimitRetries = 2 }
+            try await client.register()
+            await server.script(.newOrder, status: 429, retryAfter: "0", times: 10)
+            let error = try await #require(throws: ACMEError.self) {
+                try await client.newOrder([.dns("a.test")])
+            }
+            #expect(error.code == .retriesExhausted)
+            #expect(error.problem?.type == .rateLimited)
+            #expect(await server.exchanges(.newOrder).count == 3)
+        }
+    }
+
+    /// Stands in for a CA whose `Retry-After` is longer than the client will wait (a rate limit
+    /// that resets in an hour), which Pebble 2.4.0 never sends: the client does not wait and
+    /// does not re-send; the CA's problem surfaces at once.
+    @Test func retryAfterBeyondTheMaximumIsNotWaitedFor() async throws {
+        try await FakeACMEServer.with { server in
+            let client = try await server.makeClient { $0.maximumRetryAfterSeconds = 5 }
+            try await client.register()
+            await server.script(.newOrder, status: 503, retryAfter: "3600")
+            let start = ContinuousClock.now
+            let error = try await #require(throws: ACMEError.self) {
+                try await client.newOrder([.dns("a.test")])
+            }
+            #expect(ContinuousClock.now - start < .seconds(3))
+            #expect(error.problem?.type == .serverInternal)
+            #expect(await server.exchanges(.newOrder).count == 1)
+        }
+    }
+
+    /// Stands in for Pebble's nonce rejection (`PEBBLE_WFE_NONCEREJECT`) made deterministic:
+    /// each `badNonce` is retried with exactly the nonce its error response carried
+    /// (RFC 8555 §6.5), checked on the server side.
+    @Test func badNonceIsRetriedWithTheNonceTheErrorCarried() async throws {
+        try await FakeACMEServer.with { server in
+            let client = try await server.makeClient()
+            try await client.register()
+            await server.rejectNonces(3)
+            _ = try await client.newOrder([.dns("a.test")])
+            let attempts = await server.exchanges(.newOrder)
+            let badNonce = "urn:ietf:params:acme:error:badNonce"
+            #expect(attempts.map(\.problemType) == [badNonce, badNonce, badNonce, nil])
+            for (rejected, retry) in zip(attempts, attempts.dropFirst()) {
+                #expect(rejected.replyNonce != nil)
+                #expect(retry.nonce == rejected.replyNonce)
+            }
+        }
+    }
+
+    /// Stands in for a CA that rejects every nonce: after `badNonceRetries` re-sends the client
+    /// stops with ``ACMEError/Code/retriesExhausted``.
+    @Test func badNonceBudgetRunsOut() async throws {
+        try await FakeACMEServer.with { server in
+            let client = try await server.makeClient { $0.badNonceRetries = 2 }
+            try await client.register()
+            await server.rejectNonces(10)
+            let error = try await #require(throws: ACMEError.self) {
+                try await client.newOrder([.dns("a.test")])
+            }
+            #expect(error.code == .retriesExhausted)
+            #expect(error.problem?.type == .badNonce)
+            #expect(await server.exchanges(.newOrder).count == 3)
+        }
+    }
+
+    /// The certificate of RFC 9773 §4.1's worked example: Authority Key Identifier
+    /// 69:88:5B:6B:87:46:40:41:E1:B3:7B:84:7B:A0:AE:2C:DE:01:C8:D4, serial 00:87:65:43:21.
+    static func rfc9773ExampleCertificate() throws -> Certificate {
+        let key = P256.Signing.PrivateKey()
+        let keyIdentifier: [UInt8] = [
+            0x69, 0x88, 0x5B, 0x6B, 0x87, 0x46, 0x40, 0x41, 0xE1, 0xB3, 0x7B, 0x84, 0x7B, 0xA0, 0xAE, 0x2C, 0xDE, 0x01,
+            0xC8, 0xD4,
+        ]
+        return try Certificate(
+            version: .v3, serialNumber: Certificate.SerialNumber(bytes: [0x00, 0x87, 0x65, 0x43, 0x21]),
+            publicKey: .init(key.publicKey), notValidBefore: Date() - 3600, notValidAfter: Date() + 86400,
+            issuer: try DistinguishedName { CommonName("Example CA") },
+            subject: try DistinguishedName { CommonName("example.test") }, signatureAlgorithm: .ecdsaWithSHA256,
+            extensions: try Certificate.Extensions {
+                AuthorityKeyIdentifier(keyIdentifier: keyIdentifier[...])
+                SubjectAlternativeNames([.dnsName("example.test")])
+            },
+            issuerPrivateKey: .init(key))
+    }
+
+    static let rfc9773ExampleID = "aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE"
+
+    /// Stands in for a CA with ARI (RFC 9773), which Pebble 2.4.0 lacks: the CertID is the
+    /// RFC's worked example, the client GETs `<renewalInfo>/<CertID>` without a JWS, and reads
+    /// `suggestedWindow`, `explanationURL` and `Retry-After`.
+    @Test func renewalInfoGetsTheCertIDAndReadsTheWindow() async throws {
+        try await FakeACMEServer.with { server in
+            let id = try ARICertificateID(Self.rfc9773ExampleCertificate())
+            #expect(id.rawValue == Self.rfc9773ExampleID)
+            await server.setRenewalWindow(
+                for: Self.rfc9773ExampleID, start: "2025-01-02T04:00:00Z", end: "2025-01-03T04:00:00Z",
+                retryAfter: "21600")
+            let client = try await server.makeClient()
+            let info = try await client.renewalInfo(for: id)
+            #expect(info.suggestedWindow.start == "2025-01-02T04:00:00Z")
+            #expect(info.suggestedWindow.end == "2025-01-03T04:00:00Z")
+            #expect(info.retryAfterSeconds == 21600)
+            #expect(info.explanationURL == (await server.baseURL) + "/why")
+            let requests = await server.exchanges(.renewalInfo)
+            #expect(requests.map(\.path) == ["/renewal-info/" + Self.rfc9773ExampleID])
+            #expect(requests.map(\.nonce) == [nil])
+        }
+    }
+
+    /// Stands in for a CA without ARI: asking for renewal info is ``ACMEError/Code/unsupported``,
+    /// not a request to a URL that does not exist.
+    @Test func renewalInfoWithoutARIIsUnsupported() async throws {
+        var options = FakeACMEServer.Options()
+        options.offersRenewalInfo = false
+        try await FakeACMEServer.with(options) { server in
+            let client = try await server.makeClient()
+            let error = try await #require(throws: ACMEError.self) {
+                try await client.renewalInfo(for: ARICertificateID(Self.rfc9773ExampleCertificate()))
+            }
+            #expect(error.code == .unsupported)
+            #expect(await server.exchanges(.renewalInfo).isEmpty)
+        }
+    }
+
+    /// Stands in for a CA with ARI (RFC 9773 §5), which Pebble 2.4.0 lacks: `newOrder` carries
+    /// `replaces`, and replacing the same certificate twice surfaces the CA's `alreadyReplaced`.
+    @Test func newOrderSendsReplacesAndSurfacesAlreadyReplaced() async throws {
+        try await FakeACMEServer.with { server in
+            let client = try await server.makeClient()
+            try await client.register()
+            let order = try await client.newOrder([.dns("example.test")], replaces: Self.rfc9773ExampleID)
+            #expect(order.replaces == Self.rfc9773ExampleID)
+            let payloads = try await server.payloads(.newOrder).map {
+                try #require(try JSONSerialization.jsonObject(with: $0) as? [String: Any])
+            }
+            #expect(payloads.first?["replaces"] as? String == Self.rfc9773ExampleID)
+
+            let error = try await #require(throws: ACMEError.self) {
+                try await client.newOrder([.dns("example.test")], replaces: Self.rfc9773ExampleID)
+            }
+            #expect(error.code == .problem)
+            #expect(error.problem?.type == .alreadyReplaced)
+            #expect(error.problem?.detail?.contains(Self.rfc9773ExampleID) == true)
+        }
+    }
+}
