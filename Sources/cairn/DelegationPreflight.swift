@@ -20,8 +20,16 @@ struct DelegationPreflight: Sendable {
     let logger: Logger
     var client = DNSLookupClient()
 
-    init(resolver: ResolverAddress, nameserverPort: Int, logger: Logger) {
+    /// Whether the canary is also read through the resolver. Only when it is published with
+    /// TTL 0: a resolver caches a TXT RRset for its TTL, and a cached canary-only RRset would
+    /// hide the real values from a CA asking the same resolver. Publishing through another
+    /// Cairn's httpreq API carries no TTL, so there the resolver's part is checked by the CNAME
+    /// and NS lookups alone.
+    let readsBackThroughResolver: Bool
+
+    init(resolver: ResolverAddress, nameserverPort: Int, readsBackThroughResolver: Bool = true, logger: Logger) {
         self.resolver = resolver
+        self.readsBackThroughResolver = readsBackThroughResolver
         self.nameserverPort = nameserverPort
         self.logger = logger
     }
@@ -34,7 +42,9 @@ struct DelegationPreflight: Sendable {
         }
         do {
             for (challenge, target) in targets.pairs {
-                try await checkResolver(challenge: challenge, target: target, canary: canary)
+                if readsBackThroughResolver {
+                    try await checkResolver(challenge: challenge, target: target, canary: canary)
+                }
                 try await checkNameservers(challenge: challenge, target: target, canary: canary)
             }
         } catch {

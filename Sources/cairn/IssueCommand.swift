@@ -231,7 +231,8 @@ struct IssueCommand: AsyncParsableCommand {
     ) async throws {
         if !skipPreflight {
             let preflight = DelegationPreflight(
-                resolver: resolver, nameserverPort: preflightNameserverPort, logger: logger)
+                resolver: resolver, nameserverPort: preflightNameserverPort,
+                readsBackThroughResolver: publisher is LocalChallengePublisher, logger: logger)
             try await preflight.check(targets: targets, publisher: publisher)
             Self.say("preflight: every challenge name leads here (resolver \(resolver))")
         }
