@@ -280,4 +280,46 @@ import Testing
             }
         }
     }
+
+    static let dehydratedInstalled = FileManager.default.isExecutableFile(atPath: "/usr/bin/dehydrated")
+
+    /// dehydrated (`CHALLENGETYPE="dns-01"`) with `contrib/hooks/dehydrated-hook.sh`, all
+    /// challenges in one hook call (`HOOK_CHAIN="yes"`).
+    @Test(.timeLimit(.minutes(5)), .enabled(if: dehydratedInstalled, "dehydrated is not installed"))
+    func dehydratedWithTheContribHookGetsApexAndWildcard() async throws {
+        try await withTemporaryDirectory(prefix: "dehydrated") { directory in
+            let token = try await Self.createToken(in: directory)
+            try await Self.withCairn(in: directory) { cairn in
+                let records = DNSHierarchy.cnameDelegation(of: "example.test", to: token.target)
+                try await Self.withHierarchyAndPebble(cairn: cairn, parentRecords: records) { dns, pebble in
+                    let base = directory.file("dehydrated")
+                    let config = try directory.write(
+                        "dehydrated/config",
+                        """
+                        CA="\(pebble.directoryURL)"
+                        CHALLENGETYPE="dns-01"
+                        HOOK="\(Self.repository)/contrib/hooks/dehydrated-hook.sh"
+                        HOOK_CHAIN="yes"
+                        BASEDIR="\(base)"
+                        CONTACT_EMAIL="a@example.test"
+                        CURL_OPTS="--cacert \(pebble.caCertificatePath)"
+                        KEY_ALGO="prime256v1"
+
+                        """)
+                    let environment = ["CAIRN_API": cairn.api, "CAIRN_TOKEN": "\(token.id):\(token.key)"]
+                    let register = try await Tool.run(
+                        "timeout", ["120", "dehydrated", "--config", config, "--register", "--accept-terms"],
+                        environment: environment)
+                    #expect(register.succeeded, "\(register.output)")
+                    let run = try await Tool.run(
+                        "timeout",
+                        ["240", "dehydrated", "--config", config, "--cron", "--domain", "example.test *.example.test"],
+                        environment: environment)
+                    #expect(run.succeeded, "dehydrated:\n\(run.output)\ncairn:\n\(cairn.log)\n\(dns.logs())")
+                    let certificate = "\(base)/certs/example.test/cert.pem"
+                    #expect(try await Self.subjectAlternativeNames(of: certificate) == Set(Self.names), "\(run.output)")
+                }
+            }
+        }
+    }
 }
