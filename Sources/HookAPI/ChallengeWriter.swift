@@ -43,11 +43,19 @@ public final class ChallengeWriter: Sendable {
     private let authority: Authority
     private let state = Mutex(State())
     private let maximumBatch: Int
+    private let onCommit: @Sendable (Duration, Int) -> Void
 
-    public init(store: any ChallengeStore, authority: Authority, maximumBatch: Int = 256) {
+    /// - Parameters:
+    ///   - maximumBatch: the most changes one transaction carries.
+    ///   - onCommit: told how long each successful commit took and how many changes it carried.
+    public init(
+        store: any ChallengeStore, authority: Authority, maximumBatch: Int = 256,
+        onCommit: @escaping @Sendable (Duration, Int) -> Void = { _, _ in }
+    ) {
         self.store = store
         self.authority = authority
         self.maximumBatch = max(1, maximumBatch)
+        self.onCommit = onCommit
     }
 
     /// Commits `change` and applies it to the authority; returns once both are done.
@@ -120,8 +128,11 @@ public final class ChallengeWriter: Sendable {
     /// does not fail the others. Returns a failure for each change that did not commit, `nil`
     /// for each that did.
     private func commit(_ batch: [Pending]) async -> [Result<Void, any Error>?] {
+        let clock = ContinuousClock()
+        let start = clock.now
         do {
             try await store.apply(batch.flatMap(\.change.store))
+            onCommit(clock.now - start, batch.count)
             return Array(repeating: nil, count: batch.count)
         } catch {
             guard batch.count > 1 else { return [.failure(error)] }

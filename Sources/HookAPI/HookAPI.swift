@@ -6,6 +6,7 @@ public import Hummingbird
 public import HummingbirdCore
 public import Logging
 public import NIOCore
+public import Prometheus
 public import Store
 
 /// The HTTP hook API: acme-dns's `/register`, `/update` and `/health`, lego httpreq's
@@ -21,23 +22,36 @@ public struct HookAPI: Sendable {
     public let writer: ChallengeWriter
     let logger: Logger
     let limiter: AuthFailureLimiter
+    let metrics: HookMetrics
 
+    /// - Parameter metrics: where `/metrics` reads from; pass a shared registry to expose other
+    ///   metrics beside the API's.
     public init(
-        configuration: HookAPIConfiguration, store: any ChallengeStore, authority: Authority, logger: Logger
+        configuration: HookAPIConfiguration, store: any ChallengeStore, authority: Authority, logger: Logger,
+        metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
     ) {
+        let hookMetrics = HookMetrics(registry: metrics)
         self.configuration = configuration
         self.store = store
         self.authority = authority
-        self.writer = ChallengeWriter(store: store, authority: authority)
+        self.writer = ChallengeWriter(
+            store: store, authority: authority,
+            onCommit: { duration, changes in
+                hookMetrics.commitDuration.record(duration)
+                hookMetrics.commitSize.record(Double(changes))
+            })
         self.logger = logger
         self.limiter = AuthFailureLimiter(failuresPerMinute: configuration.authFailuresPerMinute)
+        self.metrics = hookMetrics
     }
 
     /// The routes, for an application or a test.
     public func router() -> Router<HookRequestContext> {
         let router = Router(context: HookRequestContext.self)
         router.add(middleware: LogRequestsMiddleware(.info))
+        router.add(middleware: HookMetricsMiddleware(metrics: metrics))
         router.get("/health") { _, _ in await self.health() }
+        router.get("/metrics") { _, _ in self.metrics.exposition(authority: self.authority) }
         router.post("/register") { request, context in await self.register(request, context) }
         router.post("/update") { request, context in await self.update(request, context) }
         router.post("/present") { request, context in await self.httpRequest(request, context, present: true) }

@@ -2,8 +2,8 @@ import DNSAuthority
 import Foundation
 import HTTPTypes
 import HookAPI
-import Store
 import HummingbirdTesting
+import Store
 import Testing
 
 /// acme-dns's `/register`, `/update` and `/health`: every status and body, byte for byte
@@ -57,9 +57,11 @@ import Testing
     }
 
     @Test(arguments: [
-        ("{", "malformed_json_payload"), ("[]", "malformed_json_payload"), ("{\"allowfrom\":\"10.0.0.0/8\"}", "malformed_json_payload"),
+        ("{", "malformed_json_payload"), ("[]", "malformed_json_payload"),
+        ("{\"allowfrom\":\"10.0.0.0/8\"}", "malformed_json_payload"),
         ("{\"allowfrom\":[1]}", "malformed_json_payload"), ("{\"allowfrom\":[],\"extra\":1}", "malformed_json_payload"),
-        ("{\"allowfrom\":[\"10.0.0.0/33\"]}", "invalid_allowfrom_cidr"), ("{\"allowfrom\":[\"10.0.0.1\"]}", "invalid_allowfrom_cidr"),
+        ("{\"allowfrom\":[\"10.0.0.0/33\"]}", "invalid_allowfrom_cidr"),
+        ("{\"allowfrom\":[\"10.0.0.1\"]}", "invalid_allowfrom_cidr"),
         ("{\"allowfrom\":[\"example.com/8\"]}", "invalid_allowfrom_cidr"),
     ])
     func registerRefusesBadBodiesWith400AndStoresNothing(body: String, error: String) async throws {
@@ -169,7 +171,8 @@ import Testing
             let credentials = try Credentials(try await client.post("/register", nil))
             let headers = HTTPFields.acmeDNS(user: credentials.username, key: credentials.password)
             let padding = String(repeating: " ", count: 5000)
-            let reply = try await client.post("/update", credentials.update(HookAPIHarness.digest) + padding, headers: headers)
+            let reply = try await client.post(
+                "/update", credentials.update(HookAPIHarness.digest) + padding, headers: headers)
             #expect(reply == Reply(status: 413, body: "{\"error\": \"body_too_large\"}"))
             #expect(try await harness.stored().isEmpty)
         }
@@ -211,12 +214,34 @@ import Testing
             let credentials = try Credentials(try await client.post("/register", nil))
             let wrong = HTTPFields.acmeDNS(user: credentials.username, key: String(repeating: "x", count: 40))
             for _ in 0..<3 {
-                #expect(try await client.post("/update", credentials.update(HookAPIHarness.digest), headers: wrong).status == 401)
+                #expect(
+                    try await client.post("/update", credentials.update(HookAPIHarness.digest), headers: wrong).status
+                        == 401)
             }
             let right = HTTPFields.acmeDNS(user: credentials.username, key: credentials.password)
             let reply = try await client.post("/update", credentials.update(HookAPIHarness.digest), headers: right)
             #expect(reply == Reply(status: 429, body: "{\"error\": \"too_many_failures\"}"))
             #expect(try await harness.stored().isEmpty)
+        }
+    }
+}
+
+/// `/metrics`: Prometheus text with requests by route and status, table size and commit times.
+@Suite struct HookMetricsTests {
+    @Test func metricsCountRequestsAndTheTable() async throws {
+        try await HookAPIHarness.run { _, client in
+            let credentials = try Credentials(try await client.post("/register", nil))
+            let headers = HTTPFields.acmeDNS(user: credentials.username, key: credentials.password)
+            _ = try await client.post("/update", credentials.update(HookAPIHarness.digest), headers: headers)
+            _ = try await client.post("/update", credentials.update("bad"), headers: headers)
+            let reply = try await client.get("/metrics")
+            #expect(reply.status == 200)
+            #expect(reply.body.contains(#"cairn_api_requests_total{route="/register",status="201"} 1"#))
+            #expect(reply.body.contains(#"cairn_api_requests_total{route="/update",status="200"} 1"#))
+            #expect(reply.body.contains(#"cairn_api_requests_total{route="/update",status="400"} 1"#))
+            #expect(reply.body.contains("cairn_challenge_names 1"))
+            #expect(reply.body.contains("cairn_challenge_values 1"))
+            #expect(reply.body.contains("cairn_store_commit_seconds_count 2"))
         }
     }
 }

@@ -2,10 +2,11 @@ import DNSAuthority
 import DNSWire
 import Foundation
 import HTTPTypes
-@testable import HookAPI
 import HummingbirdTesting
 import Store
 import Testing
+
+@testable import HookAPI
 
 /// lego's httpreq API: `/present` and `/cleanup`, default and RAW bodies, Basic auth by token.
 @Suite struct HTTPRequestContractTests {
@@ -90,7 +91,10 @@ import Testing
         ("{", "malformed_json_payload"), ("null", "malformed_json_payload"),
         ("{\"fqdn\":\"_acme-challenge.example.test.\"}", "malformed_json_payload"),
         ("{\"fqdn\":\"_acme-challenge.example.test.\",\"value\":1}", "malformed_json_payload"),
-        ("{\"fqdn\":\"_acme-challenge.example.test.\",\"value\":\"\(String(repeating: "a", count: 43))\",\"x\":\"y\"}", "malformed_json_payload"),
+        (
+            "{\"fqdn\":\"_acme-challenge.example.test.\",\"value\":\"\(String(repeating: "a", count: 43))\",\"x\":\"y\"}",
+            "malformed_json_payload"
+        ),
         ("{\"domain\":\"example.test\",\"keyAuth\":\"k\"}", "malformed_json_payload"),
         ("{\"fqdn\":\"_acme-challenge.example.test.\",\"value\":\"short\"}", "bad_txt"),
     ])

@@ -2,12 +2,13 @@ import DNSAuthority
 import DNSWire
 import Foundation
 import HTTPTypes
-@testable import HookAPI
 import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
 import Store
+
+@testable import HookAPI
 
 /// A hook API over a real SQLite store in a temporary directory and an authority serving the
 /// auth zone `auth.test`, listening on 127.0.0.1 port 0 for the length of one test.

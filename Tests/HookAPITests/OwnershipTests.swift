@@ -26,7 +26,8 @@ import Testing
             let legit = "{\"fqdn\":\"\(Self.victim).\",\"value\":\"\(HookAPIHarness.otherDigest)\"}"
             #expect(try await client.post("/present", legit, headers: .basic("victim", victimKey)).status == 200)
 
-            let escaped = fqdn.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\u{0}", with: "\\u0000")
+            let escaped = fqdn.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(
+                of: "\u{0}", with: "\\u0000")
             for path in ["/present", "/cleanup"] {
                 let body = "{\"fqdn\":\"\(escaped)\",\"value\":\"\(HookAPIHarness.otherDigest)\"}"
                 let reply = try await client.post(path, body, headers: .basic("attacker", attackerKey))
@@ -69,7 +70,9 @@ import Testing
             let first = try Credentials(try await client.post("/register", nil))
             let second = try Credentials(try await client.post("/register", nil))
             let headers = HTTPFields.acmeDNS(user: first.username, key: first.password)
-            for subdomain in [second.subdomain, second.subdomain.uppercased(), second.fulldomain, first.subdomain + "."] {
+            for subdomain in [
+                second.subdomain, second.subdomain.uppercased(), second.fulldomain, first.subdomain + ".",
+            ] {
                 let reply = try await client.post(
                     "/update", first.update(HookAPIHarness.digest, subdomain: subdomain), headers: headers)
                 #expect(reply == Reply(status: 401, body: "{\"error\": \"forbidden\"}"), "\(subdomain)")

@@ -32,7 +32,7 @@ import Testing
             ] + arguments
         return try await Daemon.with(
             try CairnBinary.path(), arguments, environment: ["CAIRN_API_AUTH_ZONE": authZone],
-            logPath: directory.file("cairn-\(UUID().uuidString.prefix(6)).log"),
+            logPath: directory.file("cairn.log"),
             ready: { (try? await request(apiPort, "GET", "/health"))?.status == 200 }
         ) { pid in try await body(dnsPort, apiPort, pid) }
     }
@@ -149,6 +149,15 @@ import Testing
                     let (_, values) = try await Self.txt(dnsPort, registration.fulldomain)
                     #expect(values.contains(value), "update \(n) acknowledged but not served")
                 }
+                // The access log names requests, never keys.
+                let wrong = Registration(
+                    username: registration.username, password: String(registration.password.reversed()),
+                    subdomain: registration.subdomain, fulldomain: registration.fulldomain)
+                #expect(try await Self.update(apiPort, wrong, Self.digest(0)).status == 401)
+                let log = try String(contentsOfFile: directory.file("cairn.log"), encoding: .utf8)
+                #expect(log.contains("/update"))
+                #expect(!log.contains(registration.password))
+                #expect(!log.contains(wrong.password))
             }
         }
     }
