@@ -161,4 +161,51 @@ import Testing
             }
         }
     }
+
+    @Test func theAPIServesHTTPSFromCertificateFiles() async throws {
+        try await withTemporaryDirectory { directory in
+            let openssl = try await Tool.run(
+                "openssl",
+                [
+                    "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout",
+                    directory.file("key.pem"), "-out", directory.file("cert.pem"), "-days", "2", "-subj",
+                    "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1",
+                ])
+            try #require(openssl.succeeded, "\(openssl.output)")
+            try FileManager.default.createDirectory(atPath: directory.file("zones"), withIntermediateDirectories: true)
+            let dnsPort = try await LoopbackPorts.free()
+            let apiPort = try await LoopbackPorts.free()
+            let url = "https://127.0.0.1:\(apiPort)"
+            @Sendable func curl(_ arguments: [String]) async throws -> Tool.Result {
+                try await Tool.run(
+                    "curl", ["-s", "--max-time", "5", "--cacert", directory.file("cert.pem")] + arguments)
+            }
+            try await Daemon.with(
+                try CairnBinary.path(),
+                [
+                    "serve", "--zones", directory.file("zones"), "--state-dir", directory.file("state"), "--listen",
+                    "127.0.0.1:\(dnsPort)", "--api-listen", "127.0.0.1:\(apiPort)", "--udp-sockets", "1",
+                ],
+                environment: [
+                    "CAIRN_API_AUTH_ZONE": Self.authZone, "CAIRN_API_TLS_CERTIFICATE": directory.file("cert.pem"),
+                    "CAIRN_API_TLS_PRIVATE_KEY": directory.file("key.pem"),
+                ],
+                logPath: directory.file("cairn.log"),
+                ready: {
+                    (try? await curl(["-o", "/dev/null", "-w", "%{http_code}", url + "/health"]))?.output == "200"
+                }
+            ) { _ in
+                let register = try await curl(["-X", "POST", url + "/register"])
+                #expect(register.output.contains("\"fulldomain\""), "\(register.output)")
+                // Plain HTTP on the TLS port gets no API answer.
+                let plain = try await Tool.run(
+                    "curl",
+                    [
+                        "-s", "--max-time", "5", "-o", "/dev/null", "-w", "%{http_code}",
+                        "http://127.0.0.1:\(apiPort)/health",
+                    ])
+                #expect(plain.output != "200")
+            }
+        }
+    }
 }
