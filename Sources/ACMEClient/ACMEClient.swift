@@ -195,8 +195,15 @@ public actor ACMEClient {
                 )
             }
             if response.status == 429 || response.status == 503, let wait = response.retryAfterSeconds,
-                rateLimited < configuration.rateLimitRetries, wait <= configuration.maximumRetryAfterSeconds
+                wait <= configuration.maximumRetryAfterSeconds
             {
+                // The budget is spent: say so, with the CA's problem (ACMEError.Code.retriesExhausted).
+                guard rateLimited < configuration.rateLimitRetries else {
+                    throw ACMEError(
+                        .retriesExhausted,
+                        detail: "HTTP \(response.status) with Retry-After on all \(rateLimited + 1) attempts",
+                        problem: error.problem, url: url)
+                }
                 rateLimited += 1
                 logger.notice(
                     "CA asks to retry later",

@@ -27,6 +27,26 @@ import X509
         }
     }
 
+    /// Stands in for a CA that gives `Retry-After` as an HTTP-date (RFC 9110 §10.2.3), which
+    /// Pebble 2.4.0 never sends: the client waits until that time (whole seconds, so between
+    /// one and two seconds here) and re-sends.
+    @Test func retryAfterAsAnHTTPDate() async throws {
+        try await FakeACMEServer.with { server in
+            let client = try await server.makeClient()
+            try await client.register()
+            let formatter = DateFormatter()
+            formatter.locale = Locale(identifier: "en_US_POSIX")
+            formatter.timeZone = TimeZone(identifier: "GMT")
+            formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+            await server.script(.newOrder, status: 503, retryAfter: formatter.string(from: Date() + 2))
+            _ = try await client.newOrder([.dns("a.test")])
+            let attempts = await server.exchanges(.newOrder)
+            #expect(attempts.map(\.status) == [503, 201])
+            try #require(attempts.count == 2)
+            #expect(attempts[1].time - attempts[0].time >= .milliseconds(900), "the HTTP-date was not waited for")
+        }
+    }
+
     /// Stands in for a CA that keeps rate-limiting (429 with `Retry-After`), which Pebble 2.4.0
     /// never does: after `rateLimitRetries` re-sends the client gives up with the CA's problem.
     @Test func rateLimitBudgetRunsOut() async throws {
