@@ -116,6 +116,28 @@ import X509
         }
     }
 
+    /// Stands in for a CA that sends a problem type newer than the client (RFC 8555 §6.7 lets
+    /// CAs add them), which Pebble 2.4.0 never does: it still decodes, and its type, detail
+    /// and subproblem reach the error.
+    @Test func unknownProblemTypeSurfacesAsIs() async throws {
+        try await FakeACMEServer.with { server in
+            let client = try await server.makeClient()
+            try await client.register()
+            await server.script(
+                .newOrder, status: 403,
+                problem: .init(
+                    "futureProblem", detail: "a reason from the future",
+                    subproblems: [.init("futureProblem", detail: "also here", identifier: .init(value: "a.test"))]))
+            let error = try await #require(throws: ACMEError.self) {
+                try await client.newOrder([.dns("a.test")])
+            }
+            #expect(error.code == .problem)
+            #expect(error.problem?.type.rawValue == "urn:ietf:params:acme:error:futureProblem")
+            #expect("\(error)".contains("futureProblem: a reason from the future"))
+            #expect("\(error)".contains("a.test: futureProblem: also here"))
+        }
+    }
+
     /// The certificate of RFC 9773 §4.1's worked example: Authority Key Identifier
     /// 69:88:5B:6B:87:46:40:41:E1:B3:7B:84:7B:A0:AE:2C:DE:01:C8:D4, serial 00:87:65:43:21.
     static func rfc9773ExampleCertificate() throws -> Certificate {
