@@ -30,6 +30,31 @@ public enum ChallengeRestore {
         return zones
     }
 
+    /// Releases the names the authority holds for registrations and tokens that the store no
+    /// longer has (deleted with the CLI), so a reload can drop their synthesized zones.
+    ///
+    /// - Returns: how many names were released.
+    @discardableResult
+    public static func releaseDeleted(
+        store: any ChallengeStore, authority: Authority, logger: Logger
+    ) async throws -> Int {
+        let stored = Set(try await store.ownedNames().map(\.name))
+        var released = 0
+        for (name, record) in authority.challengeTable.entries {
+            let owner = record.owner.rawValue
+            guard owner.hasPrefix("registration:") || owner.hasPrefix("token:"),
+                !stored.contains(ChallengeName.storeText(name))
+            else { continue }
+            do {
+                try authority.release(name, owner: record.owner)
+                released += 1
+            } catch {
+                logger.warning("cannot release a deleted name", metadata: ["name": "\(name)", "error": "\(error)"])
+            }
+        }
+        return released
+    }
+
     /// Drops expired values from the store, then claims every owned name and publishes every
     /// live value in `authority`. Names that cannot be served (their zone is gone, say) are
     /// logged and skipped; the store keeps them.
@@ -41,9 +66,16 @@ public enum ChallengeRestore {
         var summary = Summary()
         try await store.apply([.removeExpired(now: now.rawValue)])
         var owners: [String: ChallengeOwner] = [:]
+        let table = authority.challengeTable
         for owned in try await store.ownedNames() {
             do {
                 let name = try DNSName(owned.name)
+                // Held already (a reload): the API keeps its values current; republishing stored
+                // values here could undo a withdrawal made since they were read.
+                if table.owner(of: name) == ChallengeOwner(rawValue: owned.owner) {
+                    summary.names += 1
+                    continue
+                }
                 if owned.kind == .challengeZone, authority.zone(at: name) == nil, let identity {
                     let serial = UInt32(truncatingIfNeeded: now.rawValue)
                     try authority.addZone(Zone.synthesized(apex: name, identity: identity, serial: serial))

@@ -24,7 +24,7 @@ extension HookAPI {
         case .failure(let response): return response
         }
         guard registerAllowed(request, client: client) else {
-            limiter.recordFailure(client)
+            limiter.recordFailure(client, credential: nil)
             logger.notice("register refused", metadata: ["client": "\(client.map(\.description) ?? "?")"])
             return HookResponse.forbidden
         }
@@ -104,16 +104,17 @@ extension HookAPI {
         case .success(let bytes): body = bytes
         case .failure(let response): return response
         }
+        let user = request.headers[Self.apiUser] ?? ""
+        let key = request.headers[Self.apiKey] ?? ""
         func refuse(_ reason: String) -> Response {
-            limiter.recordFailure(client)
+            limiter.recordFailure(client, credential: UUID(uuidString: user)?.uuidString.lowercased())
             logger.notice(
                 "update refused",
                 metadata: ["reason": "\(reason)", "client": "\(client.map(\.description) ?? "?")"])
             return HookResponse.forbidden
         }
-        let user = request.headers[Self.apiUser] ?? ""
-        let key = request.headers[Self.apiKey] ?? ""
         guard let username = UUID(uuidString: user)?.uuidString.lowercased() else { return refuse("bad user") }
+        if limiter.isBlocked(credential: username) { return HookResponse.error(.tooManyRequests, "too_many_failures") }
         guard key.utf8.count == 40, ChallengeName.isKeyText(key) else { return refuse("bad key") }
         let registration: Registration?
         do {

@@ -18,15 +18,15 @@ extension HookAPI {
         case .success(let bytes): body = bytes
         case .failure(let response): return response
         }
+        let credentials = Self.basicCredentials(request.headers[.authorization])
         func refuse(_ reason: String) -> Response {
-            limiter.recordFailure(client)
+            limiter.recordFailure(client, credential: credentials?.0)
             logger.notice(
                 "httpreq refused", metadata: ["reason": "\(reason)", "client": "\(client.map(\.description) ?? "?")"])
             return HookResponse.forbidden
         }
-        guard let (id, key) = Self.basicCredentials(request.headers[.authorization]) else {
-            return refuse("no basic credentials")
-        }
+        guard let (id, key) = credentials else { return refuse("no basic credentials") }
+        if limiter.isBlocked(credential: id) { return HookResponse.error(.tooManyRequests, "too_many_failures") }
         let token: Token?
         do {
             token = try await store.token(id: id)

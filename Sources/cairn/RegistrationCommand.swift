@@ -26,7 +26,7 @@ struct RegistrationCommand: AsyncParsableCommand {
 
     struct Delete: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Delete a registration, its name and its values (served until the next start or reload).")
+            abstract: "Delete a registration, its name and its values (a running server stops serving them at once).")
         @OptionGroup var options: ConfigurationOptions
         @Argument(help: "The registration's username.") var username: String
 
@@ -37,6 +37,7 @@ struct RegistrationCommand: AsyncParsableCommand {
             }
             try await session.store.apply([.deleteRegistration(username: username.lowercased())])
             print("deleted registration \(username)")
+            print(session.notifyServer())
         }
     }
 }

@@ -28,6 +28,8 @@ struct StoreReloadService: Service {
         do {
             let settings = try await reloadSettings()
             let zones = try await ServeZones.load(settings, store: store)
+            let released = try await ChallengeRestore.releaseDeleted(store: store, authority: authority, logger: logger)
+            if released > 0 { logger.info("released names of deleted credentials", metadata: ["names": "\(released)"]) }
             try authority.replaceZones(zones)
             let summary = try await ChallengeRestore.restore(
                 store: store, authority: authority, identity: settings.api.identity, logger: logger)

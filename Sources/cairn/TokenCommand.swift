@@ -84,7 +84,7 @@ struct TokenCommand: AsyncParsableCommand {
 
     struct Delete: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Delete a token, its names and their values (served until the next start or reload).")
+            abstract: "Delete a token, its names and their values (a running server stops serving them at once).")
         @OptionGroup var options: ConfigurationOptions
         @Argument(help: "The token id.") var id: String
 
@@ -93,6 +93,7 @@ struct TokenCommand: AsyncParsableCommand {
             guard try await session.store.token(id: id) != nil else { throw ValidationError("no token \(id)") }
             try await session.store.apply([.deleteToken(id: id)])
             print("deleted token \(id)")
+            print(session.notifyServer())
         }
     }
 }

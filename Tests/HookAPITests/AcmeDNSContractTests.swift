@@ -208,6 +208,33 @@ import Testing
         }
     }
 
+    @Test func repeatedFailuresForOneCredentialFromManyAddressesGet429() async throws {
+        let configuration = HookAPIConfiguration(
+            authZone: HookAPIHarness.authZone, trustedProxies: IPNetwork.loopback, authFailuresPerMinute: 3)
+        try await HookAPIHarness.run(configuration) { harness, client in
+            let target = try Credentials(try await client.post("/register", nil))
+            let bystander = try Credentials(try await client.post("/register", nil))
+            let forwarded = HTTPField.Name("X-Forwarded-For")!
+            for n in 0..<3 {
+                var wrong = HTTPFields.acmeDNS(user: target.username, key: String(repeating: "x", count: 40))
+                wrong[forwarded] = "198.51.100.\(n + 1)"
+                #expect(
+                    try await client.post("/update", target.update(HookAPIHarness.digest), headers: wrong).status == 401
+                )
+            }
+            var right = HTTPFields.acmeDNS(user: target.username, key: target.password)
+            right[forwarded] = "198.51.100.99"
+            let blocked = try await client.post("/update", target.update(HookAPIHarness.digest), headers: right)
+            #expect(blocked == Reply(status: 429, body: "{\"error\": \"too_many_failures\"}"))
+            // Another credential from one of those addresses is not affected.
+            var other = HTTPFields.acmeDNS(user: bystander.username, key: bystander.password)
+            other[forwarded] = "198.51.100.1"
+            #expect(
+                try await client.post("/update", bystander.update(HookAPIHarness.digest), headers: other).status == 200)
+            #expect(try await harness.stored() == [HookAPIHarness.digest])
+        }
+    }
+
     @Test func repeatedAuthenticationFailuresFromOneAddressGet429() async throws {
         let configuration = HookAPIConfiguration(authZone: HookAPIHarness.authZone, authFailuresPerMinute: 3)
         try await HookAPIHarness.run(configuration) { harness, client in
