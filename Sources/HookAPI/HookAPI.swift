@@ -118,9 +118,25 @@ public struct HookAPI: Sendable {
 
     /// The body, or the response to send when it is too large.
     func body(of request: Request) async -> RequestBodyResult {
-        var request = request
+        let limit = configuration.maximumBodySize
+        let timeout = configuration.bodyTimeout
         do {
-            return .success(try await request.collectBody(upTo: configuration.maximumBodySize))
+            // A client that trickles its body loses the race against the deadline.
+            let body = try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
+                group.addTask {
+                    var request = request
+                    return try await request.collectBody(upTo: limit)
+                }
+                group.addTask {
+                    try await Task.sleep(for: timeout)
+                    return nil
+                }
+                let first = try await group.next() ?? nil
+                group.cancelAll()
+                return first
+            }
+            guard let body else { return .failure(HookResponse.error(.requestTimeout, "request_timeout")) }
+            return .success(body)
         } catch let error as HTTPError where error.status == .contentTooLarge {
             return .failure(HookResponse.error(.contentTooLarge, "body_too_large"))
         } catch is NIOTooManyBytesError {

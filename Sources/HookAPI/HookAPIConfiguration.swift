@@ -18,8 +18,11 @@ public struct HookAPIConfiguration: Sendable {
     public var valueLifetime: Int64
     /// The largest request body accepted; larger ones get 413.
     public var maximumBodySize: Int
-    /// Authentication failures one client address may have per minute before it gets 429.
+    /// Authentication failures one client address, or one credential, may have per minute
+    /// before it gets 429.
     public var authFailuresPerMinute: Int
+    /// How long a client may take to send its request body; then 408.
+    public var bodyTimeout: Duration
     /// Names used for the SOA and NS of challenge zones synthesized for tokens created while
     /// the server runs; `nil` when none can be made.
     public var nameserverIdentity: NameserverIdentity?
@@ -27,7 +30,8 @@ public struct HookAPIConfiguration: Sendable {
     public init(
         authZone: DNSName? = nil, registerNetworks: [IPNetwork] = IPNetwork.loopback, adminTokenHash: String? = nil,
         trustedProxies: [IPNetwork] = [], valueLifetime: Int64 = 86_400, maximumBodySize: Int = 4096,
-        authFailuresPerMinute: Int = 30, nameserverIdentity: NameserverIdentity? = nil
+        authFailuresPerMinute: Int = 30, bodyTimeout: Duration = .seconds(10),
+        nameserverIdentity: NameserverIdentity? = nil
     ) {
         self.authZone = authZone
         self.registerNetworks = registerNetworks
@@ -36,6 +40,7 @@ public struct HookAPIConfiguration: Sendable {
         self.valueLifetime = max(1, valueLifetime)
         self.maximumBodySize = max(256, maximumBodySize)
         self.authFailuresPerMinute = max(1, authFailuresPerMinute)
+        self.bodyTimeout = bodyTimeout
         self.nameserverIdentity = nameserverIdentity
     }
 }

@@ -15,7 +15,8 @@ import HookAPI
 /// | `api.tls.certificate`, `api.tls.privateKey` | none | PEM files; both set means HTTPS |
 /// | `api.valueLifetimeSeconds` | `86400` | how long a published TXT value is served |
 /// | `api.maxBodyBytes` | `4096` | larger request bodies get 413 |
-/// | `api.authFailuresPerMinute` | `30` | per client address, then 429 |
+/// | `api.authFailuresPerMinute` | `30` | per client address and per credential, then 429 |
+/// | `api.bodyTimeoutSeconds` | `10` | time to send a request body, then 408 |
 /// | `dns.nameservers` | `ns.<authZone>` (else `localhost`) | NS names of synthesized zones |
 /// | `dns.hostmaster` | `hostmaster.<authZone>` (else `hostmaster.localhost`) | SOA RNAME of synthesized zones |
 struct APISettings: Sendable {
@@ -35,6 +36,7 @@ struct APISettings: Sendable {
         "api.valueLifetimeSeconds": 86_400,
         "api.maxBodyBytes": 4096,
         "api.authFailuresPerMinute": 30,
+        "api.bodyTimeoutSeconds": 10,
     ]
 
     static func read(_ reader: ConfigReader) throws -> APISettings {
@@ -106,6 +108,7 @@ struct APISettings: Sendable {
                 valueLifetime: Int64(try positive("api.valueLifetimeSeconds")),
                 maximumBodySize: try positive("api.maxBodyBytes"),
                 authFailuresPerMinute: try positive("api.authFailuresPerMinute"),
+                bodyTimeout: .seconds(try positive("api.bodyTimeoutSeconds")),
                 nameserverIdentity: identity),
             certificateFile: certificate,
             privateKeyFile: privateKey,

@@ -1,6 +1,8 @@
 import HTTPTypes
 import HookAPI
 import HummingbirdTesting
+import NIOCore
+import NIOPosix
 import Store
 import Testing
 
@@ -60,6 +62,35 @@ import Testing
         #expect(IPNetwork.loopback.contains { $0.contains(IPAddress("::ffff:127.0.0.1")!) })
         for bad in ["10.0.0.0/", "10.0.0.0/-1", "10.0.0/8", "fe80::1%eth0/64", "/8", "10.0.0.0/8/8"] {
             #expect(IPNetwork(bad) == nil, "\(bad)")
+        }
+    }
+}
+
+/// A client that does not finish its body in time gets 408 and its connection back.
+@Suite struct RequestLimitTests {
+    @Test func aTricklingBodyGets408() async throws {
+        let configuration = HookAPIConfiguration(authZone: HookAPIHarness.authZone, bodyTimeout: .milliseconds(300))
+        try await HookAPIHarness.run(configuration) { harness, client in
+            let port = try #require(client.port)
+            let channel = try await ClientBootstrap(group: .singletonMultiThreadedEventLoopGroup)
+                .connect(host: "127.0.0.1", port: port) { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                    }
+                }
+            let reply = try await channel.executeThenClose { inbound, outbound in
+                try await outbound.write(
+                    ByteBuffer(string: "POST /update HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"sub"))
+                var received = ""
+                for try await chunk in inbound {
+                    received += String(buffer: chunk)
+                    if received.contains("}") { break }
+                }
+                return received
+            }
+            #expect(reply.hasPrefix("HTTP/1.1 408"))
+            #expect(reply.hasSuffix("{\"error\": \"request_timeout\"}"))
+            #expect(try await harness.stored().isEmpty)
         }
     }
 }
