@@ -75,7 +75,11 @@ struct APISettings: Sendable {
                 throw fail("api.listen", "\"\(listenText)\" is not address:port (example: 127.0.0.1:\(defaultPort))")
             }
             var host = String(listenText[..<colon])
-            if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+            if host.hasPrefix("["), host.hasSuffix("]") {
+                host = String(host.dropFirst().dropLast())
+            } else if host.contains(":") {
+                throw fail("api.listen", "write an IPv6 address in brackets: [\(host)]:port")
+            }
             guard IPAddress(host) != nil else {
                 throw fail("api.listen", "\"\(host)\" is not an IPv4 or IPv6 address")
             }
