@@ -92,7 +92,8 @@ struct ServeCommand: AsyncParsableCommand {
                         "serving the hook API",
                         metadata: ["address": "\(scheme)://\(channel.localAddress.map { "\($0)" } ?? "?")"])
                 })
-            services.append(.init(service: application))
+            services.append(
+                .init(service: HookAPIService(application: application, address: "\(listen.host):\(listen.port)")))
         }
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(

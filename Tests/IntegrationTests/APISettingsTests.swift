@@ -1,4 +1,7 @@
 import CairnTestSupport
+import Foundation
+import NIOCore
+import NIOPosix
 import Testing
 
 /// The `api.*` configuration keys: a wrong value stops `cairn serve` with a message naming the key.
@@ -38,6 +41,24 @@ import Testing
                 environment: [key: value])
             #expect(!result.succeeded)
             #expect(result.output.contains(expected), "\(result.output)")
+        }
+    }
+
+    @Test func aTakenAPIPortStopsServeWithTheKeyInTheMessage() async throws {
+        try await withTemporaryDirectory { directory in
+            let holder = try await ServerBootstrap(group: .singletonMultiThreadedEventLoopGroup)
+                .bind(host: "127.0.0.1", port: 0).get()
+            let port = try #require(holder.localAddress?.port)
+            try FileManager.default.createDirectory(atPath: directory.file("zones"), withIntermediateDirectories: true)
+            let result = try await Tool.run(
+                "timeout",
+                ["10", try CairnBinary.path()] + [
+                    "serve", "--state-dir", directory.file("state"), "--zones", directory.file("zones"), "--listen",
+                    "127.0.0.1:0", "--api-listen", "127.0.0.1:\(port)",
+                ])
+            try await holder.close()
+            #expect(!result.succeeded)
+            #expect(result.output.contains("hook API on 127.0.0.1:\(port) (key api.listen"), "\(result.output)")
         }
     }
 }
