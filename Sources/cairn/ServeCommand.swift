@@ -75,6 +75,9 @@ struct ServeCommand: AsyncParsableCommand {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: server),
             .init(service: reloader, successTerminationBehavior: .ignore),
+            .init(
+                service: ExpirySweepService(authority: authority, store: store, interval: .seconds(60), logger: logger),
+                successTerminationBehavior: .ignore),
         ]
         if let listen = settings.api.listen {
             let api = HookAPI(configuration: settings.api.hook, store: store, authority: authority, logger: logger)
