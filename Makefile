@@ -3,7 +3,7 @@ SHELL := /bin/bash
 SWIFT ?= swift
 # What the build and the tests need from Debian: libldns for zone files; real DNS peers and
 # clients for the integration tests.
-APT_PACKAGES := pkg-config libldns-dev ldnsutils bind9-dnsutils knot-dnsutils knot nsd libsqlite3-dev pebble unbound lego certbot openssl
+APT_PACKAGES := pkg-config libldns-dev ldnsutils bind9-dnsutils knot-dnsutils knot nsd libsqlite3-dev pebble unbound lego certbot openssl dehydrated
 FUZZ_SECONDS ?= 600
 
 .PHONY: install build release run demo demo-dns test bench bench-answer bench-issue clean

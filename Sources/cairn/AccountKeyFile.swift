@@ -17,6 +17,14 @@ struct AccountKeyFile {
 
     /// The stored key, or a new one of `type` stored now. `created` tells which.
     func loadOrCreate(type: ACMEKeyType) throws -> (key: ACMEKey, created: Bool) {
+        if let key = try load() { return (key, false) }
+        let key = try ACMEKey.generate(type)
+        try AtomicFile.write(key.pemRepresentation + "\n", to: path, mode: [.ownerReadWrite])
+        return (key, true)
+    }
+
+    /// The stored key, or `nil` when there is no file.
+    func load() throws -> ACMEKey? {
         if FileManager.default.fileExists(atPath: path) {
             let pem: String
             do {
@@ -25,14 +33,12 @@ struct AccountKeyFile {
                 throw SettingsError("cannot read the account key \(path): \(error)")
             }
             do {
-                return (try ACMEKey(pemRepresentation: pem), false)
+                return try ACMEKey(pemRepresentation: pem)
             } catch {
                 throw SettingsError("\(path): \(error)")
             }
         }
-        let key = try ACMEKey.generate(type)
-        try AtomicFile.write(key.pemRepresentation + "\n", to: path, mode: [.ownerReadWrite])
-        return (key, true)
+        return nil
     }
 
     func replace(with key: ACMEKey) throws {

@@ -12,7 +12,7 @@ struct Cairn: AsyncParsableCommand {
             """,
         subcommands: [
             ServeCommand.self, ReloadCommand.self, CheckZonesCommand.self, IssueCommand.self, RegisterCommand.self,
-            RegistrationCommand.self, TokenCommand.self, ImportCommand.self,
+            RegistrationCommand.self, TokenCommand.self, ImportCommand.self, RevokeCommand.self, AccountCommand.self,
         ],
         defaultSubcommand: ServeCommand.self)
 }

@@ -29,13 +29,7 @@ struct IssueCommand: AsyncParsableCommand {
         help: "A name for the certificate, repeatable; wildcards as '*.example.com'.")
     var domains: [String] = []
 
-    @Option(help: "ACME directory URL, or 'production' / 'staging' (Let's Encrypt).")
-    var server: String = "production"
-
-    @Option(
-        name: .customLong("ca-bundle"),
-        help: "PEM file of extra CA certificates to trust for the ACME server (e.g. Pebble's).")
-    var caBundle: String?
+    @OptionGroup var acme: ACMEServerOptions
 
     @Option(help: "Contact e-mail for the account.")
     var email: String?
@@ -116,13 +110,7 @@ struct IssueCommand: AsyncParsableCommand {
         if eabKeyFile != nil && eabKeyID == nil { throw ValidationError("--eab-hmac-key-file needs --eab-kid") }
     }
 
-    var directoryURL: String {
-        switch server {
-        case "production": "https://acme-v02.api.letsencrypt.org/directory"
-        case "staging": "https://acme-staging-v02.api.letsencrypt.org/directory"
-        default: server
-        }
-    }
+    var directoryURL: String { acme.directoryURL }
 
     func run() async throws {
         let level = Logger.Level(rawValue: options.logLevel ?? "notice") ?? .notice
@@ -137,22 +125,8 @@ struct IssueCommand: AsyncParsableCommand {
         let stateDirectory = options.stateDirectory ?? ".cairn"
 
         let binding = try readExternalAccountBinding()
-        var tls = TLSConfiguration.makeClientConfiguration()
-        if let caBundle {
-            do {
-                tls.additionalTrustRoots = [.certificates(try NIOSSLCertificate.fromPEMFile(caBundle))]
-            } catch {
-                throw SettingsError("--ca-bundle \(caBundle): \(error)")
-            }
-        }
-        let http = HTTPClient(
-            eventLoopGroupProvider: .singleton, configuration: HTTPClient.Configuration(tlsConfiguration: tls))
-        do {
+        try await acme.withHTTPClient { http in
             try await issue(names: names, binding: binding, http: http, stateDirectory: stateDirectory, logger: logger)
-            try await http.shutdown()
-        } catch {
-            try? await http.shutdown()
-            throw error
         }
         Self.say("done in \(Self.format(ContinuousClock.now - started))")
     }

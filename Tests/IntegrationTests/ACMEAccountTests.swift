@@ -96,4 +96,39 @@ import X509
             }
         }
     }
+
+    /// The same operations as an operator runs them: `cairn account show/rollover/deactivate`
+    /// and `cairn revoke`, on the account `cairn issue` made in the state directory.
+    @Test func accountAndRevokeCommands() async throws {
+        try await IssueCommandTests.issue(["commands.test"]) { pebble, run, _ in
+            #expect(run.result.succeeded, "\(run.result.output)")
+            let binary = try CairnBinary.path()
+            let common = [
+                "--server", pebble.directoryURL, "--ca-bundle", pebble.caCertificatePath, "--state-dir", run.state,
+            ]
+            let show = try await Tool.run(binary, ["account", "show"] + common)
+            #expect(show.succeeded && show.output.contains("ES256"), "\(show.output)")
+
+            let rollover = try await Tool.run(binary, ["account", "rollover", "--key-type", "rsa2048"] + common)
+            #expect(rollover.succeeded, "\(rollover.output)")
+            let afterRollover = try await Tool.run(binary, ["account", "show"] + common)
+            #expect(
+                afterRollover.output.contains("RS256"), "the key file now holds the new key: \(afterRollover.output)")
+
+            let certificate = "\(run.out)/commands.test/cert.pem"
+            let badReason = try await Tool.run(binary, ["revoke", "--cert", certificate, "--reason", "2"] + common)
+            #expect(!badReason.succeeded && badReason.output.contains("--reason"))
+            let revoke = try await Tool.run(binary, ["revoke", "--cert", certificate, "--reason", "4"] + common)
+            #expect(revoke.succeeded, "\(revoke.output)")
+            let again = try await Tool.run(binary, ["revoke", "--cert", certificate] + common)
+            #expect(!again.succeeded && again.output.contains("alreadyRevoked"), "\(again.output)")
+
+            let unconfirmed = try await Tool.run(binary, ["account", "deactivate"] + common)
+            #expect(!unconfirmed.succeeded && unconfirmed.output.contains("--yes"))
+            let deactivate = try await Tool.run(binary, ["account", "deactivate", "--yes"] + common)
+            #expect(deactivate.succeeded && deactivate.output.contains("deactivated"), "\(deactivate.output)")
+            let gone = try await Tool.run(binary, ["account", "show"] + common)
+            #expect(!gone.succeeded, "a deactivated account is not found any more: \(gone.output)")
+        }
+    }
 }

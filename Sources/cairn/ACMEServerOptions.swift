@@ -1,0 +1,62 @@
+import ACMEClient
+import ArgumentParser
+import AsyncHTTPClient
+import Logging
+import NIOSSL
+
+/// The ACME server a command talks to, shared by `issue`, `revoke` and `account`.
+struct ACMEServerOptions: ParsableArguments {
+    @Option(help: "ACME directory URL, or 'production' / 'staging' (Let's Encrypt).")
+    var server: String = "production"
+
+    @Option(
+        name: .customLong("ca-bundle"),
+        help: "PEM file of extra CA certificates to trust for the ACME server (e.g. Pebble's).")
+    var caBundle: String?
+
+    var directoryURL: String {
+        switch server {
+        case "production": "https://acme-v02.api.letsencrypt.org/directory"
+        case "staging": "https://acme-staging-v02.api.letsencrypt.org/directory"
+        default: server
+        }
+    }
+
+    /// Runs `body` with an HTTP client that trusts the system roots and `--ca-bundle`, and
+    /// shuts the client down afterwards whatever happens.
+    func withHTTPClient<T>(_ body: (HTTPClient) async throws -> T) async throws -> T {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if let caBundle {
+            do {
+                tls.additionalTrustRoots = [.certificates(try NIOSSLCertificate.fromPEMFile(caBundle))]
+            } catch {
+                throw SettingsError("--ca-bundle \(caBundle): \(error)")
+            }
+        }
+        let http = HTTPClient(
+            eventLoopGroupProvider: .singleton, configuration: HTTPClient.Configuration(tlsConfiguration: tls))
+        do {
+            let value = try await body(http)
+            try await http.shutdown()
+            return value
+        } catch {
+            try? await http.shutdown()
+            throw error
+        }
+    }
+
+    /// A client for the existing account whose key is in the state directory.
+    func existingAccount(
+        stateDirectory: String, http: HTTPClient, logger: Logger
+    ) async throws -> (
+        ACMEClient, AccountKeyFile
+    ) {
+        let file = AccountKeyFile(stateDirectory: stateDirectory, directoryURL: directoryURL)
+        guard let key = try file.load() else {
+            throw SettingsError("no account key at \(file.path): cairn issue makes one on its first order")
+        }
+        let client = ACMEClient(directoryURL: directoryURL, key: key, httpClient: http, logger: logger)
+        try await client.lookupAccount()
+        return (client, file)
+    }
+}
