@@ -63,7 +63,13 @@ struct TokenCommand: AsyncParsableCommand {
                 delegation == .both
                     ? "add ONE of these records to the zone of \(domain):" : "add to the zone of \(domain):")
             for record in records { print("  \(record)") }
-            print("lego:     HTTPREQ_USERNAME=\(token.id) HTTPREQ_PASSWORD=\(key) HTTPREQ_ENDPOINT=http://<api.listen>")
+            let api = session.settings.api
+            let scheme = api.certificateFile == nil ? "http" : "https"
+            let endpoint =
+                api.listen.map { listen in
+                    "\(scheme)://\(listen.host.contains(":") ? "[\(listen.host)]" : listen.host):\(listen.port)"
+                } ?? "<api.listen>"
+            print("lego:     HTTPREQ_USERNAME=\(token.id) HTTPREQ_PASSWORD=\(key) HTTPREQ_ENDPOINT=\(endpoint)")
             print(session.notifyServer())
         }
     }
