@@ -163,6 +163,8 @@ public final class SQLiteStore: ChallengeStore {
         case .deleteToken(let id):
             try deleteOwner(Token.owner(id: id), in: db)
             try db.execute(sql: "DELETE FROM token WHERE id = ?", arguments: [id])
+        case .addOwnedName(let name):
+            try insert(name, in: db)
         case .addValue(let value, let keep):
             try db.execute(
                 sql: "DELETE FROM txt_value WHERE name = ? AND text = ?", arguments: [value.name, value.text])

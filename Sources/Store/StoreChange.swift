@@ -10,6 +10,8 @@ public enum StoreChange: Hashable, Sendable {
     case addToken(Token, [OwnedName])
     /// Removes a token, its names and their values.
     case deleteToken(id: String)
+    /// Gives a name to an owner (fails if it has one).
+    case addOwnedName(OwnedName)
     /// Publishes a value: replaces one with the same text at the name, then keeps only the
     /// `keepAtMost` most recent values there.
     case addValue(StoredValue, keepAtMost: Int)

@@ -104,3 +104,30 @@ import Testing
 enum ChallengeNameText {
     static func of(_ name: DNSName) -> String { String(name.lowercased.description.dropLast()) }
 }
+
+/// The ACME client's publisher inside `cairn serve`: durable, claims on first use, refuses
+/// another owner's name.
+@Suite struct StoreChallengePublisherTests {
+    @Test func publishesDurablyAndRefusesAnotherOwnersName() async throws {
+        try await ChallengeWriterTests.withStore { store, _ in
+            let authority = try ChallengeWriterTests.authority()
+            let writer = ChallengeWriter(store: store, authority: authority)
+            let publisher = StoreChallengePublisher(
+                writer: writer, store: store, authority: authority, owner: ChallengeOwner(rawValue: "acme:main"))
+            try await publisher.publish(name: "cert.auth.test", value: "v1", ttl: 60, expiresAfterSeconds: 600)
+            try await publisher.publish(name: "CERT.auth.test.", value: "v2", ttl: 60, expiresAfterSeconds: 600)
+            #expect(try await store.ownedNames().map(\.name) == ["cert.auth.test"])
+            #expect(try await store.liveValues(after: 0).map(\.text) == ["v1", "v2"])
+            let served = authority.challengeTable.entries[try DNSName("cert.auth.test")]?.values.map(\.text)
+            #expect(served == [Array("v1".utf8), Array("v2".utf8)])
+            try await publisher.withdraw(name: "cert.auth.test", value: "v1")
+            #expect(try await store.liveValues(after: 0).map(\.text) == ["v2"])
+
+            try authority.claim("other.auth.test", owner: ChallengeOwner(rawValue: "token:x"))
+            await #expect(throws: AuthorityError.self) {
+                try await publisher.publish(name: "other.auth.test", value: "v", ttl: 60, expiresAfterSeconds: 600)
+            }
+            #expect(try await store.liveValues(after: 0).map(\.text) == ["v2"])
+        }
+    }
+}
