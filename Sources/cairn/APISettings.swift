@@ -7,7 +7,7 @@ import HookAPI
 ///
 /// | key | default | meaning |
 /// |---|---|---|
-/// | `api.listen` | `127.0.0.1:8053` | address:port of the HTTP API; `none` turns it off |
+/// | `api.listen` | `127.0.0.1:8053` | address:port of the HTTP API; `none` turns it off. When the default address is taken, `serve` logs a warning and runs without the API; a configured one that cannot be bound stops it |
 /// | `api.authZone` | none | acme-dns's `general.domain`; registrations get `<uuid>.<authZone>`. Served from `zones/<authZone>.zone` if present, else synthesized |
 /// | `api.registerNetworks` | `127.0.0.0/8, ::1/128` | who may `POST /register` without the admin token |
 /// | `api.adminToken` | none | bearer token that opens `/register` from anywhere (secret) |
@@ -24,13 +24,14 @@ struct APISettings: Sendable {
 
     /// `nil` when the API is off.
     var listen: (host: String, port: Int)?
+    /// Whether `listen` is the default rather than configured.
+    var listenIsDefault: Bool
     var hook: HookAPIConfiguration
     var certificateFile: String?
     var privateKeyFile: String?
     var identity: NameserverIdentity
 
     static let defaults: [AbsoluteConfigKey: ConfigValue] = [
-        "api.listen": ConfigValue(.string("127.0.0.1:\(defaultPort)"), isSecret: false),
         "api.registerNetworks": ConfigValue(.stringArray(["127.0.0.0/8", "::1/128"]), isSecret: false),
         "api.trustedProxies": ConfigValue(.stringArray([]), isSecret: false),
         "api.valueLifetimeSeconds": 86_400,
@@ -65,7 +66,8 @@ struct APISettings: Sendable {
             }
         }
 
-        let listenText = reader.string(forKey: "api.listen") ?? "none"
+        let configuredListen = reader.string(forKey: "api.listen")
+        let listenText = configuredListen ?? "127.0.0.1:\(defaultPort)"
         var listen: (host: String, port: Int)? = nil
         if listenText != "none" {
             guard let colon = listenText.lastIndex(of: ":"),
@@ -104,6 +106,7 @@ struct APISettings: Sendable {
         }
         return APISettings(
             listen: listen,
+            listenIsDefault: configuredListen == nil,
             hook: HookAPIConfiguration(
                 authZone: authZone,
                 registerNetworks: try networks("api.registerNetworks"),

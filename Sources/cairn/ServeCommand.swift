@@ -96,7 +96,11 @@ struct ServeCommand: AsyncParsableCommand {
                         metadata: ["address": "\(scheme)://\(channel.localAddress.map { "\($0)" } ?? "?")"])
                 })
             services.append(
-                .init(service: HookAPIService(application: application, address: "\(listen.host):\(listen.port)")))
+                .init(
+                    service: HookAPIService(
+                        application: application, address: "\(listen.host):\(listen.port)",
+                        isDefaultAddress: settings.api.listenIsDefault, logger: logger),
+                    successTerminationBehavior: .ignore))
         }
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
