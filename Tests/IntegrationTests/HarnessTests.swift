@@ -61,7 +61,8 @@ import Testing
             try await Daemon.with(
                 try CairnBinary.path(),
                 [
-                    "serve", "--listen", "127.0.0.1:\(port)", "--state-dir", directory.file("state"), "--zones",
+                    "serve", "--api-listen", "none", "--listen", "127.0.0.1:\(port)", "--state-dir",
+                    directory.file("state"), "--zones",
                     directory.file("zones"), "--udp-sockets", "1",
                 ],
                 logPath: directory.file("cairn.log"),

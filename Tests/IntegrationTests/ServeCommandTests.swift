@@ -47,7 +47,10 @@ final class StopFlag: Sendable {
     ) async throws -> T {
         let port = try await LoopbackPorts.free()
         let arguments =
-            ["serve", "--listen", "127.0.0.1:\(port)", "--state-dir", directory.file("state"), "--udp-sockets", "2"]
+            [
+                "serve", "--api-listen", "none", "--listen", "127.0.0.1:\(port)", "--state-dir",
+                directory.file("state"), "--udp-sockets", "2",
+            ]
             + arguments
         return try await Daemon.with(
             try CairnBinary.path(), arguments, environment: environment, logPath: directory.file("cairn.log"),
@@ -78,7 +81,8 @@ final class StopFlag: Sendable {
             try await Daemon.with(
                 "taskset",
                 [
-                    "-c", "0", try CairnBinary.path(), "serve", "--listen", "127.0.0.1:\(port)", "--state-dir",
+                    "-c", "0", try CairnBinary.path(), "serve", "--api-listen", "none", "--listen", "127.0.0.1:\(port)",
+                    "--state-dir",
                     directory.file("state"), "--zones", Self.repositoryZones,
                 ],
                 logPath: directory.file("cairn.log"),
@@ -98,7 +102,8 @@ final class StopFlag: Sendable {
                 let second = try await Tool.run(
                     try CairnBinary.path(),
                     [
-                        "serve", "--listen", "127.0.0.1:\(port)", "--state-dir", directory.file("state2"),
+                        "serve", "--api-listen", "none", "--listen", "127.0.0.1:\(port)", "--state-dir",
+                        directory.file("state2"),
                         "--zones", directory.file("zones"),
                     ])
                 #expect(!second.succeeded)
@@ -108,7 +113,8 @@ final class StopFlag: Sendable {
                 let third = try await Tool.run(
                     try CairnBinary.path(),
                     [
-                        "serve", "--listen", "127.0.0.1:\(try await LoopbackPorts.free())", "--state-dir",
+                        "serve", "--api-listen", "none", "--listen", "127.0.0.1:\(try await LoopbackPorts.free())",
+                        "--state-dir",
                         directory.file("state"), "--zones", directory.file("zones"),
                     ])
                 #expect(!third.succeeded)
@@ -216,7 +222,8 @@ final class StopFlag: Sendable {
         try await withTemporaryDirectory { directory in
             let config = try directory.write("cairn.yaml", yaml)
             let result = try await Tool.run(
-                try CairnBinary.path(), ["serve", "--config", config, "--state-dir", directory.file("state")])
+                try CairnBinary.path(),
+                ["serve", "--api-listen", "none", "--config", config, "--state-dir", directory.file("state")])
             #expect(!result.succeeded)
             #expect(result.output.contains(expected), "\(result.output)")
         }
@@ -228,7 +235,8 @@ final class StopFlag: Sendable {
             let result = try await Tool.run(
                 try CairnBinary.path(),
                 [
-                    "serve", "--zones", directory.file("zones"), "--state-dir", directory.file("state"),
+                    "serve", "--api-listen", "none", "--zones", directory.file("zones"), "--state-dir",
+                    directory.file("state"),
                     "--listen", "127.0.0.1:\(try await LoopbackPorts.free())",
                 ])
             #expect(!result.succeeded)
