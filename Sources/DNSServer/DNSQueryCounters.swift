@@ -7,12 +7,15 @@ import NIOCore
 final class DNSQueryCounters {
     /// Responses by the low 8 bits of the response code (REFUSED, NXDOMAIN, BADVERS, …).
     private(set) var byResponseCode = [Int](repeating: 0, count: 32)
+    /// Questions by type: 0–255 by value, 256 for every larger type.
+    private(set) var byQuestionType = [Int](repeating: 0, count: 257)
     private(set) var truncated = 0
     private(set) var dropped = 0
 
     @inline(__always)
     func count(_ summary: AnswerSummary) {
         byResponseCode[Int(summary.responseCode.rawValue & 31)] &+= 1
+        if let type = summary.questionType { byQuestionType[Int(min(type.rawValue, 256))] &+= 1 }
         if summary.truncated { truncated &+= 1 }
     }
 
@@ -24,6 +27,10 @@ final class DNSQueryCounters {
 public struct DNSQueryStatistics: Hashable, Sendable {
     /// Responses by response code.
     public var responses: [DNSResponseCode: Int] = [:]
+    /// Questions by type (types above 255 in ``otherQuestionTypes``).
+    public var questionTypes: [DNSRecordType: Int] = [:]
+    /// Questions of a type above 255 (CAA, URI, private types).
+    public var otherQuestionTypes = 0
     /// Responses with TC set.
     public var truncated = 0
     /// Queries dropped without a response (responses, shorter than a header).
@@ -60,12 +67,18 @@ final class DNSQueryCounterSet: Sendable {
                 for (code, count) in counters.byResponseCode.enumerated() where count > 0 {
                     part.responses[DNSResponseCode(rawValue: UInt16(code))] = count
                 }
+                for (type, count) in counters.byQuestionType.prefix(256).enumerated() where count > 0 {
+                    part.questionTypes[DNSRecordType(rawValue: UInt16(type))] = count
+                }
+                part.otherQuestionTypes = counters.byQuestionType[256]
                 part.truncated = counters.truncated
                 part.dropped = counters.dropped
                 return part
             }.get()
             guard let part else { continue }
             total.responses.merge(part.responses, uniquingKeysWith: +)
+            total.questionTypes.merge(part.questionTypes, uniquingKeysWith: +)
+            total.otherQuestionTypes += part.otherQuestionTypes
             total.truncated += part.truncated
             total.dropped += part.dropped
         }

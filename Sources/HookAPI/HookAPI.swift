@@ -23,13 +23,19 @@ public struct HookAPI: Sendable {
     let logger: Logger
     let limiter: AuthFailureLimiter
     let metrics: HookMetrics
+    let beforeScrape: @Sendable () async -> Void
 
-    /// - Parameter metrics: where `/metrics` reads from; pass a shared registry to expose other
-    ///   metrics beside the API's.
+    /// - Parameters:
+    ///   - metrics: where `/metrics` reads from; pass a shared registry to expose other
+    ///     metrics beside the API's.
+    ///   - beforeScrape: runs before each `/metrics` response, to bring gauges kept elsewhere
+    ///     (the DNS server's per-event-loop counters) up to date in `metrics`.
     public init(
         configuration: HookAPIConfiguration, store: any ChallengeStore, authority: Authority, logger: Logger,
-        metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
+        metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+        beforeScrape: @escaping @Sendable () async -> Void = {}
     ) {
+        self.beforeScrape = beforeScrape
         let hookMetrics = HookMetrics(registry: metrics)
         self.configuration = configuration
         self.store = store
@@ -51,7 +57,10 @@ public struct HookAPI: Sendable {
         router.add(middleware: LogRequestsMiddleware(.info))
         router.add(middleware: HookMetricsMiddleware(metrics: metrics))
         router.get("/health") { _, _ in await self.health() }
-        router.get("/metrics") { _, _ in self.metrics.exposition(authority: self.authority) }
+        router.get("/metrics") { _, _ in
+            await self.beforeScrape()
+            return self.metrics.exposition(authority: self.authority)
+        }
         router.post("/register") { request, context in await self.register(request, context) }
         router.post("/update") { request, context in await self.update(request, context) }
         router.post("/present") { request, context in await self.httpRequest(request, context, present: true) }

@@ -5,6 +5,7 @@ import DNSServer
 import HookAPI
 import Logging
 import NIOCore
+import Prometheus
 import ServiceLifecycle
 import Store
 import UnixSignals
@@ -80,7 +81,11 @@ struct ServeCommand: AsyncParsableCommand {
                 successTerminationBehavior: .ignore),
         ]
         if let listen = settings.api.listen {
-            let api = HookAPI(configuration: settings.api.hook, store: store, authority: authority, logger: logger)
+            let registry = PrometheusCollectorRegistry()
+            let dnsMetrics = DNSMetrics(registry: registry)
+            let api = HookAPI(
+                configuration: settings.api.hook, store: store, authority: authority, logger: logger,
+                metrics: registry, beforeScrape: { dnsMetrics.update(from: await server.statistics()) })
             let httpServer =
                 if let certificate = settings.api.certificateFile, let key = settings.api.privateKeyFile {
                     try HookAPI.tlsServer(certificateFile: certificate, privateKeyFile: key)

@@ -162,6 +162,26 @@ import Testing
         }
     }
 
+    /// `/metrics` carries the DNS server's per-event-loop counts (by question type and response
+    /// code) beside the API's own, summed at each scrape.
+    @Test func metricsCountDNSQueriesByTypeAndResponseCode() async throws {
+        try await withTemporaryDirectory { directory in
+            try await Self.serve(in: directory) { dnsPort, apiPort, _ in
+                let registration = try await Self.register(apiPort)
+                #expect(try await Self.update(apiPort, registration, Self.digest(1)).status == 200)
+                for _ in 0..<3 { _ = try await Self.txt(dnsPort, registration.fulldomain) }
+                _ = try await Self.txt(dnsPort, "nothing.example.")  // not Cairn's: REFUSED
+                let metrics = try await Self.request(apiPort, "GET", "/metrics")
+                #expect(metrics.status == 200)
+                let lines = Set(metrics.body.split(separator: "\n").map(String.init))
+                #expect(lines.contains(#"cairn_dns_queries{type="TXT"} 4.0"#), "\(metrics.body)")
+                #expect(lines.contains(#"cairn_dns_responses{rcode="NOERROR"} 3.0"#), "\(metrics.body)")
+                #expect(lines.contains(#"cairn_dns_responses{rcode="REFUSED"} 1.0"#), "\(metrics.body)")
+                #expect(metrics.body.contains(#"cairn_api_requests_total{route="/update",status="200"} 1"#))
+            }
+        }
+    }
+
     @Test func theAPIServesHTTPSFromCertificateFiles() async throws {
         try await withTemporaryDirectory { directory in
             let openssl = try await Tool.run(
