@@ -36,7 +36,7 @@ extension ACMEClient {
             throw ACMEError(.unsupported, detail: "the CA's directory has no renewalInfo (RFC 9773)")
         }
         let url = base.hasSuffix("/") ? base + certificateID.rawValue : base + "/" + certificateID.rawValue
-        let response = try await send(method: .GET, url: url, body: nil)
+        let response = try await sendUnsigned(method: .GET, url: url)
         try response.checkSuccess()
         var info = try response.decode(RenewalInfo.self)
         info.retryAfterSeconds = response.retryAfterSeconds.map { Int($0) }

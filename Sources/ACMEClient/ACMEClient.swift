@@ -38,7 +38,7 @@ public actor ACMEClient {
     /// The directory (RFC 8555 §7.1.1), fetched once.
     public func directory() async throws -> ACMEDirectory {
         if let cachedDirectory { return cachedDirectory }
-        let response = try await send(method: .GET, url: directoryURL, body: nil)
+        let response = try await sendUnsigned(method: .GET, url: directoryURL)
         try response.checkSuccess()
         let directory = try response.decode(ACMEDirectory.self)
         cachedDirectory = directory
@@ -139,11 +139,33 @@ public actor ACMEClient {
         return Response(status: Int(response.status.code), headers: response.headers, body: data, url: url)
     }
 
+    /// An unsigned request (directory, newNonce, renewalInfo), re-sent after 429 or 503 with a
+    /// `Retry-After` within the same budget as signed requests.
+    func sendUnsigned(method: HTTPMethod, url: String) async throws -> Response {
+        var attempts = 0
+        while true {
+            let response = try await send(method: method, url: url, body: nil)
+            guard response.status == 429 || response.status == 503, let wait = response.retryAfterSeconds,
+                wait <= configuration.maximumRetryAfterSeconds
+            else { return response }
+            guard attempts < configuration.rateLimitRetries else {
+                throw ACMEError(
+                    .retriesExhausted, detail: "HTTP \(response.status) with Retry-After \(attempts + 1) times",
+                    problem: response.problemError().problem, url: url)
+            }
+            attempts += 1
+            logger.notice(
+                "CA asks to retry later",
+                metadata: ["url": "\(url)", "status": "\(response.status)", "seconds": "\(wait)"])
+            try await Task.sleep(for: .seconds(wait))
+        }
+    }
+
     /// A fresh nonce: one kept from an earlier response, else from `newNonce` (RFC 8555 §7.2).
     func nextNonce() async throws -> String {
         if let nonce = nonces.popLast() { return nonce }
         let url = try await directory().newNonce
-        let response = try await send(method: .HEAD, url: url, body: nil)
+        let response = try await sendUnsigned(method: .HEAD, url: url)
         guard (200..<300).contains(response.status), let nonce = nonces.popLast() else {
             throw ACMEError(
                 .unexpectedResponse, detail: "newNonce gave HTTP \(response.status) and no Replay-Nonce", url: url)

@@ -27,6 +27,20 @@ import X509
         }
     }
 
+    /// Stands in for a CA in maintenance that answers the directory and `newNonce` with 503 and
+    /// `Retry-After` (RFC 8555 §6.6), which Pebble 2.4.0 never does: unsigned requests are
+    /// re-sent after the wait too.
+    @Test func unsignedRequestsRetryAfterRetryAfter() async throws {
+        try await FakeACMEServer.with { server in
+            let client = try await server.makeClient()
+            await server.script(.directory, status: 503, retryAfter: "0")
+            await server.script(.newNonce, status: 503, retryAfter: "0", times: 2)
+            try await client.register()
+            #expect(await server.exchanges(.directory).map(\.status) == [503, 200])
+            #expect(await server.exchanges(.newNonce).map(\.status) == [503, 503, 200])
+        }
+    }
+
     /// Stands in for a CA that gives `Retry-After` as an HTTP-date (RFC 9110 §10.2.3), which
     /// Pebble 2.4.0 never sends: the client waits until that time (whole seconds, so between
     /// one and two seconds here) and re-sends.

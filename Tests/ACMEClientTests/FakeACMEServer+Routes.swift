@@ -40,6 +40,14 @@ extension FakeACMEServer {
     /// Answers one request and records it.
     func answer(_ route: Route, id: String, path: String, body: Data) async -> Reply {
         switch route {
+        case .directory, .newNonce:
+            if let reply = takeCanned(route) {
+                return record(route, path: path, nonce: nil, payload: nil, reply: reply)
+            }
+        default:
+            break
+        }
+        switch route {
         case .directory:
             return record(route, path: path, nonce: nil, payload: nil, reply: json(200, directory()))
         case .newNonce:
