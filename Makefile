@@ -6,7 +6,7 @@ SWIFT ?= swift
 APT_PACKAGES := pkg-config libldns-dev ldnsutils bind9-dnsutils knot-dnsutils knot nsd libsqlite3-dev pebble unbound lego certbot openssl dehydrated
 FUZZ_SECONDS ?= 600
 
-.PHONY: install build release run demo demo-dns test bench bench-answer bench-issue clean
+.PHONY: install build release run demo demo-dns test bench bench-answer bench-issue bench-api clean
 
 install:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -58,6 +58,13 @@ bench: install
 # authorization at a time) side by side with `cairn issue` (release build), 3 and 100 names.
 bench-issue: install
 	contrib/bench-issue.sh
+
+# Durable hook API updates per second: 32 wrk connections against a release cairn serve, and the
+# CPU cost of one bcrypt-10 check (contrib/bench-api/README.md). BENCH_API_SECONDS=15.
+bench-api: install
+	@command -v wrk >/dev/null || { mkdir -p /var/tmp/apt; TMPDIR=/var/tmp/apt DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
+	$(SWIFT) build -c release --product cairn
+	contrib/bench-api/bench-api.sh $${BENCH_API_SECONDS:-15}
 
 # Micro-benchmark of parse -> answer -> encode (the Benchmarks/ package): ns and mallocs per query.
 bench-answer: install
