@@ -1,7 +1,7 @@
-public import Crypto
+import Crypto
 public import Foundation
 public import X509
-public import _CryptoExtras
+import _CryptoExtras
 
 /// A private key for an ACME account (it signs JWS, RFC 8555 §6.2) or for a certificate.
 ///

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import SwiftASN1
 public import X509
 

@@ -1,5 +1,5 @@
 import Crypto
-public import Foundation
+import Foundation
 
 /// The dns-01 challenge (RFC 8555 §8.4).
 public enum DNS01 {

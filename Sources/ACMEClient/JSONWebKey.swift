@@ -1,5 +1,5 @@
 import Crypto
-public import Foundation
+import Foundation
 
 /// A public key as a JSON Web Key (RFC 7517), with exactly the members RFC 7638 §3.2
 /// requires, so that its canonical form gives the thumbprint.
