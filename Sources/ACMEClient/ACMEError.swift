@@ -21,6 +21,8 @@ public struct ACMEError: Error, Sendable, CustomStringConvertible {
         public static let retriesExhausted = Code(rawValue: "retries exhausted")
         /// Something the caller asked for that cannot be done (no dns-01 challenge, unknown chain).
         public static let unsupported = Code(rawValue: "unsupported")
+        /// Extra CA certificates to trust could not be read.
+        public static let trustRoots = Code(rawValue: "trust roots")
         /// Publishing or confirming a challenge value failed.
         public static let publishing = Code(rawValue: "publishing")
     }

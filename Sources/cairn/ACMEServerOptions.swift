@@ -2,7 +2,6 @@ import ACMEClient
 import ArgumentParser
 import AsyncHTTPClient
 import Logging
-import NIOSSL
 
 /// The ACME server a command talks to, shared by `issue`, `revoke` and `account`.
 struct ACMEServerOptions: ParsableArguments {
@@ -22,26 +21,12 @@ struct ACMEServerOptions: ParsableArguments {
         }
     }
 
-    /// Runs `body` with an HTTP client that trusts the system roots and `--ca-bundle`, and
-    /// shuts the client down afterwards whatever happens.
+    /// Runs `body` with an HTTP client that trusts the system roots and `--ca-bundle`.
     func withHTTPClient<T>(_ body: (HTTPClient) async throws -> T) async throws -> T {
-        var tls = TLSConfiguration.makeClientConfiguration()
-        if let caBundle {
-            do {
-                tls.additionalTrustRoots = [.certificates(try NIOSSLCertificate.fromPEMFile(caBundle))]
-            } catch {
-                throw SettingsError("--ca-bundle \(caBundle): \(error)")
-            }
-        }
-        let http = HTTPClient(
-            eventLoopGroupProvider: .singleton, configuration: HTTPClient.Configuration(tlsConfiguration: tls))
         do {
-            let value = try await body(http)
-            try await http.shutdown()
-            return value
-        } catch {
-            try? await http.shutdown()
-            throw error
+            return try await HTTPClient.withClient(trustingAlso: caBundle, body)
+        } catch let error as ACMEError where error.code == .trustRoots {
+            throw SettingsError("--ca-bundle: \(error.detail)")
         }
     }
 

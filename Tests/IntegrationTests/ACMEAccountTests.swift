@@ -3,7 +3,6 @@ import AsyncHTTPClient
 import CairnTestSupport
 import Foundation
 import Logging
-import NIOSSL
 import SwiftASN1
 import Testing
 import X509
@@ -14,17 +13,7 @@ import X509
     static func withClient<T: Sendable>(
         _ pebble: Pebble, _ body: @Sendable (HTTPClient) async throws -> T
     ) async throws -> T {
-        var tls = TLSConfiguration.makeClientConfiguration()
-        tls.additionalTrustRoots = [.certificates(try NIOSSLCertificate.fromPEMFile(pebble.caCertificatePath))]
-        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(tlsConfiguration: tls))
-        do {
-            let value = try await body(http)
-            try await http.shutdown()
-            return value
-        } catch {
-            try? await http.shutdown()
-            throw error
-        }
+        try await HTTPClient.withClient(trustingAlso: pebble.caCertificatePath, body)
     }
 
     static let logger = Logger(label: "cairn.test.acme")
