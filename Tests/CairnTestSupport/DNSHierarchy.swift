@@ -1,11 +1,5 @@
 import Foundation
 
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
-
 /// A real DNS hierarchy on loopback for the length of a test body (TESTING.md, "A real DNS
 /// hierarchy"): Knot (or NSD) serves the parent zones, unbound resolves recursively with 0x20
 /// case randomisation the way Let's Encrypt's resolvers do, and stub zones lead it to other
@@ -134,7 +128,7 @@ public struct DNSHierarchy: Sendable {
                 ready: { await hierarchy.answersSOA(origins, port: hierarchy.parentPort, recursive: false) }
             ) { _ in
                 try await Daemon.with(
-                    try executable("unbound"), ["-d", "-c", unboundConfiguration],
+                    try HostSystem.executable("unbound"), ["-d", "-c", unboundConfiguration],
                     logPath: directory.file("unbound.log"),
                     ready: { await hierarchy.answersSOA(origins, port: hierarchy.resolverPort, recursive: true) }
                 ) { _ in try await body(hierarchy) }
@@ -172,7 +166,7 @@ public struct DNSHierarchy: Sendable {
             var lines = [
                 "server:",
                 "    rundir: \"\(directory.file("knot"))\"",
-                "    user: \(Self.currentUser())",
+                "    user: \(HostSystem.currentUser())",
                 "    pidfile: \"\(directory.file("knot/knot.pid"))\"",
                 "    listen: 127.0.0.1@\(parentPort)",
                 "database:",
@@ -191,7 +185,7 @@ public struct DNSHierarchy: Sendable {
             ]
             lines += options.zones.map { "  - domain: \($0.origin)" }
             let path = try directory.write("knot.conf", lines.joined(separator: "\n") + "\n")
-            return (try Self.executable("knotd"), ["-c", path])
+            return (try HostSystem.executable("knotd"), ["-c", path])
         case .nsd:
             try FileManager.default.createDirectory(atPath: directory.file("nsd"), withIntermediateDirectories: true)
             var lines = [
@@ -216,7 +210,7 @@ public struct DNSHierarchy: Sendable {
                 lines += ["zone:", "    name: \"\(zone.origin)\"", "    zonefile: \"\(zone.origin)zone\""]
             }
             let path = try directory.write("nsd.conf", lines.joined(separator: "\n") + "\n")
-            return (try Self.executable("nsd"), ["-d", "-c", path])
+            return (try HostSystem.executable("nsd"), ["-d", "-c", path])
         }
     }
 
@@ -268,21 +262,4 @@ public struct DNSHierarchy: Sendable {
     }
 
     private static func absolute(_ name: String) -> String { name.hasSuffix(".") ? name : name + "." }
-
-    /// `user:group` of this process, so Knot does not try to switch to another user.
-    private static func currentUser() -> String {
-        let user = getpwuid(getuid()).map { String(cString: $0.pointee.pw_name) } ?? "root"
-        let group = getgrgid(getgid()).map { String(cString: $0.pointee.gr_name) } ?? "root"
-        return "\(user):\(group)"
-    }
-
-    /// The full path of `name`: on PATH, or in the sbin directories daemons live in.
-    static func executable(_ name: String) throws -> String {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
-        let directories = path.split(separator: ":").map(String.init) + ["/usr/sbin", "/usr/local/sbin", "/sbin"]
-        for directory in directories where FileManager.default.isExecutableFile(atPath: "\(directory)/\(name)") {
-            return "\(directory)/\(name)"
-        }
-        throw Failure(description: "\(name) not found on PATH, /usr/sbin or /usr/local/sbin")
-    }
 }

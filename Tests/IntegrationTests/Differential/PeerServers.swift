@@ -2,12 +2,6 @@ import CairnTestSupport
 import DNSWire
 import Foundation
 
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
-
 /// The ports of the running reference servers.
 struct PeerPorts: Sendable {
     var knot: Int
@@ -26,11 +20,6 @@ struct PeerPorts: Sendable {
 /// minimal responses, one server process and no privilege drop. Neither has an NSID
 /// configured (and no query asks for one: Knot would then send the host name).
 enum PeerServers {
-    struct MissingExecutable: Error, CustomStringConvertible {
-        var name: String
-        var description: String { "\(name) not found on PATH, /usr/sbin or /usr/local/sbin" }
-    }
-
     /// Starts both servers, runs `body`, and stops both whatever happens.
     ///
     /// - Parameters:
@@ -39,8 +28,8 @@ enum PeerServers {
         zoneDirectory: String, zones: [String], in directory: TemporaryDirectory,
         _ body: @escaping @Sendable (PeerPorts) async throws -> T
     ) async throws -> T {
-        let knotd = try executable("knotd")
-        let nsd = try executable("nsd")
+        let knotd = try HostSystem.executable("knotd")
+        let nsd = try HostSystem.executable("nsd")
         let ports = PeerPorts(knot: try await LoopbackPorts.free(), nsd: try await LoopbackPorts.free())
         let knotConfiguration = try directory.write(
             "knot.conf",
@@ -88,7 +77,7 @@ enum PeerServers {
         var lines = [
             "server:",
             "    rundir: \"\(directory.file("knot"))\"",
-            "    user: \(currentUser())",
+            "    user: \(HostSystem.currentUser())",
             "    pidfile: \"\(directory.file("knot/knot.pid"))\"",
             "    listen: 127.0.0.1@\(port)",
             "database:",
@@ -138,22 +127,5 @@ enum PeerServers {
             lines += ["zone:", "    name: \"\(zone)\"", "    zonefile: \"\(zone).zone\""]
         }
         return lines.joined(separator: "\n") + "\n"
-    }
-
-    /// `user:group` of this process, so Knot does not try to switch to root:root (its default).
-    private static func currentUser() -> String {
-        let user = getpwuid(getuid()).map { String(cString: $0.pointee.pw_name) } ?? "root"
-        let group = getgrgid(getgid()).map { String(cString: $0.pointee.gr_name) } ?? "root"
-        return "\(user):\(group)"
-    }
-
-    /// The full path of `name`: on PATH, or in the sbin directories daemons live in.
-    static func executable(_ name: String) throws -> String {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
-        let directories = path.split(separator: ":").map(String.init) + ["/usr/sbin", "/usr/local/sbin", "/sbin"]
-        for directory in directories where FileManager.default.isExecutableFile(atPath: "\(directory)/\(name)") {
-            return "\(directory)/\(name)"
-        }
-        throw MissingExecutable(name: name)
     }
 }
