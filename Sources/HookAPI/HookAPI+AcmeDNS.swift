@@ -16,12 +16,11 @@ extension HookAPI {
 
     func register(_ request: Request, _ context: HookRequestContext) async -> Response {
         guard let authZone = configuration.authZone else { return Response(status: .notFound) }
-        let client = clientAddress(request, context)
-        if limiter.isBlocked(client) { return HookResponse.error(.tooManyRequests, "too_many_failures") }
+        let client: IPAddress?
         let body: ByteBuffer
-        switch await self.body(of: request) {
-        case .success(let bytes): body = bytes
-        case .failure(let response): return response
+        switch await admit(request, context) {
+        case .admitted(let address, let bytes): (client, body) = (address, bytes)
+        case .refused(let response): return response
         }
         guard registerAllowed(request, client: client) else {
             limiter.recordFailure(client, credential: nil)
@@ -97,12 +96,11 @@ extension HookAPI {
 
     func update(_ request: Request, _ context: HookRequestContext) async -> Response {
         guard let authZone = configuration.authZone else { return Response(status: .notFound) }
-        let client = clientAddress(request, context)
-        if limiter.isBlocked(client) { return HookResponse.error(.tooManyRequests, "too_many_failures") }
+        let client: IPAddress?
         let body: ByteBuffer
-        switch await self.body(of: request) {
-        case .success(let bytes): body = bytes
-        case .failure(let response): return response
+        switch await admit(request, context) {
+        case .admitted(let address, let bytes): (client, body) = (address, bytes)
+        case .refused(let response): return response
         }
         let user = request.headers[Self.apiUser] ?? ""
         let key = request.headers[Self.apiKey] ?? ""

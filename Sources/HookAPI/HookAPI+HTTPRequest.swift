@@ -11,12 +11,11 @@ import Store
 /// `dns_acmeproxy` looks for the value in it).
 extension HookAPI {
     func httpRequest(_ request: Request, _ context: HookRequestContext, present: Bool) async -> Response {
-        let client = clientAddress(request, context)
-        if limiter.isBlocked(client) { return HookResponse.error(.tooManyRequests, "too_many_failures") }
+        let client: IPAddress?
         let body: ByteBuffer
-        switch await self.body(of: request) {
-        case .success(let bytes): body = bytes
-        case .failure(let response): return response
+        switch await admit(request, context) {
+        case .admitted(let address, let bytes): (client, body) = (address, bytes)
+        case .refused(let response): return response
         }
         let credentials = Self.basicCredentials(request.headers[.authorization])
         func refuse(_ reason: String) -> Response {

@@ -125,8 +125,26 @@ public struct HookAPI: Sendable {
 
     static let forwardedFor = HTTPField.Name("X-Forwarded-For")!
 
+    /// What every write route does first: the client's address (``clientAddress(_:_:)``), 429
+    /// while that address is locked out after auth failures, then the body within the size
+    /// limit and deadline.
+    func admit(_ request: Request, _ context: HookRequestContext) async -> Admission {
+        let client = clientAddress(request, context)
+        if limiter.isBlocked(client) { return .refused(HookResponse.error(.tooManyRequests, "too_many_failures")) }
+        switch await body(of: request) {
+        case .success(let body): return .admitted(client: client, body: body)
+        case .failure(let response): return .refused(response)
+        }
+    }
+
+    /// A request that may go on, or the response that refuses it.
+    enum Admission {
+        case admitted(client: IPAddress?, body: ByteBuffer)
+        case refused(Response)
+    }
+
     /// The body, or the response to send when it is too large.
-    func body(of request: Request) async -> RequestBodyResult {
+    private func body(of request: Request) async -> RequestBodyResult {
         let limit = configuration.maximumBodySize
         let timeout = configuration.bodyTimeout
         do {
@@ -156,7 +174,7 @@ public struct HookAPI: Sendable {
     }
 
     /// A request body, or the response that refuses it.
-    enum RequestBodyResult {
+    private enum RequestBodyResult {
         case success(ByteBuffer)
         case failure(Response)
     }
