@@ -164,7 +164,9 @@ struct IssueCommand: AsyncParsableCommand {
         }
 
         let initial = try await ChallengeTargets.find(for: names, aliases: aliases, resolver: nil, logger: logger)
-        let authority = try Authority(zones: try zones(for: initial, existing: []))
+        let fileZones = try options.zones.map { try ZoneDirectory.load($0) } ?? []
+        let authority = try Authority(
+            zones: fileZones + (try synthesizedZones(for: initial, besides: fileZones.map(\.apex))))
         let listenAddresses = try (listen.isEmpty ? ["0.0.0.0:53"] : listen).map { text in
             guard let address = DNSListenAddress(parsing: text) else {
                 throw ValidationError("--listen '\(text)' is not address:port")
@@ -186,8 +188,7 @@ struct IssueCommand: AsyncParsableCommand {
             for await _ in bound { break }
             Self.say("answering dns-01 on \(listenAddresses.map(\.description).joined(separator: ", "))")
             let targets = try await findTargets()
-            let present = authority.zoneApexes.compactMap { authority.zone(at: $0) }
-            for zone in try zones(for: targets, existing: present) where authority.zone(at: zone.apex) == nil {
+            for zone in try synthesizedZones(for: targets, besides: authority.zoneApexes) {
                 try authority.addZone(zone)
             }
             try await run(
@@ -234,20 +235,22 @@ struct IssueCommand: AsyncParsableCommand {
         Self.describe(issued.chain.leaf)
     }
 
-    /// The zone files of `--zones` (when `existing` is empty), plus a synthesized zone (SOA,
-    /// NS) at each target no zone holds yet.
-    private func zones(for targets: ChallengeTargets, existing: [Zone]) throws -> [Zone] {
-        var zones = existing.isEmpty ? try options.zones.map { try ZoneDirectory.load($0) } ?? [] : existing
+    /// A synthesized zone (SOA, NS) at each target that no zone at `apexes`, nor an earlier
+    /// synthesized zone, holds.
+    private func synthesizedZones(for targets: ChallengeTargets, besides apexes: [DNSName]) throws -> [Zone] {
         let identity = NameserverIdentity(
             nameservers: try (nameservers.isEmpty ? ["ns.cairn.invalid"] : nameservers).map { try DNSName($0) },
             hostmaster: "hostmaster.cairn.invalid")
         let serial = UInt32(truncatingIfNeeded: UnixTime.now().rawValue)
-        for name in Set(targets.publishNames).sorted() {
+        var apexes = apexes
+        var synthesized: [Zone] = []
+        for name in targets.publishNames.sorted() {
             let owner = try DNSName(name)
-            if zones.contains(where: { owner.isSubdomain(of: $0.apex) }) { continue }
-            zones.append(Zone.synthesized(apex: owner, identity: identity, serial: serial))
+            if apexes.contains(where: { owner.isSubdomain(of: $0) }) { continue }
+            apexes.append(owner)
+            synthesized.append(Zone.synthesized(apex: owner, identity: identity, serial: serial))
         }
-        return zones
+        return synthesized
     }
 
     private func remoteCredentials() throws -> (String, String) {
