@@ -23,13 +23,20 @@ extension AuthoritySnapshot {
         guard header.flags & 0x8000 == 0 else { return nil }
         let isQuery = header.flags & 0x7800 == 0
         let malformed: DNSResponseCode = isQuery ? .formatError : .notImplemented
-        // Without exactly one readable question nothing can be echoed: a bare header. An
+        // Without exactly one readable question nothing can be echoed: a header alone. An
         // opcode Cairn does not implement is NOTIMP whatever its counts (Knot and NSD agree):
         // its message format is not QUERY's, so the counts cannot make it malformed.
         guard header.questionCount == 1,
             var parsed = try? DNSQuery(header: header, question: &body, messageStart: start)
         else {
-            return headerOnly(header, responseCode: malformed, output: consume output)
+            // QDCOUNT ≠ 1 with every question and record readable: an OPT the query carries is
+            // answered with one (RFC 6891 §6.1.1, §7), and a version other than 0 is BADVERS
+            // (§6.1.3), as Knot answers. After an unreadable question nothing can be trusted.
+            let edns =
+                header.questionCount == 1
+                ? nil : try? DNSQuery.readEDNS(header: header, after: &body, messageStart: start)
+            let code: DNSResponseCode = isQuery && (edns?.version ?? 0) != 0 ? .badVersion : malformed
+            return headerOnly(header, responseCode: code, queryEDNS: edns, output: consume output)
         }
         // When the question is sound but the rest is not, the question is still echoed, with
         // no OPT (RFC 6891 §7 cannot apply to an OPT that failed to parse).
@@ -48,16 +55,25 @@ extension AuthoritySnapshot {
         return context.finish()
     }
 
-    /// A response with no question and no records, for a query whose question cannot be
-    /// read; only the opcode and RD are copied.
+    /// A response with no question and no records, for a query without exactly one readable
+    /// question; only the opcode and RD are copied, and an OPT is added when `queryEDNS` is set.
     private func headerOnly(
-        _ header: DNSMessageHeaderFields, responseCode: DNSResponseCode, output: consuming ByteBuffer
+        _ header: DNSMessageHeaderFields, responseCode: DNSResponseCode, queryEDNS: DNSQuery.EDNSQueryFields?,
+        output: consuming ByteBuffer
     ) -> (response: ByteBuffer, summary: AnswerSummary) {
-        var builder = ResponseBuilder(buffer: consume output, limit: DNSMessage.headerLength, reservingOPT: false)
+        var builder = ResponseBuilder(
+            buffer: consume output, limit: DNSMessage.headerLength + ResponseBuilder.optLength,
+            reservingOPT: queryEDNS != nil)
         let response = builder.finish(
             id: header.id, queryFlags: header.flags, responseCode: responseCode, authoritative: false,
-            questionCount: 0, edns: nil)
+            questionCount: 0, edns: queryEDNS.map { responseEDNS(to: $0) })
         return (response, AnswerSummary(responseCode: responseCode))
+    }
+
+    /// The OPT record answering a query's: Cairn's UDP size, DO copied (RFC 3225 §3), version
+    /// 0 and no options (RFC 6891 §6.1.3, §7).
+    func responseEDNS(to queryEDNS: DNSQuery.EDNSQueryFields) -> EDNS {
+        EDNS(udpPayloadSize: UInt16(configuration.maximumUDPPayload), dnssecOK: queryEDNS.dnssecOK)
     }
 }
 
@@ -106,7 +122,7 @@ private struct AnswerContext {
     mutating func finish() -> (response: ByteBuffer, summary: AnswerSummary) {
         var edns: EDNS? = nil
         if replyEDNS, let queryEDNS = query.edns {
-            edns = EDNS(udpPayloadSize: UInt16(configuration.maximumUDPPayload), dnssecOK: queryEDNS.dnssecOK)
+            edns = snapshot.responseEDNS(to: queryEDNS)
             if let extendedError {
                 // RFC 8914 §2: INFO-CODE, no EXTRA-TEXT.
                 edns!.options = [
@@ -143,8 +159,10 @@ private struct AnswerContext {
             // RFC 6891 §6.1.3: BADVERS, with our OPT saying version 0.
             return fail(.badVersion)
         }
-        // Only IN is served (DESIGN.md); CH version.bind and id.server are not offered.
-        guard query.class == .internet else { return fail(.refused) }
+        // Only IN is served (DESIGN.md); CH version.bind and id.server are not offered. QCLASS *
+        // matches every class (RFC 1035 §3.2.5), so IN answers it: authoritative, the question
+        // keeping class 255 and the records class IN, as Knot answers.
+        guard query.class == .internet || query.class == .any else { return fail(.refused) }
         let type = query.type
         // Zone transfers are not offered: AXFR needs a stream (RFC 5936 §4.2), and a
         // transfer refused by policy is REFUSED (RFC 5936 §2.2.1).
@@ -215,27 +233,45 @@ private struct AnswerContext {
     /// The answer at an existing node (or one synthesized from a wildcard) for `owner`.
     mutating func answer(node: ZoneNode, owner: DNSName, zone: Zone) {
         let type = query.type
-        if let challenge = node.challenge, type == .txt || type == .any {
-            let served = builder.addChallengeValues(
-                owner: owner, values: challenge.values, now: currentTime(),
-                maximumTTL: configuration.maximumChallengeTTL)
-            challengeValuesServed = served
-            if served > 0 || builder.isFull { return }
-        }
-        if type == .any {
-            // RFC 8482 §4.1: one RRset rather than all of them, the small and useful ones
-            // first (NSD's order: A, AAAA, MX, SOA, PTR), else the lowest type.
-            let preferred: [DNSRecordType] = [.cname, .a, .aaaa, .mx, .soa, .ptr]
-            if let chosen = preferred.lazy.compactMap({ node.rrset($0) }).first ?? node.rrsets.first {
-                builder.add(.answer, owner: owner, type: chosen.type, ttl: chosen.ttl, rdata: chosen.rdata)
-                return
-            }
-        } else if let rrset = node.rrset(type) {
+        if type == .any { return answerMinimalAny(node: node, owner: owner, zone: zone) }
+        if let challenge = node.challenge, type == .txt, addChallengeValues(challenge, owner: owner) { return }
+        if let rrset = node.rrset(type) {
             builder.add(.answer, owner: owner, type: type, ttl: rrset.ttl, rdata: rrset.rdata)
-            addAdditionalAddresses(for: rrset, zone: zone)
+            addAdditionalData(for: rrset, owner: owner, zone: zone)
             return
         }
         addNegativeSOA(zone)
+    }
+
+    /// RFC 8482 §4.1: one RRset rather than all of them, the small and useful ones first
+    /// (NSD's order: A, AAAA, MX, SOA, PTR), else the lowest type. Challenge values count as
+    /// the TXT RRset, of which one record is sent ("return just one of them", RFC 8482 §4.1):
+    /// up to 16 values would turn a 50-octet query into a 950-octet answer.
+    mutating func answerMinimalAny(node: ZoneNode, owner: DNSName, zone: Zone) {
+        let preferred: [DNSRecordType] = [.cname, .a, .aaaa, .mx, .soa, .ptr]
+        let chosen = preferred.lazy.compactMap({ node.rrset($0) }).first ?? node.rrsets.first
+        // The values come first unless a preferred RRset or a lower type is there (the SOA at
+        // the apex of a challenge zone), or none is live.
+        let valuesFirst = chosen.map { !preferred.contains($0.type) && $0.type > .txt } ?? true
+        if let challenge = node.challenge, valuesFirst, addChallengeValues(challenge, owner: owner, limit: 1) {
+            return
+        }
+        if let chosen {
+            builder.add(.answer, owner: owner, type: chosen.type, ttl: chosen.ttl, rdata: chosen.rdata)
+            return
+        }
+        addNegativeSOA(zone)
+    }
+
+    /// Adds the live challenge values at `owner` (at most `limit` of them) as TXT records.
+    ///
+    /// - Returns: whether the answer is complete: values were written, or the message is full.
+    mutating func addChallengeValues(_ challenge: ChallengeRecords, owner: DNSName, limit: Int = .max) -> Bool {
+        let served = builder.addChallengeValues(
+            owner: owner, values: challenge.values, now: currentTime(),
+            maximumTTL: configuration.maximumChallengeTTL, limit: limit)
+        challengeValuesServed = served
+        return served > 0 || builder.isFull
     }
 
     mutating func currentTime() -> UnixTime {
@@ -271,17 +307,32 @@ private struct AnswerContext {
         }
     }
 
-    /// Addresses of in-zone NS, MX and SRV targets (RFC 1034 §3.6.2), added only if they fit.
-    mutating func addAdditionalAddresses(for rrset: RRSet, zone: Zone) {
-        guard rrset.type == .ns || rrset.type == .mx || rrset.type == .srv else { return }
-        for rdata in rrset.rdata {
-            guard let target = rdata.additionalSectionTarget, target.isSubdomain(of: zone.apex),
-                let node = zone.nodes[target]
+    /// Additional data for the answer RRset `rrset` at `owner`, added only if it fits, once
+    /// per target: the addresses of in-zone NS, MX and SRV targets (RFC 1034 §3.6.2); for SVCB
+    /// and HTTPS, the addresses and the SVCB or HTTPS RRset of each in-zone TargetName (RFC 9460
+    /// §4.1), as Knot adds them.
+    mutating func addAdditionalData(for rrset: RRSet, owner: DNSName, zone: Zone) {
+        let isServiceBinding = rrset.type == .svcb || rrset.type == .https
+        guard isServiceBinding || rrset.type == .ns || rrset.type == .mx || rrset.type == .srv else { return }
+        func targetName(of rdata: DNSRData) -> DNSName? {
+            guard isServiceBinding else { return rdata.additionalSectionTarget }
+            guard let binding = rdata.serviceBinding else { return nil }
+            guard binding.target == .root else { return binding.target }
+            // "." is the owner in ServiceMode (RFC 9460 §2.5.2); in AliasMode it says the
+            // service does not exist (§2.5.1).
+            return binding.priority == 0 ? nil : owner
+        }
+        for (index, rdata) in rrset.rdata.enumerated() {
+            guard let target = targetName(of: rdata), target.isSubdomain(of: zone.apex),
+                let node = zone.nodes[target], !rrset.rdata[..<index].contains(where: { targetName(of: $0) == target })
             else { continue }
-            for type in [DNSRecordType.a, .aaaa] {
-                if let addresses = node.rrset(type) {
+            // The target's own binding (for an AliasMode chain), unless it is the answer itself or
+            // lies below a zone cut, where only glue addresses are served.
+            let addsBinding = isServiceBinding && target != owner && zone.delegation(atOrAbove: target) == nil
+            for type in [DNSRecordType.a, .aaaa, rrset.type] where type != rrset.type || addsBinding {
+                if let additional = node.rrset(type) {
                     builder.add(
-                        .additional, owner: target, type: type, ttl: addresses.ttl, rdata: addresses.rdata,
+                        .additional, owner: target, type: type, ttl: additional.ttl, rdata: additional.rdata,
                         required: false)
                 }
             }

@@ -78,11 +78,12 @@ struct ResponseBuilder {
         return commit(section, count: rdata.count, mark: mark, compressor: compressor!, required: required)
     }
 
-    /// Appends TXT records for the challenge values live at `now`, sharing the smallest TTL.
+    /// Appends TXT records for the first `limit` challenge values live at `now`, with the
+    /// smallest TTL of all live values: the TTL of the RRset they belong to (RFC 2181 §5.2).
     ///
     /// - Returns: how many values were written (0 when none is live or they did not fit).
     mutating func addChallengeValues(
-        owner: DNSName, values: [ChallengeValue], now: UnixTime, maximumTTL: UInt32
+        owner: DNSName, values: [ChallengeValue], now: UnixTime, maximumTTL: UInt32, limit: Int = .max
     ) -> Int {
         guard !truncated else { return 0 }
         var ttl = maximumTTL
@@ -91,11 +92,15 @@ struct ResponseBuilder {
             ttl = min(ttl, value.ttl)
             live += 1
         }
-        guard live > 0 else { return 0 }
+        let count = min(live, limit)
+        guard count > 0 else { return 0 }
         let mark = buffer.writerIndex
         var compressor: DNSNameCompressor? = self.compressor
         var overflowed = false
+        var written = 0
         for value in values where value.expires > now {
+            guard written < count else { break }
+            written += 1
             // A record takes at least 1 octet of owner (a pointer takes 2), 10 fixed octets and its
             // character-strings; when even that passes the limit, the RRset cannot fit (and
             // the buffer is not grown for octets that commit would discard).
@@ -118,8 +123,8 @@ struct ResponseBuilder {
             if buffer.writerIndex > recordLimit { break }
         }
         return commit(
-            .answer, count: live, mark: mark, compressor: compressor!, required: true, overflowed: overflowed)
-            ? live : 0
+            .answer, count: count, mark: mark, compressor: compressor!, required: true, overflowed: overflowed)
+            ? count : 0
     }
 
     private mutating func commit(

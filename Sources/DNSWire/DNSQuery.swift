@@ -45,6 +45,35 @@ package struct DNSQuery: Sendable {
     /// Validates the answer, authority and additional sections that follow the question,
     /// keeping the OPT fields, and checks nothing trails them.
     package mutating func readRecords(from buffer: inout ByteBuffer, messageStart: Int) throws {
+        self.edns = try Self.readRecords(header: header, from: &buffer, messageStart: messageStart)
+    }
+
+    /// Reads the EDNS(0) fields of a message that cannot be answered as a query because it
+    /// does not have exactly one question: its questions are skipped and every record is
+    /// validated as ``readRecords(from:messageStart:)`` does, so a responder can still send
+    /// the OPT record RFC 6891 §6.1.1 and §7 call for with its error.
+    ///
+    /// - Parameter buffer: the message after its header; read to the end.
+    /// - Returns: the OPT record's fields, or `nil` when the message has none.
+    /// - Throws: ``DNSWireError`` when any question or record is malformed, or octets trail.
+    package static func readEDNS(
+        header: DNSMessageHeaderFields, after buffer: inout ByteBuffer, messageStart: Int
+    ) throws -> EDNSQueryFields? {
+        // Each question takes at least 5 octets, so a large QDCOUNT runs out of data quickly.
+        for _ in 0..<header.questionCount {
+            guard buffer.readableBytes > 0 else {
+                throw DNSWireError(.countExceedsData, at: buffer.readerIndex - messageStart)
+            }
+            try buffer.skipDNSName(messageStart: messageStart)
+            _ = try buffer.readDNSQuestionFields(messageStart: messageStart)
+        }
+        return try readRecords(header: header, from: &buffer, messageStart: messageStart)
+    }
+
+    /// Validates the three record sections and checks nothing trails them.
+    private static func readRecords(
+        header: DNSMessageHeaderFields, from buffer: inout ByteBuffer, messageStart: Int
+    ) throws -> EDNSQueryFields? {
         var edns: EDNSQueryFields? = nil
         try buffer.skimDNSRecords(
             count: header.answerCount, section: .answer, messageStart: messageStart, edns: &edns)
@@ -55,7 +84,7 @@ package struct DNSQuery: Sendable {
         guard buffer.readableBytes == 0 else {
             throw DNSWireError(.trailingBytes, at: buffer.readerIndex - messageStart)
         }
-        self.edns = edns
+        return edns
     }
 }
 

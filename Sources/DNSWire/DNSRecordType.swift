@@ -35,6 +35,10 @@ extension DNSRecordType {
     public static let srv = Self(rawValue: 33)
     /// DNAME – delegation name (RFC 6672).
     public static let dname = Self(rawValue: 39)
+    /// SVCB – general-purpose service binding (RFC 9460 §2).
+    public static let svcb = Self(rawValue: 64)
+    /// HTTPS – service binding for HTTPS origins (RFC 9460 §9).
+    public static let https = Self(rawValue: 65)
     /// OPT – EDNS(0) pseudo-record (RFC 6891 §6.1).
     public static let opt = Self(rawValue: 41)
     /// DS – delegation signer (RFC 4034 §5).
@@ -68,8 +72,8 @@ extension DNSRecordType {
 extension DNSRecordType: CustomStringConvertible {
     private static let mnemonics: [UInt16: String] = [
         1: "A", 2: "NS", 5: "CNAME", 6: "SOA", 12: "PTR", 13: "HINFO", 15: "MX", 16: "TXT", 28: "AAAA",
-        33: "SRV", 39: "DNAME", 41: "OPT", 43: "DS", 46: "RRSIG", 249: "TKEY", 250: "TSIG", 251: "IXFR",
-        252: "AXFR", 253: "MAILB", 254: "MAILA", 255: "ANY", 257: "CAA",
+        33: "SRV", 39: "DNAME", 41: "OPT", 43: "DS", 46: "RRSIG", 64: "SVCB", 65: "HTTPS", 249: "TKEY", 250: "TSIG",
+        251: "IXFR", 252: "AXFR", 253: "MAILB", 254: "MAILA", 255: "ANY", 257: "CAA",
     ]
 
     /// The mnemonic, or `TYPEn` for a type without one (RFC 3597 §5).

@@ -249,7 +249,29 @@ import Testing
         #expect(response.edns?.options == [EDNS.Option(code: .extendedError, data: [0, 20])])
     }
 
-    @Test(arguments: [DNSClass.chaos, .hesiod, .none, .any, DNSClass(rawValue: 1000)])
+    @Test func classAnyIsAnsweredAsIN() throws {
+        // RFC 1035 §3.2.5: QCLASS * matches every class, so IN data answers it, authoritatively;
+        // the question keeps class 255 and the records are IN, as Knot answers.
+        let txt = try client.ask("txt.example.test", .txt, class: .any)
+        #expect(txt.responseCode == .noError)
+        #expect(txt.header.isAuthoritative)
+        #expect(txt.questions.first?.class == .any)
+        #expect(txt.answers.count == 2)
+        #expect(txt.answers.allSatisfy { $0.class == .internet })
+        let nx = try client.ask("nothere.example.test", .a, class: .any)
+        #expect(nx.responseCode == .nameError)
+        #expect(nx.header.isAuthoritative)
+        #expect(nx.authorityTypes == [.soa])
+        #expect(nx.authority.allSatisfy { $0.class == .internet })
+        let referral = try client.ask("x.sub.example.test", .a, class: .any)
+        #expect(referral.responseCode == .noError)
+        #expect(!referral.header.isAuthoritative)
+        #expect(referral.authorityTypes == [.ns])
+        let outside = try client.ask("www.other.invalid", .a, class: .any)
+        #expect(outside.responseCode == .refused)
+    }
+
+    @Test(arguments: [DNSClass.chaos, .hesiod, .none, DNSClass(rawValue: 1000)])
     func otherClassesAreRefused(qclass: DNSClass) throws {
         let response = try client.ask("txt.example.test", .txt, class: qclass)
         #expect(response.responseCode == .refused)

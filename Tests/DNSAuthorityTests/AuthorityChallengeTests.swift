@@ -247,6 +247,40 @@ import Testing
         #expect(caa.authority.first?.ttl == 30)
     }
 
+    @Test func anyAtAChallengeNameIsOneValue() throws {
+        // RFC 8482 §4.1: ANY gets one record however many values are published, so a small
+        // query cannot draw 16 of them (about 950 octets) as an amplifier.
+        try authority.claim(name, owner: owner)
+        let digests = (0..<16).map { String(repeating: Character(String($0 % 10)), count: 41) + "\($0)" }
+        for digest in digests {
+            try authority.publish(value(digest, ttl: digest == digests[3] ? 30 : 60), at: name, owner: owner)
+        }
+        let query = try DNSMessage(questions: [DNSQuestion(name: name, type: .any)], edns: EDNS()).encoded()
+        let (raw, summary) = try #require(
+            authority.answer(query: query, transport: .udp, now: now, output: ByteBuffer()))
+        let response = try DNSMessage(decoding: raw)
+        #expect(response.responseCode == .noError)
+        #expect(response.header.isAuthoritative)
+        #expect(response.answerTypes == [.txt])
+        #expect(response.answers.first?.rdata == TestZones.txt(digests[0]))  // the oldest
+        #expect(response.answers.first?.ttl == 30)  // the RRset's TTL, as a TXT query gets
+        #expect(raw.readableBytes < 2 * query.readableBytes)
+        #expect(summary.challengeValuesServed == 1)
+        #expect(summary.touchedChallengeName)
+        #expect(try client.ask(name, .txt, now: now).answers.count == 16)
+    }
+
+    @Test func anyAtASynthesizedChallengeApexPicksAsAtAStaticName() throws {
+        // The apex holds SOA and NS beside the values: the SOA comes first in the preference
+        // RFC 8482 §4.1 answers use at every name (DESIGN.md), whatever is published.
+        let apex: DNSName = "_acme-challenge.customer.example"
+        try authority.addZone(Zone.synthesized(apex: apex, identity: TestZones.identity, serial: 42))
+        try authority.claim(apex, owner: owner)
+        for index in 0..<16 { try authority.publish(value("digest-\(index)"), at: apex, owner: owner) }
+        let response = try client.ask(apex, .any, now: now)
+        #expect(response.answerTypes == [.soa])
+    }
+
     @Test func summaryFlagsChallengeQueries() throws {
         try authority.claim(name, owner: owner)
         try authority.publish(value("v"), at: name, owner: owner)

@@ -70,6 +70,64 @@ import Testing
         #expect(decoded.questions.isEmpty)
     }
 
+    /// A header with `questionCount` copies of the mixed-case question, then `additional`.
+    static func questionless(
+        flags: UInt16 = 0x0100, questionCount: UInt16, additionalCount: UInt16 = 1, additional: [UInt8]
+    ) -> [UInt8] {
+        let question = mixedCaseName + [0, 16, 0, 1]
+        return [0xBE, 0xEF, UInt8(flags >> 8), UInt8(flags & 0xFF), 0, UInt8(questionCount), 0, 0, 0, 0]
+            + [UInt8(additionalCount >> 8), UInt8(additionalCount & 0xFF)]
+            + Array(repeating: question, count: Int(questionCount)).flatMap { $0 } + additional
+    }
+
+    @Test(arguments: [0, 2] as [UInt16])
+    func questionCountOtherThanOneWithOPTIsFormerrWithOPT(count: UInt16) throws {
+        // RFC 6891 §6.1.1 and §7: the query had an OPT, so the FORMERR has one (Knot agrees).
+        let query = Self.questionless(questionCount: count, additional: Self.opt(size: 4096, dnssecOK: true))
+        let response = try DNSMessage(decoding: try #require(client.send(query)))
+        #expect(response.responseCode == .formatError)
+        #expect(response.questions.isEmpty)
+        #expect(response.header.recursionDesired)
+        #expect(!response.header.isAuthoritative)
+        let edns = try #require(response.edns)
+        #expect(edns.udpPayloadSize == 1232)
+        #expect(edns.version == 0)
+        #expect(edns.dnssecOK)
+        #expect(edns.options.isEmpty)
+    }
+
+    @Test func questionlessQueryWithOtherEDNSVersionIsBadVersion() throws {
+        // RFC 6891 §6.1.3, as Knot answers it: BADVERS, OPT version 0.
+        let query = Self.questionless(questionCount: 0, additional: Self.opt(version: 1))
+        let response = try DNSMessage(decoding: try #require(client.send(query)))
+        #expect(response.responseCode == .badVersion)
+        #expect(response.edns?.version == 0)
+        #expect(response.questions.isEmpty)
+    }
+
+    @Test func questionlessOtherOpcodeWithOPTIsNotImplementedWithOPT() throws {
+        let query = Self.questionless(flags: 2 << 11 | 0x0100, questionCount: 0, additional: Self.opt())
+        let response = try DNSMessage(decoding: try #require(client.send(query)))
+        #expect(response.responseCode == .notImplemented)
+        #expect(response.edns?.udpPayloadSize == 1232)
+    }
+
+    @Test func questionlessQueryWithUnreadableRecordsIsBareFormerr() throws {
+        // The OPT cannot be trusted when the sections around it do not parse: header only.
+        let cases: [[UInt8]] = [
+            Self.questionless(questionCount: 0, additional: Self.opt() + [0]),  // trailing octet
+            Self.questionless(questionCount: 0, additionalCount: 2, additional: Self.opt() + Self.opt()),
+            Self.questionless(questionCount: 0, additionalCount: 2, additional: Self.opt()),  // count too high
+            // The second question one octet short.
+            Self.questionless(questionCount: 2, additional: Self.opt()).dropLast(Self.opt().count + 1) + Self.opt(),
+        ]
+        for query in cases {
+            let response = try #require(client.send(query))
+            #expect(response.readableBytes == 12)
+            #expect(try DNSMessage(decoding: response).responseCode == .formatError)
+        }
+    }
+
     @Test func unreadableQuestionIsBareFormerr() throws {
         let badLabel: [UInt8] = [0x40] + Array(repeating: 0x61, count: 64) + [0]
         let response = try #require(client.send(Self.wire(name: badLabel)))

@@ -68,6 +68,7 @@ struct DifferentialQueries {
         list.addMetaTypesAndClasses()
         list.addOpcodes()
         list.addMalformed()
+        list.addServiceBindings()
         return list.queries
     }
 
@@ -185,6 +186,14 @@ struct DifferentialQueries {
             }
             add("txt", .txt, qclass: qclass, edns: nil)
         }
+        // QCLASS * (RFC 1035 §3.2.5) is answered as IN: more shapes of answer than the other classes.
+        for (name, type) in [
+            ("c1", DNSRecordType.a), ("mx10", .mx), ("@", .any), ("ent", .a), ("kid", .ds), ("nx.kid", .a),
+            ("svcalias", .https), ("www.elsewhere.invalid.", .a), ("@", .axfr),
+        ] {
+            add(name, type, qclass: .any)
+        }
+        add("@", .soa, qclass: .any, transport: .tcp)
     }
 
     /// Opcodes other than QUERY: STATUS, UPDATE, and also IQUERY, NOTIFY and DSO.
@@ -241,6 +250,31 @@ struct DifferentialQueries {
         }
         malformed(.questionCountTwo, edns: .standard) {
             DNSQueryWire.header(id: $0, flags: rd, qd: 2, ar: 1) + question + question + opt
+        }
+        // Without a question but with an OPT (`dig +header-only`): the error carries an OPT
+        // (RFC 6891 §6.1.1), DO copied, BADVERS for another version; not when the OPT is unsound.
+        let optDO = EDNSSpec(dnssecOK: true)
+        let optV1 = EDNSSpec(version: 1)
+        malformed(.questionCountZero, name: nil, edns: .standard, transport: .tcp) {
+            DNSQueryWire.header(id: $0, flags: rd, qd: 0, ar: 1) + opt
+        }
+        malformed(.questionCountZero, name: nil, edns: .standard) {
+            DNSQueryWire.header(id: $0, flags: 0, qd: 0, ar: 1) + opt
+        }
+        malformed(.questionCountZero, name: nil, edns: optDO) {
+            DNSQueryWire.header(id: $0, flags: rd, qd: 0, ar: 1) + optDO.wire
+        }
+        malformed(.questionCountZero, name: nil, edns: optV1) {
+            DNSQueryWire.header(id: $0, flags: rd, qd: 0, ar: 1) + optV1.wire
+        }
+        malformed(.questionCountZero, name: nil, edns: .standard) {
+            DNSQueryWire.header(id: $0, flags: rd, qd: 0, ar: 2) + DNSQueryWire.aRecord(owner: txt) + opt
+        }
+        malformed(.questionCountZeroBadOPT, name: nil, edns: .standard) {
+            DNSQueryWire.header(id: $0, flags: rd, qd: 0, ar: 1) + opt + [0x00]
+        }
+        malformed(.questionCountZeroBadOPT, name: nil, edns: .standard) {
+            DNSQueryWire.header(id: $0, flags: rd, qd: 0, ar: 2) + opt + opt
         }
         malformed(.headerOnly, name: nil) { DNSQueryWire.header(id: $0, flags: rd, qd: 1) }
         malformed(.questionCutOff, name: nil) { DNSQueryWire.header(id: $0, flags: rd, qd: 1) + txt }
@@ -325,6 +359,21 @@ struct DifferentialQueries {
             // AA, RA, Z, AD and CD set: none is echoed.
             DNSQueryWire.header(id: $0, flags: rd | 0x0400 | 0x0080 | 0x0040 | 0x0020 | 0x0010, qd: 1, ar: 1) + question
                 + opt
+        }
+    }
+
+    /// HTTPS and SVCB answers (RFC 9460 §4.1): additional data for in-zone targets.
+    mutating func addServiceBindings() {
+        let names = [
+            "svc", "svcalias", "svcalias2", "svcdot0", "svctarget", "svcsvc", "svcmulti", "_dns", "svcbdot",
+            "svcbtohttps", "svcout", "svcwild", "svcglue", "host", "nx", "c1",
+        ]
+        for name in names {
+            for type in [DNSRecordType.https, .svcb, .any] { add(name, type) }
+        }
+        for (name, type) in [("svc", DNSRecordType.https), ("svcmulti", .https), ("_dns", .svcb)] {
+            add(name, type, transport: .tcp)
+            add(name, type, edns: nil)
         }
     }
 

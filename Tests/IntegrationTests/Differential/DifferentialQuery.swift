@@ -36,6 +36,8 @@ struct EDNSSpec: Hashable, Sendable {
 /// What is unusual about a query beyond its name, type, class and EDNS (the odd cases).
 enum Oddity: String, Hashable, Sendable {
     case questionCountZero, questionCountTwo, headerOnly, questionCutOff
+    /// No question, and an OPT in records that do not parse.
+    case questionCountZeroBadOPT
     case trailingAfterQuestion, trailingAfterOPT
     case twoOPTs, optInAnswer, optInAuthority, optOwnerNotRoot, optionOverrun
     case recordInAnswer, recordInAdditional, badRDataInAdditional
@@ -72,8 +74,11 @@ struct DifferentialQuery: Sendable, CustomStringConvertible {
 
     // MARK: Predicate helpers
 
-    /// An ordinary QUERY in class IN with nothing malformed (EDNS version may vary).
-    var isPlain: Bool { opcode == 0 && qclass == .internet && (oddity == nil || oddity == .randomCase) }
+    /// An ordinary QUERY in class IN, or QCLASS * (RFC 1035 §3.2.5: answered as IN), with
+    /// nothing malformed (EDNS version may vary).
+    var isPlain: Bool {
+        opcode == 0 && (qclass == .internet || qclass == .any) && (oddity == nil || oddity == .randomCase)
+    }
 
     /// Whether the question name is one of `names`, given relative to `diff.test.`
     /// ("@" is the apex, a trailing dot makes a name absolute); compared case-insensitively.

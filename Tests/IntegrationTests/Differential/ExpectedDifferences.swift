@@ -5,11 +5,13 @@ import DNSWire
 /// no longer matches anything. Where Knot and NSD disagree with each other, the entry says
 /// which one Cairn sides with.
 enum ExpectedDifferences {
-    /// Queries whose question could not be read, or whose counts are wrong.
+    /// Queries whose question could not be read.
     static let unreadable: Set<Oddity> = [
-        .questionCountZero, .questionCountTwo, .headerOnly, .questionCutOff, .label0x40, .label0x80,
-        .compressionPointerLoop, .forwardCompressionPointer, .nameOf256Octets,
+        .headerOnly, .questionCutOff, .label0x40, .label0x80, .compressionPointerLoop, .forwardCompressionPointer,
+        .nameOf256Octets,
     ]
+    /// Queries with a question count other than 1.
+    static let questionCountWrong: Set<Oddity> = [.questionCountZero, .questionCountZeroBadOPT, .questionCountTwo]
     /// Queries with a sound question and something wrong or unusual after it.
     static let oddAfterQuestion: Set<Oddity> = [
         .twoOPTs, .optInAnswer, .optInAuthority, .optOwnerNotRoot, .optionOverrun, .badRDataInAdditional,
@@ -27,22 +29,34 @@ enum ExpectedDifferences {
         ) { $0.type == .any && $0.isPlain },
 
         ExpectedDifference(
-            "additional data for MX and SRV targets", [.nsd], [.additional],
+            "additional data for MX, SRV, SVCB and HTTPS targets", [.nsd], [.additional],
             """
-            RFC 1035 §3.3.9 and RFC 2782: the addresses of MX and SRV targets go in the additional \
-            section; Cairn adds them as Knot does. NSD runs with minimal-responses (the survey's \
-            setting) and leaves them out. Both are allowed: additional data is optional.
+            RFC 1035 §3.3.9, RFC 2782 and RFC 9460 §4.1: the addresses of MX, SRV, SVCB and HTTPS \
+            targets (and a binding target's own SVCB or HTTPS RRset) go in the additional section; \
+            Cairn adds them as Knot does. NSD runs with minimal-responses (the survey's setting) and \
+            leaves them out. Both are allowed: additional data is optional.
             """
-        ) { [.mx, .srv].contains($0.type) && $0.isPlain },
+        ) { [.mx, .srv, .svcb, .https].contains($0.type) && $0.isPlain },
+
+        ExpectedDifference(
+            "a ServiceMode target \".\" adds the owner's addresses", [.knot], [.additional],
+            """
+            RFC 9460 §2.5.2: in ServiceMode a TargetName of "." is the owner name, and §4.1 asks for \
+            the A and AAAA records of an in-zone TargetName as additional data. Cairn adds the \
+            owner's addresses (svc, svcbdot); Knot 3.2 adds nothing for "." (it does for every other \
+            in-zone target, as Cairn does).
+            """
+        ) { $0.isName("svc", "svcbdot") && [.svcb, .https].contains($0.type) && $0.isPlain },
 
         ExpectedDifference(
             "no additional data synthesized from a wildcard", [.knot], [.additional],
             """
-            mxwild's MX target matches *.wild. Knot synthesizes the target's A record from the \
-            wildcard for the additional section; Cairn adds only records that exist by name. \
-            Additional data is optional (RFC 1035 §4.3.2 step 6); NSD adds nothing either.
+            mxwild's MX target and svcwild's HTTPS target match *.wild. Knot synthesizes the \
+            target's A record from the wildcard for the additional section; Cairn adds only records \
+            that exist by name. Additional data is optional (RFC 1035 §4.3.2 step 6); NSD adds \
+            nothing either.
             """
-        ) { $0.isName("mxwild") && [.mx, .any].contains($0.type) },
+        ) { $0.isName("mxwild", "svcwild") && [.mx, .https, .any].contains($0.type) },
 
         ExpectedDifference(
             "CNAME chasing stops at the zone's edge", [.nsd], [.answer, .authority, .additional],
@@ -86,12 +100,11 @@ enum ExpectedDifferences {
         ExpectedDifference(
             "classes other than IN are refused", [.knot, .nsd], [.rcode, .aa, .answer, .authority, .additional],
             """
-            Cairn serves class IN only and refuses every other QCLASS (DESIGN.md), QCLASS * \
-            (RFC 1035 §3.2.5) included, and it tells no version or host name over CHAOS \
-            (version.bind and friends are a convention, RFC 4892 §2, not a requirement). Knot and \
-            NSD answer CH identity queries and treat QCLASS * as IN.
+            Cairn serves class IN only and refuses every other QCLASS but * (DESIGN.md), and it \
+            tells no version or host name over CHAOS (version.bind and friends are a convention, \
+            RFC 4892 §2, not a requirement). Knot and NSD answer CH identity queries.
             """
-        ) { $0.qclass != .internet && $0.opcode == 0 && $0.oddity == nil },
+        ) { ![.internet, .any].contains($0.qclass) && $0.opcode == 0 && $0.oddity == nil },
 
         ExpectedDifference(
             "NSD's refusal of other classes omits the question", [.nsd], [.question, .optOptions],
@@ -100,7 +113,16 @@ enum ExpectedDifferences {
             Knot does the same) and adds no Extended DNS Error to REFUSED for a class (RFC 8914: \
             optional). NSD drops the question and adds EDE 21 (Not Supported).
             """
-        ) { $0.qclass != .internet && $0.opcode == 0 && $0.oddity == nil },
+        ) { ![.internet, .any].contains($0.qclass) && $0.opcode == 0 && $0.oddity == nil },
+
+        ExpectedDifference(
+            "NSD answers QCLASS * without AA or negative SOA", [.nsd], [.aa, .authority],
+            """
+            RFC 1035 §3.2.5: QCLASS * matches any class. Cairn answers it from its IN data exactly \
+            as a class IN query, authoritative, with the SOA in negative answers (RFC 2308 §3), as \
+            Knot does; NSD clears AA and leaves the SOA out.
+            """
+        ) { $0.qclass == .any && $0.opcode == 0 && $0.oddity == nil },
 
         ExpectedDifference(
             "opcodes other than QUERY are not implemented", [.knot, .nsd],
@@ -119,10 +141,31 @@ enum ExpectedDifferences {
             """
             RFC 1035 §4.1.1: FORMERR for a query the server cannot interpret. Cairn answers with \
             the header alone (no question can be echoed, and the OPT is not read), RD copied, so \
-            the client stops retrying at once. Knot drops these; NSD resets such a TCP connection, \
-            answers a question-less query with OPT as if it were empty, and clears RD.
+            the client stops retrying at once. Knot drops these; NSD resets such a TCP connection \
+            and clears RD.
             """
         ) { $0.oddity.map(unreadable.contains) ?? false },
+
+        ExpectedDifference(
+            "Knot drops a query with two questions", [.knot], [.dropped],
+            """
+            RFC 1035 §4.1.1: FORMERR for a query the server cannot interpret. Cairn answers a \
+            query with two readable questions with FORMERR and no question, with an OPT when the \
+            query had one (RFC 6891 §6.1.1), RD copied, as Knot answers a query with none. Knot \
+            drops a query with two.
+            """
+        ) { $0.oddity == .questionCountTwo },
+
+        ExpectedDifference(
+            "NSD answers a query without one question its own way", [.nsd], [.dropped, .rcode, .opt, .rd],
+            """
+            Cairn answers QDCOUNT ≠ 1 with FORMERR, or NOTIMP for an opcode other than QUERY, \
+            RD copied, with an OPT when every record parses and one is there (RFC 6891 §6.1.1; \
+            BADVERS for another EDNS version, §6.1.3), as Knot does. NSD answers NOERROR when \
+            the rest is an OPT with or without trailing octets, omits the OPT from its FORMERR, \
+            NOTIMP and BADVERS answers, clears RD and resets such a TCP connection.
+            """
+        ) { $0.oddity.map(questionCountWrong.contains) ?? false },
 
         ExpectedDifference(
             "octets after the last record are FORMERR", [.nsd], [.rcode, .aa, .answer, .opt],
