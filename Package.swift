@@ -164,6 +164,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "DNSServerTests",
+            dependencies: [
+                "DNSServer", "DNSAuthority", "DNSWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "ACMEClientTests",
             dependencies: [
                 "ACMEClient",

@@ -16,6 +16,8 @@ public actor ACMEClient {
     public nonisolated let configuration: ACMEClientConfiguration
     let http: HTTPClient
     let logger: Logger
+    /// What `Retry-After` and polling wait on.
+    nonisolated let clock: WaitClock
     /// The account key; ``rollover(to:)`` replaces it.
     public private(set) var key: ACMEKey
     /// The account URL, known after ``register(contact:termsOfServiceAgreed:externalAccountBinding:)``
@@ -24,14 +26,18 @@ public actor ACMEClient {
     var cachedDirectory: ACMEDirectory?
     var nonces: [String] = []
 
+    /// - Parameter clock: what `Retry-After` and polling intervals wait on, and the polling
+    ///   time limit is measured with; tests pass one that does not wait real seconds.
     public init(
         directoryURL: String, key: ACMEKey, httpClient: HTTPClient,
-        configuration: ACMEClientConfiguration = ACMEClientConfiguration(), logger: Logger
+        configuration: ACMEClientConfiguration = ACMEClientConfiguration(),
+        clock: some Clock<Duration> = ContinuousClock(), logger: Logger
     ) {
         self.directoryURL = directoryURL
         self.key = key
         self.http = httpClient
         self.configuration = configuration
+        self.clock = WaitClock(clock)
         self.logger = logger
     }
 
@@ -157,7 +163,7 @@ public actor ACMEClient {
             logger.notice(
                 "CA asks to retry later",
                 metadata: ["url": "\(url)", "status": "\(response.status)", "seconds": "\(wait)"])
-            try await Task.sleep(for: .seconds(wait))
+            try await clock.sleep(.seconds(wait))
         }
     }
 
@@ -230,7 +236,7 @@ public actor ACMEClient {
                 logger.notice(
                     "CA asks to retry later",
                     metadata: ["url": "\(url)", "status": "\(response.status)", "seconds": "\(wait)"])
-                try await Task.sleep(for: .seconds(wait))
+                try await clock.sleep(.seconds(wait))
                 continue
             }
             throw error

@@ -176,7 +176,7 @@ public struct CertificateIssuer: Sendable {
     }
 
     private func poll(_ url: String) async throws -> ACMEAuthorization {
-        var backoff = Backoff(configuration: client.configuration)
+        var backoff = Backoff(configuration: client.configuration, clock: client.clock)
         while true {
             let (authorization, retryAfter) = try await client.authorization(at: url)
             if authorization.status != .pending { return authorization }
@@ -185,7 +185,7 @@ public struct CertificateIssuer: Sendable {
     }
 
     private func finalize(_ placed: ACMEOrder, request: CertificateRequest) async throws -> IssuedCertificate {
-        var backoff = Backoff(configuration: client.configuration)
+        var backoff = Backoff(configuration: client.configuration, clock: client.clock)
         var order = placed
         // The order becomes ready once every authorization is valid (RFC 8555 §7.1.6).
         while order.status == .pending {
@@ -199,7 +199,7 @@ public struct CertificateIssuer: Sendable {
         let csr = try CertificateSigningRequestBuilder.der(names: request.names, key: request.key)
         progress(.finalizing)
         order = try await client.finalize(order, csr: csr)
-        backoff = Backoff(configuration: client.configuration)
+        backoff = Backoff(configuration: client.configuration, clock: client.clock)
         while order.status == .processing || order.status == .ready {
             let (current, retryAfter) = try await client.order(at: order.url)
             order = current

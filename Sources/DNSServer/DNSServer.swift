@@ -2,7 +2,6 @@ public import DNSAuthority
 import DNSWire
 public import Logging
 public import NIOCore
-import NIOExtras
 public import NIOPosix
 public import ServiceLifecycle
 
@@ -165,13 +164,9 @@ public struct DNSServer: Service {
                     }
                     channel.closeFuture.whenComplete { _ in limiter.release(slot) }
                     return channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(
-                            ByteToMessageHandler(LengthFieldBasedFrameDecoder(lengthFieldBitLength: .twoBytes)))
-                        try channel.pipeline.syncOperations.addHandler(
-                            DNSTCPHandler(
-                                authority: authority, queryLog: queryLog,
-                                counters: counters.counters(on: channel.eventLoop),
-                                messageTimeout: timeout))
+                        try DNSTCPHandler.addHandlers(
+                            to: channel.pipeline.syncOperations, authority: authority, queryLog: queryLog,
+                            counters: counters.counters(on: channel.eventLoop), messageTimeout: timeout)
                     }
                 }
                 .bind(to: address)

@@ -1,6 +1,7 @@
 import DNSAuthority
 import Logging
 import NIOCore
+import NIOExtras
 
 /// Answers DNS over TCP (RFC 7766): framed queries in, one length-prefixed write per
 /// response, pipelined queries answered in order, flushed once per read batch.
@@ -8,7 +9,12 @@ import NIOCore
 /// Each connection gets ``DNSServerConfiguration/TCP/messageTimeout`` to deliver each complete
 /// query; the deadline restarts after every query, so an idle connection or one that trickles
 /// bytes is closed and frees its slot (RFC 7766 §6.2.3). While the client does not read its
-/// responses, reading stops, so it cannot make the server queue without bound.
+/// responses, reading stops, so it cannot make the server queue without bound. A zero-length
+/// message (the length prefix 0x0000) is no DNS message: the connection is closed at once, as
+/// Knot does, instead of holding its slot until the deadline.
+///
+/// The deadline is scheduled on the channel's event loop, so an `EmbeddedEventLoop` drives it
+/// in tests with `advanceTime(by:)`.
 final class DNSTCPHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
@@ -19,12 +25,25 @@ final class DNSTCPHandler: ChannelInboundHandler {
     private let messageTimeout: TimeAmount
     private var deadline: Scheduled<Void>?
     private var needsFlush = false
+    /// Set once the handler closed the connection: frames still decoded from the same read are ignored.
+    private var closing = false
 
     init(authority: Authority, queryLog: ChallengeQueryLog, counters: DNSQueryCounters, messageTimeout: TimeAmount) {
         self.authority = authority
         self.queryLog = queryLog
         self.counters = counters
         self.messageTimeout = messageTimeout
+    }
+
+    /// Sets up one accepted connection: 2-byte length framing (RFC 1035 §4.2.2), then the handler.
+    static func addHandlers(
+        to pipeline: ChannelPipeline.SynchronousOperations, authority: Authority, queryLog: ChallengeQueryLog,
+        counters: DNSQueryCounters, messageTimeout: TimeAmount
+    ) throws {
+        try pipeline.addHandler(ByteToMessageHandler(LengthFieldBasedFrameDecoder(lengthFieldBitLength: .twoBytes)))
+        try pipeline.addHandler(
+            DNSTCPHandler(
+                authority: authority, queryLog: queryLog, counters: counters, messageTimeout: messageTimeout))
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -37,8 +56,17 @@ final class DNSTCPHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        restartDeadline(context: context)
+        guard !closing else { return }
         let query = unwrapInboundIn(data)
+        guard query.readableBytes > 0 else {
+            counters.countDropped()
+            queryLog.logger.debug(
+                "closing TCP connection after a zero-length message",
+                metadata: ["peer": "\(context.channel.remoteAddress.map { "\($0)" } ?? "?")"])
+            close(context: context)
+            return
+        }
+        restartDeadline(context: context)
         var output = context.channel.allocator.buffer(capacity: 514)
         output.writeInteger(UInt16(0))  // length prefix, set below
         guard
@@ -78,6 +106,18 @@ final class DNSTCPHandler: ChannelInboundHandler {
         queryLog.logger.debug(
             "closing TCP connection after an error",
             metadata: ["peer": "\(context.channel.remoteAddress.map { "\($0)" } ?? "?")", "error": "\(error)"])
+        context.close(promise: nil)
+    }
+
+    /// Sends the answers already written for this read, then closes.
+    private func close(context: ChannelHandlerContext) {
+        closing = true
+        deadline?.cancel()
+        deadline = nil
+        if needsFlush {
+            needsFlush = false
+            context.flush()
+        }
         context.close(promise: nil)
     }
 

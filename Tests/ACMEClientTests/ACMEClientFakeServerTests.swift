@@ -10,20 +10,20 @@ import X509
 @Suite struct ACMEClientFakeServerTests {
     /// Stands in for a CA that asks clients to come back later — 429 `rateLimited` or 503 during
     /// maintenance, with `Retry-After` (RFC 8555 §6.6, RFC 9110 §10.2.3) — which Pebble 2.4.0
-    /// never sends. The request is re-sent after the wait and succeeds.
+    /// never sends. The request is re-sent after each wait, as long as the CA asked for (recorded
+    /// on the client's clock), and succeeds.
     @Test(arguments: [429, 503])
     func retriesAfterRetryAfter(status: Int) async throws {
         try await FakeACMEServer.with { server in
-            let client = try await server.makeClient()
+            let clock = RecordingClock()
+            let client = try await server.makeClient(clock: clock)
             try await client.register()
-            await server.script(.newOrder, status: status, retryAfter: "1")
+            await server.script(.newOrder, status: status, retryAfter: "2")
             await server.script(.newOrder, status: status, retryAfter: "0")
             let order = try await client.newOrder([.dns("a.test")])
             #expect(order.status == .pending)
-            let attempts = await server.exchanges(.newOrder)
-            #expect(attempts.map(\.status) == [status, status, 201])
-            try #require(attempts.count == 3)
-            #expect(attempts[1].time - attempts[0].time >= .milliseconds(950), "Retry-After: 1 was not waited for")
+            #expect(await server.exchanges(.newOrder).map(\.status) == [status, status, 201])
+            #expect(clock.sleeps == [.seconds(2), .zero], "the waits were not the CA's Retry-After")
         }
     }
 
@@ -32,32 +32,36 @@ import X509
     /// re-sent after the wait too.
     @Test func unsignedRequestsRetryAfterRetryAfter() async throws {
         try await FakeACMEServer.with { server in
-            let client = try await server.makeClient()
-            await server.script(.directory, status: 503, retryAfter: "0")
-            await server.script(.newNonce, status: 503, retryAfter: "0", times: 2)
+            let clock = RecordingClock()
+            let client = try await server.makeClient(clock: clock)
+            await server.script(.directory, status: 503, retryAfter: "3")
+            await server.script(.newNonce, status: 503, retryAfter: "4", times: 2)
             try await client.register()
             #expect(await server.exchanges(.directory).map(\.status) == [503, 200])
             #expect(await server.exchanges(.newNonce).map(\.status) == [503, 503, 200])
+            #expect(clock.sleeps == [.seconds(3), .seconds(4), .seconds(4)])
         }
     }
 
     /// Stands in for a CA that gives `Retry-After` as an HTTP-date (RFC 9110 §10.2.3), which
-    /// Pebble 2.4.0 never sends: the client waits until that time (whole seconds, so between
-    /// one and two seconds here) and re-sends.
+    /// Pebble 2.4.0 never sends: the client waits until that time and re-sends. The date is a
+    /// minute ahead in whole seconds, so the wait asked of the clock is between 59 and 60 s
+    /// less the time the request took; the bound below leaves half a minute for that.
     @Test func retryAfterAsAnHTTPDate() async throws {
         try await FakeACMEServer.with { server in
-            let client = try await server.makeClient()
+            let clock = RecordingClock()
+            let client = try await server.makeClient(clock: clock)
             try await client.register()
             let formatter = DateFormatter()
             formatter.locale = Locale(identifier: "en_US_POSIX")
             formatter.timeZone = TimeZone(identifier: "GMT")
             formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
-            await server.script(.newOrder, status: 503, retryAfter: formatter.string(from: Date() + 2))
+            await server.script(.newOrder, status: 503, retryAfter: formatter.string(from: Date() + 60))
             _ = try await client.newOrder([.dns("a.test")])
-            let attempts = await server.exchanges(.newOrder)
-            #expect(attempts.map(\.status) == [503, 201])
-            try #require(attempts.count == 2)
-            #expect(attempts[1].time - attempts[0].time >= .milliseconds(900), "the HTTP-date was not waited for")
+            #expect(await server.exchanges(.newOrder).map(\.status) == [503, 201])
+            let waits = clock.sleeps
+            try #require(waits.count == 1, "\(waits)")
+            #expect(waits[0] > .seconds(30) && waits[0] <= .seconds(60), "the HTTP-date was not waited for: \(waits)")
         }
     }
 
@@ -65,15 +69,17 @@ import X509
     /// never does: after `rateLimitRetries` re-sends the client gives up with the CA's problem.
     @Test func rateLimitBudgetRunsOut() async throws {
         try await FakeACMEServer.with { server in
-            let client = try await server.makeClient { $0.rateLimitRetries = 2 }
+            let clock = RecordingClock()
+            let client = try await server.makeClient(clock: clock) { $0.rateLimitRetries = 2 }
             try await client.register()
-            await server.script(.newOrder, status: 429, retryAfter: "0", times: 10)
+            await server.script(.newOrder, status: 429, retryAfter: "1", times: 10)
             let error = try await #require(throws: ACMEError.self) {
                 try await client.newOrder([.dns("a.test")])
             }
             #expect(error.code == .retriesExhausted)
             #expect(error.problem?.type == .rateLimited)
             #expect(await server.exchanges(.newOrder).count == 3)
+            #expect(clock.sleeps == [.seconds(1), .seconds(1)])
         }
     }
 
@@ -82,14 +88,14 @@ import X509
     /// does not re-send; the CA's problem surfaces at once.
     @Test func retryAfterBeyondTheMaximumIsNotWaitedFor() async throws {
         try await FakeACMEServer.with { server in
-            let client = try await server.makeClient { $0.maximumRetryAfterSeconds = 5 }
+            let clock = RecordingClock()
+            let client = try await server.makeClient(clock: clock) { $0.maximumRetryAfterSeconds = 5 }
             try await client.register()
             await server.script(.newOrder, status: 503, retryAfter: "3600")
-            let start = ContinuousClock.now
             let error = try await #require(throws: ACMEError.self) {
                 try await client.newOrder([.dns("a.test")])
             }
-            #expect(ContinuousClock.now - start < .seconds(3))
+            #expect(clock.sleeps.isEmpty, "the client waited for a Retry-After beyond its maximum")
             #expect(error.problem?.type == .serverInternal)
             #expect(await server.exchanges(.newOrder).count == 1)
         }

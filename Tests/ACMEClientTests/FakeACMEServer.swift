@@ -219,8 +219,11 @@ actor FakeACMEServer {
     /// Logs nowhere: failures show up as test expectations, not log lines.
     static let logger = Logger(label: "FakeACMEServer") { _ in SwiftLogNoOpLogHandler() }
 
-    /// A client with a fresh ES256 account key, fast polling and the given budgets.
-    func makeClient(_ configure: (inout ACMEClientConfiguration) -> Void = { _ in }) throws -> ACMEClient {
+    /// A client with a fresh ES256 account key, fast polling and the given budgets, waiting on
+    /// `clock` (a ``RecordingClock`` records each wait instead of sleeping).
+    func makeClient(
+        clock: some Clock<Duration> = ContinuousClock(), _ configure: (inout ACMEClientConfiguration) -> Void = { _ in }
+    ) throws -> ACMEClient {
         var configuration = ACMEClientConfiguration()
         configuration.initialPollIntervalSeconds = 0.05
         configuration.maximumPollIntervalSeconds = 0.2
@@ -229,6 +232,6 @@ actor FakeACMEServer {
         configure(&configuration)
         return ACMEClient(
             directoryURL: directoryURL, key: try .generate(.p256), httpClient: .shared,
-            configuration: configuration, logger: Self.logger)
+            configuration: configuration, clock: clock, logger: Self.logger)
     }
 }

@@ -7,16 +7,18 @@ import SystemPackage
 public enum Daemon {
     public struct NotReady: Error, CustomStringConvertible {
         public var name: String
+        public var waited: String
         public var log: String
-        public var description: String { "\(name) did not become ready; its output:\n\(log)" }
+        public var description: String { "\(name) did not become ready (\(waited)); its output:\n\(log)" }
     }
 
     /// Runs `executable` with `arguments`, writing its output to `logPath`, waits until `ready`
-    /// returns true (polled at most `attempts` times, each poll itself bounded), runs `body` with
-    /// the process identifier, then stops the process.
+    /// returns true (polled every 100 ms at most `attempts` times and for at most `readyTimeout`;
+    /// a poll still running at the deadline is cancelled), runs `body` with the process
+    /// identifier, then stops the process (SIGTERM, SIGKILL 5 s later) whatever happened.
     public static func with<T: Sendable>(
         _ executable: String, _ arguments: [String], environment: [String: String] = [:], logPath: String,
-        attempts: Int = 100, ready: @Sendable () async -> Bool,
+        attempts: Int = 100, readyTimeout: Duration = .seconds(60), ready: @escaping @Sendable () async -> Bool,
         _ body: @Sendable (ProcessIdentifier) async throws -> T
     ) async throws -> T {
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
@@ -33,13 +35,14 @@ public enum Daemon {
             output: .fileDescriptor(.init(rawValue: log.fileDescriptor), closeAfterSpawningProcess: false),
             error: .fileDescriptor(.init(rawValue: log.fileDescriptor), closeAfterSpawningProcess: false)
         ) { execution -> Swift.Result<T, any Error> in
+            let started = ContinuousClock.now
+            let giveUp = started + readyTimeout
             var isReady = false
-            for _ in 0..<attempts {
-                if await ready() {
-                    isReady = true
-                    break
-                }
-                try? await Task.sleep(for: .milliseconds(100))
+            var polls = 0
+            while !isReady, polls < attempts, ContinuousClock.now < giveUp, !Task.isCancelled {
+                polls += 1
+                isReady = await poll(ready, until: giveUp)
+                if !isReady { try? await Task.sleep(for: .milliseconds(100)) }
             }
             let outcome: Swift.Result<T, any Error>
             if isReady {
@@ -51,12 +54,27 @@ public enum Daemon {
             } else {
                 outcome = .failure(
                     NotReady(
-                        name: executable,
+                        name: executable, waited: "\(polls) polls in \(ContinuousClock.now - started)",
                         log: (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""))
             }
             await execution.teardown(using: [.gracefulShutDown(allowedDurationToNextStep: .seconds(5))])
             return outcome
         }
         return try result.closureResult.get()
+    }
+
+    /// One readiness poll, abandoned (cancelled) at `deadline`: `false` then.
+    private static func poll(
+        _ ready: @escaping @Sendable () async -> Bool, until deadline: ContinuousClock.Instant
+    ) async -> Bool {
+        await withTaskGroup(of: Bool.self) { group in
+            group.addTask { await ready() }
+            group.addTask {
+                try? await Task.sleep(until: deadline, clock: .continuous)
+                return false
+            }
+            defer { group.cancelAll() }
+            return await group.next() ?? false
+        }
     }
 }

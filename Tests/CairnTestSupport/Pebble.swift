@@ -120,6 +120,19 @@ public struct Pebble: Sendable {
     /// Pebble's log so far, for failure messages.
     public func log() -> String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
+    /// How many requests Pebble's ACME server has handled for `resource` of its directory
+    /// (`newNonce`, `newAccount`, `newOrder`, …), counted from its log, where each request is a
+    /// line `POST /sign-me-up -> calling handler()` written before it is answered. So a client
+    /// that has exited has all its requests counted.
+    public func requests(to resource: String) async throws -> Int {
+        let document = try await directoryDocument()
+        let directory = try JSONSerialization.jsonObject(with: Data(document.utf8)) as? [String: Any]
+        guard let url = directory?[resource] as? String, let path = URL(string: url)?.path, !path.isEmpty else {
+            throw Failure(description: "Pebble's directory has no \(resource): \(document)")
+        }
+        return log().split(separator: "\n").count { $0.hasSuffix(" \(path) -> calling handler()") }
+    }
+
     /// Pebble's JSON configuration file.
     private struct Configuration: Encodable {
         struct Settings: Encodable {

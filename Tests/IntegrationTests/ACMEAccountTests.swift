@@ -9,7 +9,7 @@ import X509
 
 /// Account operations of the ACME client against real Pebble: lookup by key, key rollover,
 /// deactivation and revocation (RFC 8555 §7.3.1, §7.3.5, §7.3.6, §7.6).
-@Suite(.serialized) struct ACMEAccountTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct ACMEAccountTests {
     static func withClient<T: Sendable>(
         _ pebble: Pebble, _ body: @Sendable (HTTPClient) async throws -> T
     ) async throws -> T {

@@ -8,7 +8,7 @@ import Testing
 /// `cairn import acme-dns`: a database made here the way acme-dns makes it (schema from
 /// acme-dns `db.go`, bcrypt cost 10 as its `Register` uses, the hash stored as a blob as Go's
 /// `database/sql` stores a `[]byte`) is imported, and its credentials update TXT values.
-@Suite(.serialized) struct AcmeDNSImportTests {
+@Suite(.serialized, .timeLimit(.minutes(3))) struct AcmeDNSImportTests {
     struct AcmeDNSUser {
         var username = UUID().uuidString.lowercased()
         var password = String(

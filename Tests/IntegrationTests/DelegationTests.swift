@@ -9,7 +9,7 @@ import Testing
 /// loopback address, as NS records carry no port.
 ///
 /// Loopback addresses used here (port 53): 127.0.0.12 and 127.0.0.13, no other suite uses them.
-@Suite(.serialized) struct DelegationTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct DelegationTests {
     static let authZone = """
         $ORIGIN auth.test.
         $TTL 60
@@ -50,6 +50,10 @@ import Testing
                     #expect(result.succeeded, "\(result.output)\n\(dns.logs())")
                     #expect(result.output.contains("preflight: every challenge name leads here"))
                     #expect(result.output.contains("TXT at x1.auth.test"), "\(result.output)")
+                    // What the preflight-failure tests rely on: the CA's log shows cairn's requests
+                    // (more than one each when Pebble rejected a nonce and cairn re-sent).
+                    #expect(try await pebble.requests(to: "newAccount") >= 1, "\(pebble.log())")
+                    #expect(try await pebble.requests(to: "newOrder") >= 1, "\(pebble.log())")
                     let sans = try await IssueCommandTests.subjectAlternativeNames(
                         directory.file("certificates/example.test/cert.pem"))
                     #expect(sans == Set(names))
@@ -86,23 +90,36 @@ import Testing
         }
     }
 
-    /// No CA is contacted (the server URL leads nowhere): preflight stops first.
+    /// What a failed preflight leaves at the CA: nothing. Pebble is reachable and would accept
+    /// an account and an order, so only its log saying no request for a nonce, an account or an
+    /// order arrived proves the preflight stopped `cairn issue` before the CA was contacted.
+    static func expectCANotContacted(_ pebble: Pebble, _ output: String) async throws {
+        for resource in ["newNonce", "newAccount", "newOrder"] {
+            let count = try await pebble.requests(to: resource)
+            #expect(count == 0, "\(resource) was requested \(count) times before preflight passed:\n\(output)")
+        }
+        #expect(!output.contains("account "), "no account before preflight passes")
+    }
+
     @Test func preflightRejectsADelegationThatDoesNotLeadHere() async throws {
         let options = DNSHierarchy.Options(zones: [.init(name: "example.test", records: ["www 60 IN A 127.0.0.1"])])
         try await DNSHierarchy.with(options) { dns in
-            try await withTemporaryDirectory(prefix: "cairn-preflight") { directory in
-                let port = try await LoopbackPorts.free()
-                let result = try await Tool.run(
-                    try CairnBinary.path(),
-                    [
-                        "issue", "-d", "example.test", "--server", "https://127.0.0.1:1/dir", "--listen",
-                        "127.0.0.1:\(port)", "--resolver", dns.resolverAddress, "--state-dir", directory.file("state"),
-                    ])
-                #expect(!result.succeeded)
-                #expect(
-                    result.output.contains("_acme-challenge.example.test TXT through the resolver"), "\(result.output)")
-                #expect(result.output.contains("NS"), "the message says what to add: \(result.output)")
-                #expect(!result.output.contains("account "), "no account before preflight passes")
+            try await Pebble.with(Pebble.Options(dnsServer: dns.resolverAddress)) { pebble in
+                try await withTemporaryDirectory(prefix: "cairn-preflight") { directory in
+                    let port = try await LoopbackPorts.free()
+                    let result = try await Tool.run(
+                        try CairnBinary.path(),
+                        Self.issueArguments(pebble, names: ["example.test"], directory: directory) + [
+                            "--listen", "127.0.0.1:\(port)", "--resolver", dns.resolverAddress,
+                        ])
+                    #expect(!result.succeeded)
+                    #expect(
+                        result.output.contains(
+                            "preflight: _acme-challenge.example.test TXT through the resolver \(dns.resolverAddress)"),
+                        "\(result.output)")
+                    #expect(result.output.contains("NS"), "the message says what to add: \(result.output)")
+                    try await Self.expectCANotContacted(pebble, result.output)
+                }
             }
         }
     }
@@ -114,19 +131,21 @@ import Testing
             + DNSHierarchy.nsDelegation(of: "example.test", nameserver: "cairn-ns2.example.test", address: "127.0.0.13")
         let options = DNSHierarchy.Options(zones: [.init(name: "example.test", records: records)])
         try await DNSHierarchy.with(options) { dns in
-            try await withTemporaryDirectory(prefix: "cairn-preflight") { directory in
-                let result = try await Tool.run(
-                    try CairnBinary.path(),
-                    [
-                        "issue", "-d", "example.test", "--server", "https://127.0.0.1:1/dir", "--listen",
-                        "127.0.0.12:53", "--nameserver", "cairn-ns.example.test", "--nameserver",
-                        "cairn-ns2.example.test", "--resolver", dns.resolverAddress, "--state-dir",
-                        directory.file("state"),
-                    ])
-                #expect(!result.succeeded)
-                #expect(result.output.contains("cairn-ns2.example.test"), "\(result.output)\n\(dns.logs())")
-                #expect(result.output.contains("127.0.0.13"), "\(result.output)")
-                #expect(!result.output.contains("account "), "no account before preflight passes")
+            try await Pebble.with(Pebble.Options(dnsServer: dns.resolverAddress)) { pebble in
+                try await withTemporaryDirectory(prefix: "cairn-preflight") { directory in
+                    let result = try await Tool.run(
+                        try CairnBinary.path(),
+                        Self.issueArguments(pebble, names: ["example.test"], directory: directory) + [
+                            "--listen", "127.0.0.12:53", "--nameserver", "cairn-ns.example.test", "--nameserver",
+                            "cairn-ns2.example.test", "--resolver", dns.resolverAddress,
+                        ])
+                    #expect(!result.succeeded)
+                    #expect(
+                        result.output.contains("preflight: nameserver cairn-ns2.example.test"),
+                        "\(result.output)\n\(dns.logs())")
+                    #expect(result.output.contains("127.0.0.13"), "\(result.output)")
+                    try await Self.expectCANotContacted(pebble, result.output)
+                }
             }
         }
     }

@@ -6,7 +6,7 @@ import Testing
 /// Publishing through another Cairn (DESIGN decision 3, issue 5 item 5): ``HTTPRequestPublisher``
 /// against the real hook API of a `cairn serve` process, and `cairn issue --publish` getting a
 /// certificate from Pebble while that other Cairn answers the CA.
-@Suite(.serialized) struct RemotePublishingTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct RemotePublishingTests {
     typealias Clients = ThirdPartyClientTests
 
     static let valueA = "LoqXcYV8q5ONbJQxbmR7SCTNo3tiAXDfowyjxAjEuX0"

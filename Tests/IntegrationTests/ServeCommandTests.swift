@@ -1,19 +1,11 @@
 import CairnTestSupport
 import DNSWire
 import Foundation
-import Synchronization
 import Testing
-
-/// Tells a background loop to finish its current step and stop (cancelling would cut a query short).
-final class StopFlag: Sendable {
-    private let flag = Atomic<Bool>(false)
-    var isSet: Bool { flag.load(ordering: .acquiring) }
-    func set() { flag.store(true, ordering: .releasing) }
-}
 
 /// `cairn serve` as an operator runs it: a real process, configuration from flags, environment
 /// and YAML, a second instance refused, SIGHUP reloads.
-@Suite(.serialized) struct ServeCommandTests {
+@Suite(.serialized, .timeLimit(.minutes(3))) struct ServeCommandTests {
     static let repositoryZones = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("zones").path
@@ -134,54 +126,63 @@ final class StopFlag: Sendable {
                 "zones/reload.test.zone", Self.zoneFile(serial: 1, address: "192.0.2.1"))
             let state = directory.file("state")
             try await Self.serve(in: directory, arguments: ["--zones", directory.file("zones")]) { port in
-                // Queries keep flowing through every reload; each must be answered.
-                let stop = StopFlag()
-                let load = Task {
-                    var unanswered = 0
-                    var sent = 0
-                    while !stop.isSet {
-                        if await Self.ask(port, "www.reload.test", .a) == nil { unanswered += 1 }
-                        sent += 1
+                // Queries keep flowing through every reload; each must be answered. The load runs
+                // in a task group, so it stops when the steps finish or throw.
+                try await withThrowingTaskGroup(of: (sent: Int, unanswered: Int).self) { group in
+                    group.addTask { await Self.queryUntilCancelled(port) }
+                    defer { group.cancelAll() }
+
+                    try directory.write("zones/reload.test.zone", Self.zoneFile(serial: 2, address: "192.0.2.2"))
+                    let reload = try await Tool.run(try CairnBinary.path(), ["reload", "--state-dir", state])
+                    #expect(reload.succeeded, "\(reload.output)")
+                    var changed = false
+                    for _ in 0..<100 where !changed {
+                        let answer = await Self.ask(port, "www.reload.test", .a)
+                        changed = answer?.answers.first?.rdata == .a(DNSRData.A(address: IPv4Address(192, 0, 2, 2)))
                     }
-                    return (sent, unanswered)
-                }
+                    #expect(changed, "the changed zone was not served after the reload")
 
-                try directory.write("zones/reload.test.zone", Self.zoneFile(serial: 2, address: "192.0.2.2"))
-                let reload = try await Tool.run(try CairnBinary.path(), ["reload", "--state-dir", state])
-                #expect(reload.succeeded, "\(reload.output)")
-                var changed = false
-                for _ in 0..<100 where !changed {
-                    let answer = await Self.ask(port, "www.reload.test", .a)
-                    changed = answer?.answers.first?.rdata == .a(DNSRData.A(address: IPv4Address(192, 0, 2, 2)))
-                }
-                #expect(changed, "the changed zone was not served after the reload")
-
-                // A broken file: the reload fails, the previous zone stays, the log names file:line.
-                try directory.write(
-                    "zones/reload.test.zone",
-                    Self.zoneFile(serial: 3, address: "192.0.2.3") + "broken IN A 192.0.2.999\n")
-                #expect(try await Tool.run(try CairnBinary.path(), ["reload", "--state-dir", state]).succeeded)
-                // The log is checked between queries, which pace the loop and must keep getting
-                // the old answer while the reload runs.
-                var logged = false
-                for _ in 0..<500 where !logged {
-                    let log = (try? String(contentsOfFile: directory.file("cairn.log"), encoding: .utf8)) ?? ""
-                    logged = log.contains("\(zonePath):7:")
-                    if !logged {
-                        let during = await Self.ask(port, "www.reload.test", .a)
-                        #expect(during?.answers.first?.rdata == .a(DNSRData.A(address: IPv4Address(192, 0, 2, 2))))
+                    // A broken file: the reload fails, the previous zone stays, the log names file:line.
+                    try directory.write(
+                        "zones/reload.test.zone",
+                        Self.zoneFile(serial: 3, address: "192.0.2.3") + "broken IN A 192.0.2.999\n")
+                    #expect(try await Tool.run(try CairnBinary.path(), ["reload", "--state-dir", state]).succeeded)
+                    // The log is checked between queries, which pace the loop and must keep getting
+                    // the old answer while the reload runs.
+                    var logged = false
+                    for _ in 0..<500 where !logged {
+                        let log = (try? String(contentsOfFile: directory.file("cairn.log"), encoding: .utf8)) ?? ""
+                        logged = log.contains("\(zonePath):7:")
+                        if !logged {
+                            let during = await Self.ask(port, "www.reload.test", .a)
+                            #expect(during?.answers.first?.rdata == .a(DNSRData.A(address: IPv4Address(192, 0, 2, 2))))
+                        }
                     }
-                }
-                #expect(logged, "the failed reload did not log file:line")
-                let kept = await Self.ask(port, "www.reload.test", .a)
-                #expect(kept?.answers.first?.rdata == .a(DNSRData.A(address: IPv4Address(192, 0, 2, 2))))
+                    #expect(logged, "the failed reload did not log file:line")
+                    let kept = await Self.ask(port, "www.reload.test", .a)
+                    #expect(kept?.answers.first?.rdata == .a(DNSRData.A(address: IPv4Address(192, 0, 2, 2))))
 
-                stop.set()
-                let (sent, unanswered) = await load.value
-                #expect(sent > 0)
-                #expect(unanswered == 0, "\(unanswered) of \(sent) queries went unanswered during reloads")
+                    group.cancelAll()
+                    let (sent, unanswered) = try #require(try await group.next())
+                    #expect(sent > 0)
+                    #expect(unanswered == 0, "\(unanswered) of \(sent) queries went unanswered during reloads")
+                }
             }
         }
+    }
+
+    /// Asks for `www.reload.test` over and over until cancelled (at most 200 000 times); a query
+    /// the cancellation cut short is not counted.
+    static func queryUntilCancelled(_ port: Int) async -> (sent: Int, unanswered: Int) {
+        var sent = 0
+        var unanswered = 0
+        while !Task.isCancelled, sent < 200_000 {
+            let answer = await ask(port, "www.reload.test", .a)
+            if Task.isCancelled { break }
+            sent += 1
+            if answer == nil { unanswered += 1 }
+        }
+        return (sent, unanswered)
     }
 
     @Test func configurationLayersFlagsOverEnvironmentOverYAML() async throws {
