@@ -16,8 +16,12 @@ public final class Authority: Sendable {
     public let configuration: AuthorityConfiguration
 
     private struct WriterState: Sendable {
-        /// Zones as loaded, without challenge data.
+        /// Zones as loaded, without challenge data: the static zones (master files, zones built in
+        /// code) and the challenge zones synthesized for owned names.
         var loadedZones: [DNSName: Zone]
+        /// The apexes in `loadedZones` synthesized for owned names (NS delegation of
+        /// `_acme-challenge.<domain>`); they come and go with their owner.
+        var synthesizedApexes: Set<DNSName> = []
         /// Zones as served: loaded zones with the challenge table merged in.
         var servedZones: [DNSName: Zone]
         var table: ChallengeTable
@@ -28,11 +32,7 @@ public final class Authority: Sendable {
     /// - Throws: ``AuthorityError/Code/duplicateZone`` when two zones share an apex.
     public init(zones: [Zone], configuration: AuthorityConfiguration = AuthorityConfiguration()) throws(AuthorityError)
     {
-        var byApex: [DNSName: Zone] = [:]
-        for zone in zones {
-            guard byApex[zone.apex] == nil else { throw AuthorityError(.duplicateZone, name: zone.apex) }
-            byApex[zone.apex] = zone
-        }
+        let byApex = try Self.byApex(zones)
         self.configuration = configuration
         self.current = ManagedAtomic(AuthoritySnapshot(zones: byApex, configuration: configuration))
         self.writer = Mutex(
@@ -82,48 +82,105 @@ public final class Authority: Sendable {
     /// The zone served at `apex`, challenge data merged in.
     public func zone(at apex: DNSName) -> Zone? { snapshot.zones[apex] }
 
-    /// Replaces every zone (a reload). Owned challenge names are carried over; each zone's
-    /// serial advances past the one served before (RFC 1982).
+    /// Replaces the static zones (a reload). Owned challenge names and the challenge zones
+    /// synthesized for them are carried over. A zone's serial advances (RFC 1982) only when what
+    /// it serves changed, or to the file's serial when that is higher.
     ///
     /// - Throws: when an owned name would end up outside every zone, below a cut, or beside
     ///   static data; the running zones are kept.
     public func replaceZones(_ zones: [Zone]) throws(AuthorityError) {
+        let byApex = try Self.byApex(zones)
         try writer.withLock { (state: inout WriterState) throws(AuthorityError) in
-            var loaded: [DNSName: Zone] = [:]
-            for zone in zones {
-                guard loaded[zone.apex] == nil else { throw AuthorityError(.duplicateZone, name: zone.apex) }
-                loaded[zone.apex] = zone
+            let states = state.table.entries.map { name, records in
+                ChallengeState(
+                    name: name, owner: records.owner, isZoneApex: state.synthesizedApexes.contains(name),
+                    values: records.values)
             }
-            var served = loaded
-            for (apex, zone) in served {
-                if let previous = state.servedZones[apex] {
-                    served[apex]!.setSerial(SerialNumber.afterReload(loaded: zone.serial, current: previous.serial))
-                }
-            }
-            for (name, records) in state.table.entries {
-                let apex = try Self.checkClaimable(name, in: served)
-                served[apex]!.setChallenge(records, at: name)
-            }
-            state.loadedZones = loaded
-            state.servedZones = served
+            let (next, failures) = Self.rebuild(
+                state, staticZones: byApex, states: states, identity: nil, now: .now(),
+                maximumValues: configuration.maximumValuesPerName)
+            if let first = Self.first(failures) { throw first }
+            state = next
             publish(state)
         }
     }
 
+    /// Makes the zones and the whole challenge table what `states` and `staticZones` say, in one
+    /// swap: start-up and reloads rebuild from a snapshot of the store this way (DESIGN decision 4).
+    /// Names absent from `states` are released; challenge zones are synthesized for owned names
+    /// that are zone apexes, with `identity`, or kept as they were. Serials advance only where
+    /// served content changed.
+    ///
+    /// - Parameters:
+    ///   - staticZones: the master-file and built-in zones to serve from now on; `nil` keeps the
+    ///     current ones.
+    ///   - identity: the SOA and NS names of challenge zones that must be synthesized.
+    ///   - now: the clock, for the serial of a new synthesized zone.
+    /// - Returns: the names that cannot be served (outside every zone, beside static data…), with why.
+    /// - Throws: when new `staticZones` would stop serving a name served now (the first such
+    ///   name's error); nothing changes then.
+    @discardableResult
+    public func reconcile(
+        staticZones: [Zone]?, states: [ChallengeState], identity: NameserverIdentity?, now: UnixTime = .now()
+    ) throws(AuthorityError) -> [DNSName: AuthorityError] {
+        let byApex = try staticZones.map { (zones) throws(AuthorityError) in try Self.byApex(zones) }
+        return try writer.withLock { (state: inout WriterState) throws(AuthorityError) in
+            let zones = byApex ?? state.loadedZones.filter { !state.synthesizedApexes.contains($0.key) }
+            let (next, failures) = Self.rebuild(
+                state, staticZones: zones, states: states, identity: identity, now: now,
+                maximumValues: configuration.maximumValuesPerName)
+            if byApex != nil {
+                let owners = Dictionary(states.map { ($0.name, $0.owner) }, uniquingKeysWith: { _, last in last })
+                let lost = failures.filter { name, _ in
+                    state.table.entries[name].map { $0.owner == owners[name] } ?? false
+                }
+                if let first = Self.first(lost) { throw first }
+            }
+            state = next
+            publish(state)
+            return failures
+        }
+    }
+
+    /// Makes each name in `states` hold exactly what its state says (claimed, released, values
+    /// set), synthesizing or dropping challenge zones as needed, in one swap; each zone touched
+    /// advances its serial once. A name that cannot be served is skipped and reported; the
+    /// others still apply.
+    ///
+    /// - Returns: the names that cannot be served, with why.
+    @discardableResult
+    public func apply(
+        _ states: [ChallengeState], identity: NameserverIdentity?, now: UnixTime = .now()
+    ) -> [DNSName: AuthorityError] {
+        writer.withLock { state in
+            var failures: [DNSName: AuthorityError] = [:]
+            var touched: Set<DNSName> = []
+            var changed = false
+            for item in states {
+                do throws(AuthorityError) {
+                    if try Self.apply(item, to: &state, identity: identity, now: now, touched: &touched) {
+                        changed = true
+                    }
+                } catch {
+                    failures[item.name] = error
+                }
+            }
+            guard changed else { return failures }
+            for apex in touched where state.servedZones[apex] != nil {
+                Self.advanceSerial(of: apex, in: &state.servedZones)
+            }
+            publish(state)
+            return failures
+        }
+    }
+
+    /// The number of challenge zones synthesized for owned names.
+    public var synthesizedZoneCount: Int { writer.withLock { $0.synthesizedApexes.count } }
+
     /// Adds one zone, for example a synthesized `_acme-challenge.<domain>` zone.
     public func addZone(_ zone: Zone) throws(AuthorityError) {
         try writer.withLock { (state: inout WriterState) throws(AuthorityError) in
-            guard state.loadedZones[zone.apex] == nil else { throw AuthorityError(.duplicateZone, name: zone.apex) }
-            var served = state.servedZones
-            served[zone.apex] = zone
-            // Owned names may now fall in the new, deeper zone.
-            for (name, records) in state.table.entries where name.isSubdomain(of: zone.apex) {
-                let apex = try Self.checkClaimable(name, in: served)
-                for (otherApex, _) in served where otherApex != apex { served[otherApex]!.setChallenge(nil, at: name) }
-                served[apex]!.setChallenge(records, at: name)
-            }
-            state.loadedZones[zone.apex] = zone
-            state.servedZones = served
+            try Self.add(zone, to: &state)
             publish(state)
         }
     }
@@ -134,15 +191,7 @@ public final class Authority: Sendable {
     @discardableResult
     public func removeZone(at apex: DNSName) throws(AuthorityError) -> Bool {
         try writer.withLock { (state: inout WriterState) throws(AuthorityError) -> Bool in
-            guard state.loadedZones[apex] != nil else { return false }
-            var served = state.servedZones
-            served[apex] = nil
-            for (name, records) in state.table.entries where name.isSubdomain(of: apex) {
-                let newApex = try Self.checkClaimable(name, in: served)
-                served[newApex]!.setChallenge(records, at: name)
-            }
-            state.loadedZones[apex] = nil
-            state.servedZones = served
+            guard try Self.removeZone(at: apex, from: &state) else { return false }
             publish(state)
             return true
         }
@@ -252,16 +301,9 @@ public final class Authority: Sendable {
     ) throws(AuthorityError)
         -> DNSName
     {
-        var candidate: DNSName? = name
-        var zone: Zone? = nil
-        while let current = candidate {
-            if let found = zones[current] {
-                zone = found
-                break
-            }
-            candidate = current.parent
+        guard let apex = placement(of: name, in: zones), let zone = zones[apex] else {
+            throw AuthorityError(.nameOutsideZones, name: name)
         }
-        guard let zone else { throw AuthorityError(.nameOutsideZones, name: name) }
         if zone.delegation(atOrAbove: name) != nil { throw AuthorityError(.nameBelowDelegation, name: name) }
         if let node = zone.nodes[name] {
             let isApex = name.wireLength == zone.apex.wireLength
@@ -271,6 +313,182 @@ public final class Authority: Sendable {
             }
         }
         return zone.apex
+    }
+
+    private static func byApex(_ zones: [Zone]) throws(AuthorityError) -> [DNSName: Zone] {
+        var byApex: [DNSName: Zone] = [:]
+        for zone in zones {
+            guard byApex[zone.apex] == nil else { throw AuthorityError(.duplicateZone, name: zone.apex) }
+            byApex[zone.apex] = zone
+        }
+        return byApex
+    }
+
+    /// The failure of the canonically first name, so the error a caller sees does not depend
+    /// on dictionary order.
+    private static func first(_ failures: [DNSName: AuthorityError]) -> AuthorityError? {
+        failures.min { $0.key.canonicallyPrecedes($1.key) }?.value
+    }
+
+    /// Adds `zone` to the loaded and served zones, moving owned names below its apex into it.
+    private static func add(_ zone: Zone, to state: inout WriterState) throws(AuthorityError) {
+        guard state.loadedZones[zone.apex] == nil else { throw AuthorityError(.duplicateZone, name: zone.apex) }
+        var served = state.servedZones
+        served[zone.apex] = zone
+        // Owned names may now fall in the new, deeper zone.
+        for (name, records) in state.table.entries where name.isSubdomain(of: zone.apex) {
+            let apex = try checkClaimable(name, in: served)
+            for (otherApex, _) in served where otherApex != apex { served[otherApex]!.setChallenge(nil, at: name) }
+            served[apex]!.setChallenge(records, at: name)
+        }
+        state.loadedZones[zone.apex] = zone
+        state.servedZones = served
+    }
+
+    /// Removes the zone at `apex`, moving owned names below it into the zone above.
+    ///
+    /// - Returns: whether such a zone was loaded.
+    private static func removeZone(at apex: DNSName, from state: inout WriterState) throws(AuthorityError) -> Bool {
+        guard state.loadedZones[apex] != nil else { return false }
+        var served = state.servedZones
+        served[apex] = nil
+        for (name, records) in state.table.entries where name.isSubdomain(of: apex) {
+            let newApex = try checkClaimable(name, in: served)
+            served[newApex]!.setChallenge(records, at: name)
+        }
+        state.loadedZones[apex] = nil
+        state.synthesizedApexes.remove(apex)
+        state.servedZones = served
+        return true
+    }
+
+    /// Applies one name's state in place.
+    ///
+    /// - Returns: whether anything changed; the apexes of zones whose content changed are added
+    ///   to `touched`.
+    private static func apply(
+        _ item: ChallengeState, to state: inout WriterState, identity: NameserverIdentity?, now: UnixTime,
+        touched: inout Set<DNSName>
+    ) throws(AuthorityError) -> Bool {
+        let name = item.name
+        guard let owner = item.owner else {
+            var changed = false
+            if state.table.entries[name] != nil {
+                if let apex = placement(of: name, in: state.servedZones) {
+                    state.servedZones[apex]!.setChallenge(nil, at: name)
+                    touched.insert(apex)
+                }
+                try state.table.set(nil, at: name)
+                changed = true
+            }
+            if state.synthesizedApexes.contains(name) {
+                changed = try removeZone(at: name, from: &state) || changed
+            }
+            return changed
+        }
+        // Checked before a zone is synthesized, so a refused name leaves nothing behind.
+        guard !name.isWildcard else { throw AuthorityError(.wildcardName, name: name) }
+        guard item.values.allSatisfy({ $0.text.count <= ChallengeTable.maximumValueLength }) else {
+            throw AuthorityError(.valueTooLong, name: name)
+        }
+        var changed = false
+        if item.isZoneApex, state.loadedZones[name] == nil {
+            guard let identity else { throw AuthorityError(.nameOutsideZones, name: name) }
+            try checkSynthesizable(name, in: state.loadedZones)
+            try add(Zone.synthesized(apex: name, identity: identity, serial: serial(at: now)), to: &state)
+            state.synthesizedApexes.insert(name)
+            changed = true
+        }
+        let apex = try checkClaimable(name, in: state.servedZones)
+        if try state.table.set(ChallengeRecords(owner: owner, values: item.values), at: name) {
+            state.servedZones[apex]!.setChallenge(state.table.entries[name], at: name)
+            touched.insert(apex)
+            changed = true
+        }
+        return changed
+    }
+
+    /// The state `states` and `staticZones` describe, built from nothing, with each zone's serial
+    /// continuing from what `old` served.
+    private static func rebuild(
+        _ old: WriterState, staticZones: [DNSName: Zone], states: [ChallengeState], identity: NameserverIdentity?,
+        now: UnixTime, maximumValues: Int
+    ) -> (state: WriterState, failures: [DNSName: AuthorityError]) {
+        var failures: [DNSName: AuthorityError] = [:]
+        var loaded = staticZones
+        var synthesized: Set<DNSName> = []
+        for item in states where item.owner != nil && item.isZoneApex && loaded[item.name] == nil {
+            guard !item.name.isWildcard else { continue }  // refused below
+            do throws(AuthorityError) {
+                try checkSynthesizable(item.name, in: staticZones)
+            } catch {
+                failures[item.name] = error
+                continue
+            }
+            if let existing = old.loadedZones[item.name], old.synthesizedApexes.contains(item.name),
+                identity.map({
+                    existing.hasSameContent(as: Zone.synthesized(apex: item.name, identity: $0, serial: 0))
+                }) ?? true
+            {
+                loaded[item.name] = existing
+            } else if let identity {
+                loaded[item.name] = Zone.synthesized(apex: item.name, identity: identity, serial: serial(at: now))
+            } else {
+                failures[item.name] = AuthorityError(.nameOutsideZones, name: item.name)
+                continue
+            }
+            synthesized.insert(item.name)
+        }
+        var table = ChallengeTable(maximumValuesPerName: maximumValues)
+        var served = loaded
+        for item in states {
+            guard let owner = item.owner, failures[item.name] == nil else { continue }
+            do throws(AuthorityError) {
+                let apex = try checkClaimable(item.name, in: served)
+                try table.set(ChallengeRecords(owner: owner, values: item.values), at: item.name)
+                served[apex]!.setChallenge(table.entries[item.name], at: item.name)
+            } catch {
+                failures[item.name] = error
+            }
+        }
+        for (apex, zone) in served {
+            guard let previous = old.servedZones[apex] else { continue }
+            let serial: UInt32
+            if SerialNumber.isGreater(zone.serial, than: previous.serial) {
+                serial = zone.serial
+            } else if zone.hasSameContent(as: previous) {
+                serial = previous.serial
+            } else {
+                serial = SerialNumber.next(after: previous.serial)
+            }
+            served[apex]!.setSerial(serial)
+        }
+        return (
+            WriterState(loadedZones: loaded, synthesizedApexes: synthesized, servedZones: served, table: table),
+            failures
+        )
+    }
+
+    /// Checks that a challenge zone synthesized at `apex` would hide nothing: no zone served
+    /// around it may hold records at or below `apex` (a CNAME an operator put at
+    /// `_acme-challenge.<domain>`, say).
+    private static func checkSynthesizable(_ apex: DNSName, in zones: [DNSName: Zone]) throws(AuthorityError) {
+        guard let parent = apex.parent, let enclosing = placement(of: parent, in: zones) else { return }
+        if zones[enclosing]!.nodes[apex] != nil { throw AuthorityError(.nameHasOtherData, name: apex) }
+    }
+
+    /// The serial of a zone synthesized at `now`: the clock in seconds, as NSD and Knot do for
+    /// zones they generate.
+    private static func serial(at now: UnixTime) -> UInt32 { UInt32(truncatingIfNeeded: now.rawValue) }
+
+    /// The apex of the zone with the longest apex that `name` is in or below.
+    private static func placement(of name: DNSName, in zones: [DNSName: Zone]) -> DNSName? {
+        var candidate: DNSName? = name
+        while let current = candidate {
+            if zones[current] != nil { return current }
+            candidate = current.parent
+        }
+        return nil
     }
 
     /// Swaps in a snapshot of `state`.

@@ -1,5 +1,5 @@
 /// What the challenge table holds at one owned name: its owner and the values published there.
-public struct ChallengeRecords: Sendable {
+public struct ChallengeRecords: Hashable, Sendable {
     public var owner: ChallengeOwner
     /// Values in publication order, oldest first.
     public var values: [ChallengeValue]

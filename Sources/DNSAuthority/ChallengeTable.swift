@@ -39,6 +39,26 @@ public struct ChallengeTable: Sendable {
         return true
     }
 
+    /// Makes `name` hold exactly `records`, whoever held it before; `nil` releases it. Values
+    /// beyond ``maximumValuesPerName`` are dropped, oldest first.
+    ///
+    /// - Returns: whether the table changed.
+    /// - Throws: for a wildcard name or a value that is too long; nothing changes then.
+    @discardableResult
+    public mutating func set(_ records: ChallengeRecords?, at name: DNSName) throws(AuthorityError) -> Bool {
+        guard var records else { return entries.removeValue(forKey: name) != nil }
+        guard !name.isWildcard else { throw AuthorityError(.wildcardName, name: name) }
+        guard records.values.allSatisfy({ $0.text.count <= Self.maximumValueLength }) else {
+            throw AuthorityError(.valueTooLong, name: name)
+        }
+        if records.values.count > maximumValuesPerName {
+            records.values.removeFirst(records.values.count - maximumValuesPerName)
+        }
+        guard entries[name] != records else { return false }
+        entries[name] = records
+        return true
+    }
+
     /// Takes `name` from `owner`, with its values.
     public mutating func release(_ name: DNSName, owner: ChallengeOwner) throws(AuthorityError) {
         try checkOwner(name, owner)

@@ -169,6 +169,16 @@ extension Zone {
         return highest
     }
 
+    /// Whether `other` serves the same records as this zone, challenge values included, the SOA
+    /// serial aside: a reload that changes nothing must not advance the serial (secondaries
+    /// compare it, and two servers with the same data must answer the same one).
+    package func hasSameContent(as other: Zone) -> Bool {
+        guard apex == other.apex, soaTTL == other.soaTTL else { return false }
+        var other = other
+        other.setSerial(serial)
+        return nodes == other.nodes
+    }
+
     /// Serves `serial` from now on.
     package mutating func setSerial(_ serial: UInt32) {
         soa.serial = serial

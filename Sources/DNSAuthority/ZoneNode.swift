@@ -2,7 +2,7 @@ package import DNSWire
 
 /// Everything at one name of a zone: static RRsets, challenge values if the name is owned,
 /// and how many child names exist below it (so empty non-terminals can be kept and removed).
-package struct ZoneNode: Sendable {
+package struct ZoneNode: Hashable, Sendable {
     /// Static RRsets from a zone file or built in code, at most one per type.
     package var rrsets: [RRSet]
     /// Set when the name is an owned challenge name.

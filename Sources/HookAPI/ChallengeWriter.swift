@@ -1,35 +1,59 @@
 public import DNSAuthority
+import DNSWire
+public import Logging
 public import Store
 import Synchronization
 
-/// Applies changes durably and visibly, in one order: a change is committed to the ``ChallengeStore``,
-/// then applied to the ``Authority`` (a new snapshot swapped in), then its caller resumes
-/// (DESIGN decision 4: acknowledged means durable and visible).
+/// The one ordered path from the ``ChallengeStore`` to the ``Authority``'s challenge table
+/// (DESIGN decision 4): every change is committed first, and the table is then made to hold what
+/// the store holds, in commit order.
+///
+/// The store numbers its transactions. The writer remembers the last one the table reflects
+/// (``appliedSequence``) and moves it forward only by applying, under one turn, either the names
+/// a transaction touched as that transaction left them (when it directly follows the applied
+/// one), or every name touched since (``ChallengeStore/changes(after:)``: changes made by
+/// another process such as the CLI, or another instance sharing the database), or a whole
+/// snapshot (start-up, reloads, and when the change record no longer reaches back). The table
+/// never takes a value from anywhere but the store, so a reload can neither drop a value
+/// acknowledged while it ran nor release a name whose owner still exists.
 ///
 /// Group commit: while one transaction is on its way to disk, new changes queue; the next
 /// transaction takes all of them, so with many clients one `fsync` acknowledges many updates.
-/// No task is spawned: the caller whose change starts a batch runs it, then hands the turn to
-/// the first waiting caller, so nobody drains for longer than one batch.
+/// No task is spawned: the caller whose work starts a batch runs it, then hands the turn to the
+/// first waiting caller, so nobody drains for longer than one batch.
 public final class ChallengeWriter: Sendable {
-    /// One change: rows for the store, then what to do to the authority once they are committed.
-    public struct Change: Sendable {
-        public var store: [StoreChange]
-        public var authority: @Sendable (Authority) throws -> Void
+    /// What a synchronisation with the store left the challenge table holding.
+    public struct Summary: Sendable, CustomStringConvertible {
+        /// Owned names served.
+        public var names = 0
+        /// Challenge zones synthesized for owned names (NS delegation).
+        public var zones = 0
+        /// Unexpired values served.
+        public var values = 0
+        /// Owned names the store holds that cannot be served (each logged).
+        public var skipped = 0
+        /// The store's sequence number the table reflects.
+        public var sequence: Int64 = 0
 
-        public init(store: [StoreChange], authority: @escaping @Sendable (Authority) throws -> Void) {
-            self.store = store
-            self.authority = authority
+        public var description: String {
+            "\(names) names, \(zones) synthesized zones, \(values) values, \(skipped) skipped (store sequence \(sequence))"
         }
     }
 
+    private enum Work: Sendable {
+        case changes([StoreChange])
+        case catchUp
+        case reload(staticZones: [Zone]?, identity: NameserverIdentity?)
+    }
+
     private enum Turn: Sendable {
-        case finished(Result<Void, any Error>)
+        case finished(Result<Summary?, any Error>)
         case drain
     }
 
     private struct Pending: Sendable {
         var id: UInt64
-        var change: Change
+        var work: Work
         var continuation: CheckedContinuation<Turn, Never>
     }
 
@@ -37,38 +61,85 @@ public final class ChallengeWriter: Sendable {
         var queue: [Pending] = []
         var draining = false
         var nextID: UInt64 = 0
+        /// Only the caller holding the turn reads or writes these two.
+        var applied: Int64 = -1
+        var identity: NameserverIdentity?
     }
 
-    private let store: any ChallengeStore
-    private let authority: Authority
-    private let state = Mutex(State())
+    public let store: any ChallengeStore
+    public let authority: Authority
+    private let state: Mutex<State>
     private let maximumBatch: Int
-    private let onCommit: @Sendable (Duration, Int) -> Void
+    private let now: @Sendable () -> UnixTime
+    private let logger: Logger
+    private let commitObserver = Mutex<(@Sendable (Duration, Int) -> Void)?>(nil)
 
     /// - Parameters:
+    ///   - identity: the SOA and NS names of the challenge zones synthesized for owned names of
+    ///     kind ``OwnedName/Kind/challengeZone``; `nil` when none can be made.
     ///   - maximumBatch: the most changes one transaction carries.
-    ///   - onCommit: told how long each successful commit took and how many changes it carried.
+    ///   - now: the clock values' expiries are compared with.
     public init(
-        store: any ChallengeStore, authority: Authority, maximumBatch: Int = 256,
-        onCommit: @escaping @Sendable (Duration, Int) -> Void = { _, _ in }
+        store: any ChallengeStore, authority: Authority, identity: NameserverIdentity?, maximumBatch: Int = 256,
+        now: @escaping @Sendable () -> UnixTime = { .now() }, logger: Logger
     ) {
         self.store = store
         self.authority = authority
+        self.state = Mutex(State(identity: identity))
         self.maximumBatch = max(1, maximumBatch)
-        self.onCommit = onCommit
+        self.now = now
+        self.logger = logger
     }
 
-    /// Commits `change` and applies it to the authority; returns once both are done.
+    /// Tells `observer` how long each successful commit took and how many changes it carried.
+    public func observeCommits(_ observer: @escaping @Sendable (Duration, Int) -> Void) {
+        commitObserver.withLock { $0 = observer }
+    }
+
+    /// The store's sequence number the challenge table reflects; -1 before the first sync.
+    public var appliedSequence: Int64 { state.withLock { $0.applied } }
+
+    /// Commits `changes` in one transaction (possibly shared with other callers') and brings the
+    /// challenge table up to the store; returns once both are done.
     ///
-    /// - Throws: the store's error (nothing applied), or the authority's (committed but not served
-    ///   until the next start; callers check ownership first so this does not happen).
-    public func apply(_ change: Change) async throws {
+    /// - Throws: the store's error (nothing committed), or ``ChallengeWriterError`` when a name
+    ///   the changes give an owner or a value is committed but cannot be served (outside every
+    ///   zone, beside static data).
+    public func apply(_ changes: [StoreChange]) async throws {
+        _ = try await submit(.changes(changes))
+    }
+
+    /// Applies every change committed since the table was last brought up to the store (by the
+    /// CLI, or another instance sharing the database).
+    ///
+    /// - Returns: what the table holds now, or `nil` when there was nothing to apply.
+    @discardableResult
+    public func catchUp() async throws -> Summary? {
+        try await submit(.catchUp)
+    }
+
+    /// Rebuilds the challenge table from a snapshot of the store, replacing the static zones too
+    /// when `staticZones` is given (a reload), in one swap. Values committed while the snapshot
+    /// is read are in it or applied right after: nothing acknowledged is ever missing.
+    ///
+    /// - Parameters:
+    ///   - staticZones: the zones to serve besides the synthesized challenge zones; `nil` keeps
+    ///     the current ones.
+    ///   - identity: replaces the identity synthesized challenge zones are made with.
+    /// - Throws: when the new zones would stop serving an owned name served now (the zones are
+    ///   then kept, and the table still brought up to the store), or the store's error.
+    @discardableResult
+    public func reload(staticZones: [Zone]?, identity: NameserverIdentity?) async throws -> Summary {
+        try await submit(.reload(staticZones: staticZones, identity: identity))!
+    }
+
+    private func submit(_ work: Work) async throws -> Summary? {
         var myID: UInt64 = 0
         let turn = await withCheckedContinuation { (continuation: CheckedContinuation<Turn, Never>) in
             let startsBatch = state.withLock { state in
                 myID = state.nextID
                 state.nextID &+= 1
-                state.queue.append(Pending(id: myID, change: change, continuation: continuation))
+                state.queue.append(Pending(id: myID, work: work, continuation: continuation))
                 if state.draining { return false }
                 state.draining = true
                 return true
@@ -77,17 +148,17 @@ public final class ChallengeWriter: Sendable {
         }
         switch turn {
         case .finished(let result):
-            try result.get()
+            return try result.get()
         case .drain:
-            try await drain(myID: myID).get()
+            return try await drain(myID: myID).get()
         }
     }
 
-    /// Runs one batch that includes the caller's change, resumes the others and passes the turn on.
-    private func drain(myID: UInt64) async -> Result<Void, any Error> {
+    /// Runs one batch that includes the caller's work, resumes the others and passes the turn on.
+    private func drain(myID: UInt64) async -> Result<Summary?, any Error> {
         let batch = state.withLock { state in
             let count = min(state.queue.count, maximumBatch)
-            // The caller's own change must be in its batch.
+            // The caller's own work must be in its batch.
             var taken = Array(state.queue.prefix(count))
             state.queue.removeFirst(count)
             if !taken.contains(where: { $0.id == myID }), let index = state.queue.firstIndex(where: { $0.id == myID }) {
@@ -95,15 +166,7 @@ public final class ChallengeWriter: Sendable {
             }
             return taken
         }
-        var outcomes = await commit(batch)
-        for (index, pending) in batch.enumerated() where outcomes[index] == nil {
-            do {
-                try pending.change.authority(authority)
-                outcomes[index] = .success(())
-            } catch {
-                outcomes[index] = .failure(error)
-            }
-        }
+        let outcomes = await run(batch)
         let next = state.withLock { state -> Pending? in
             guard let first = state.queue.first else {
                 state.draining = false
@@ -112,40 +175,202 @@ public final class ChallengeWriter: Sendable {
             return first
         }
         next?.continuation.resume(returning: .drain)
-        var mine: Result<Void, any Error> = .success(())
+        var mine: Result<Summary?, any Error> = .success(nil)
         for (index, pending) in batch.enumerated() {
-            let outcome = outcomes[index] ?? .success(())
             if pending.id == myID {
-                mine = outcome
+                mine = outcomes[index]
             } else {
-                pending.continuation.resume(returning: .finished(outcome))
+                pending.continuation.resume(returning: .finished(outcomes[index]))
             }
         }
         return mine
     }
 
-    /// Commits the batch in one transaction; if that fails, each change alone, so one bad change
-    /// does not fail the others. Returns a failure for each change that did not commit, `nil`
-    /// for each that did.
-    private func commit(_ batch: [Pending]) async -> [Result<Void, any Error>?] {
-        let clock = ContinuousClock()
-        let start = clock.now
+    /// Commits the batch's changes, then brings the table up to the store.
+    private func run(_ batch: [Pending]) async -> [Result<Summary?, any Error>] {
+        var outcomes = [Result<Summary?, any Error>](repeating: .success(nil), count: batch.count)
+        let updates = await commit(batch, outcomes: &outcomes)
+        var failures: [DNSName: AuthorityError] = [:]
+        let reload = batch.lastIndex { if case .reload = $0.work { true } else { false } }
+        let catchUp = batch.contains { if case .catchUp = $0.work { true } else { false } }
+        let appliedBefore = state.withLock { $0.applied }
         do {
-            try await store.apply(batch.flatMap(\.change.store))
-            onCommit(clock.now - start, batch.count)
-            return Array(repeating: nil, count: batch.count)
+            var zoneError: (any Error)? = nil
+            if let reload, case .reload(let zones, let identity) = batch[reload].work {
+                state.withLock { $0.identity = identity }
+                zoneError = try await synchronize(staticZones: zones, failures: &failures)
+            } else {
+                for update in updates { try await follow(update, failures: &failures) }
+                if catchUp { try await catchUpNow(failures: &failures) }
+            }
+            log(failures)
+            let advanced = state.withLock { $0.applied } != appliedBefore
+            let summary = reload != nil || (catchUp && advanced) ? self.summary(skipped: failures.count) : nil
+            for (index, pending) in batch.enumerated() {
+                switch pending.work {
+                case .changes(let changes):
+                    guard case .success = outcomes[index] else { continue }
+                    if let (name, error) = Self.names(changedBy: changes).lazy.compactMap({ name in
+                        failures[name].map { (name, $0) }
+                    }).first {
+                        outcomes[index] = .failure(ChallengeWriterError(name: name, reason: error))
+                    }
+                case .catchUp:
+                    outcomes[index] = .success(summary)
+                case .reload:
+                    outcomes[index] = zoneError.map { .failure($0) } ?? .success(summary)
+                }
+            }
         } catch {
-            guard batch.count > 1 else { return [.failure(error)] }
-        }
-        var outcomes: [Result<Void, any Error>?] = []
-        for pending in batch {
-            do {
-                try await store.apply(pending.change.store)
-                outcomes.append(nil)
-            } catch {
-                outcomes.append(.failure(error))
+            // The store could not be read: committed changes are durable but may not be served
+            // yet; the next sync (any later change, the periodic catch-up) serves them.
+            for index in batch.indices {
+                if case .success = outcomes[index] { outcomes[index] = .failure(error) }
             }
         }
         return outcomes
+    }
+
+    /// Commits every change in the batch in one transaction; if that fails, each entry alone, so
+    /// one bad change does not fail the others. Entries that fail get their error in `outcomes`.
+    ///
+    /// - Returns: the committed transactions' updates, in commit order.
+    private func commit(_ batch: [Pending], outcomes: inout [Result<Summary?, any Error>]) async -> [StoreUpdate] {
+        let entries = batch.indices.compactMap { index -> (Int, [StoreChange])? in
+            guard case .changes(let changes) = batch[index].work, !changes.isEmpty else { return nil }
+            return (index, changes)
+        }
+        guard !entries.isEmpty else { return [] }
+        let clock = ContinuousClock()
+        let start = clock.now
+        do {
+            let update = try await store.apply(entries.flatMap(\.1))
+            let observer = commitObserver.withLock { $0 }
+            observer?(clock.now - start, entries.count)
+            return [update]
+        } catch {
+            guard entries.count > 1 else {
+                outcomes[entries[0].0] = .failure(error)
+                return []
+            }
+        }
+        var updates: [StoreUpdate] = []
+        for (index, changes) in entries {
+            do {
+                updates.append(try await store.apply(changes))
+            } catch {
+                outcomes[index] = .failure(error)
+            }
+        }
+        return updates
+    }
+
+    /// Applies one committed transaction: directly when it follows the applied sequence,
+    /// otherwise through a catch-up that also brings in what others committed in between.
+    private func follow(_ update: StoreUpdate, failures: inout [DNSName: AuthorityError]) async throws {
+        let applied = state.withLock { $0.applied }
+        if update.sequence <= applied { return }
+        guard update.after == applied else {
+            try await catchUpNow(failures: &failures)
+            return
+        }
+        apply(update.names, through: update.sequence, failures: &failures)
+    }
+
+    /// Applies every change after the applied sequence, or a snapshot when the store's record of
+    /// changes no longer reaches back that far.
+    private func catchUpNow(failures: inout [DNSName: AuthorityError]) async throws {
+        let applied = state.withLock { $0.applied }
+        guard applied >= 0, let update = try await store.changes(after: applied) else {
+            _ = try await synchronize(staticZones: nil, failures: &failures)
+            return
+        }
+        guard update.sequence > applied else { return }
+        apply(update.names, through: update.sequence, failures: &failures)
+    }
+
+    private func apply(_ names: [StoredName], through sequence: Int64, failures: inout [DNSName: AuthorityError]) {
+        let identity = state.withLock { $0.identity }
+        let now = now()
+        failures.merge(authority.apply(states(names, now: now), identity: identity, now: now)) { _, new in new }
+        state.withLock { $0.applied = sequence }
+    }
+
+    /// Rebuilds the table (and the static zones, if given) from a snapshot.
+    ///
+    /// - Returns: the error that kept the new zones from being installed, if any; the table is
+    ///   synchronized with the current zones then.
+    private func synchronize(
+        staticZones: [Zone]?, failures: inout [DNSName: AuthorityError]
+    ) async throws -> (
+        any Error
+    )? {
+        let now = now()
+        let snapshot = try await store.snapshot(now: now.rawValue)
+        let identity = state.withLock { $0.identity }
+        let states = states(snapshot.names, now: now)
+        var zoneError: (any Error)? = nil
+        do {
+            failures.merge(
+                try authority.reconcile(staticZones: staticZones, states: states, identity: identity, now: now)
+            ) { _, new in new }
+        } catch {
+            zoneError = error
+            failures.merge(try authority.reconcile(staticZones: nil, states: states, identity: identity, now: now)) {
+                _, new in new
+            }
+        }
+        state.withLock { $0.applied = snapshot.sequence }
+        return zoneError
+    }
+
+    /// The authority's form of stored names: unexpired values only.
+    private func states(_ names: [StoredName], now: UnixTime) -> [ChallengeState] {
+        let maximumTTL = authority.configuration.maximumChallengeTTL
+        return names.compactMap { stored in
+            guard let name = try? DNSName(stored.name) else {
+                logger.warning("stored name is not a domain name", metadata: ["name": "\(stored.name)"])
+                return nil
+            }
+            return ChallengeState(
+                name: name, owner: stored.owned.map { ChallengeOwner(rawValue: $0.owner) },
+                isZoneApex: stored.owned?.kind == .challengeZone,
+                values: stored.values.filter { $0.expires > now.rawValue }.map { value in
+                    ChallengeValue(
+                        value.text, ttl: min(value.ttl ?? maximumTTL, maximumTTL),
+                        expires: UnixTime(rawValue: value.expires))
+                })
+        }
+    }
+
+    private func summary(skipped: Int) -> Summary {
+        let now = now()
+        let table = authority.challengeTable
+        var summary = Summary()
+        summary.names = table.entries.count
+        summary.values = table.entries.values.reduce(0) { $0 + $1.values.count { $0.expires > now } }
+        summary.zones = authority.synthesizedZoneCount
+        summary.skipped = skipped
+        summary.sequence = state.withLock { $0.applied }
+        return summary
+    }
+
+    private func log(_ failures: [DNSName: AuthorityError]) {
+        for (name, error) in failures {
+            logger.warning("owned name not served", metadata: ["name": "\(name)", "error": "\(error)"])
+        }
+    }
+
+    /// The names a change names explicitly (the ones a caller expects served after it).
+    private static func names(changedBy changes: [StoreChange]) -> [DNSName] {
+        changes.flatMap { change -> [String] in
+            switch change {
+            case .addRegistration(_, let owned), .addOwnedName(let owned): [owned.name]
+            case .addToken(_, let owned): owned.map(\.name)
+            case .addValue(let value, _): [value.name]
+            case .removeValue(let name, _): [name]
+            case .deleteRegistration, .deleteToken, .replaceKeyHash, .removeExpired: []
+            }
+        }.compactMap { try? DNSName($0) }
     }
 }

@@ -16,16 +16,21 @@ extension HookAPI {
 
     func register(_ request: Request, _ context: HookRequestContext) async -> Response {
         guard let authZone = configuration.authZone else { return Response(status: .notFound) }
-        let client: IPAddress?
+        let client: RequestSource
         let body: ByteBuffer
         switch await admit(request, context) {
-        case .admitted(let address, let bytes): (client, body) = (address, bytes)
+        case .admitted(let source, let bytes): (client, body) = (source, bytes)
         case .refused(let response): return response
         }
         guard registerAllowed(request, client: client) else {
-            limiter.recordFailure(client, credential: nil)
-            logger.notice("register refused", metadata: ["client": "\(client.map(\.description) ?? "?")"])
-            return HookResponse.forbidden
+            let reason =
+                client.untrustedProxy.map { "forwarded by \($0), which is not in api.trustedProxies" }
+                ?? "not in api.registerNetworks and no admin token"
+            return refuseAuthentication("register", reason: reason, client: client, credential: nil)
+        }
+        guard registerLimiter.admit(client.countedAs) else {
+            logger.notice("register refused", metadata: ["reason": "api.registerPerMinute", "client": "\(client)"])
+            return HookResponse.tooManyRegistrations
         }
         var allowFrom: [String] = []
         if body.readableBytes > 0 {
@@ -53,6 +58,18 @@ extension HookAPI {
             logger.error("the auth zone is not served", metadata: ["zone": "\(authZone)"])
             return HookResponse.error(.serviceUnavailable, "auth_zone_not_served")
         }
+        do {
+            let count = try await store.registrationCount()
+            guard count < configuration.maximumRegistrations else {
+                logger.warning(
+                    "register refused: api.maxRegistrations reached",
+                    metadata: ["registrations": "\(count)", "client": "\(client)"])
+                return HookResponse.registrationLimitReached
+            }
+        } catch {
+            logger.error("store read failed", metadata: ["error": "\(error)"])
+            return HookResponse.error(.serviceUnavailable, "db_error")
+        }
         let username = UUID().uuidString.lowercased()
         let subdomain = UUID().uuidString.lowercased()
         let key = Credential.generateKey()
@@ -62,12 +79,7 @@ extension HookAPI {
         let fullDomain = "\(subdomain).\(ChallengeName.storeText(authZone))"
         let owned = OwnedName(name: fullDomain, owner: registration.owner, kind: .label)
         do {
-            let name = try DNSName(fullDomain)
-            let owner = ChallengeOwner(rawValue: registration.owner)
-            try await writer.apply(
-                ChallengeWriter.Change(
-                    store: [.addRegistration(registration, owned)],
-                    authority: { authority in try authority.claim(name, owner: owner) }))
+            try await writer.apply([.addRegistration(registration, owned)])
         } catch {
             logger.error("registration failed", metadata: ["error": "\(error)"])
             return HookResponse.error(.internalServerError, "db_error")
@@ -84,8 +96,8 @@ extension HookAPI {
     }
 
     /// From a register network, or with the admin bearer token.
-    private func registerAllowed(_ request: Request, client: IPAddress?) -> Bool {
-        if let client, configuration.registerNetworks.containsAddress(client) { return true }
+    private func registerAllowed(_ request: Request, client: RequestSource) -> Bool {
+        if let address = client.address, configuration.registerNetworks.containsAddress(address) { return true }
         guard let adminHash = configuration.adminTokenHash,
             let authorization = request.headers[.authorization], authorization.hasPrefix("Bearer ")
         else { return false }
@@ -96,23 +108,19 @@ extension HookAPI {
 
     func update(_ request: Request, _ context: HookRequestContext) async -> Response {
         guard let authZone = configuration.authZone else { return Response(status: .notFound) }
-        let client: IPAddress?
+        let client: RequestSource
         let body: ByteBuffer
         switch await admit(request, context) {
-        case .admitted(let address, let bytes): (client, body) = (address, bytes)
+        case .admitted(let source, let bytes): (client, body) = (source, bytes)
         case .refused(let response): return response
         }
         let user = request.headers[Self.apiUser] ?? ""
         let key = request.headers[Self.apiKey] ?? ""
+        let named = UUID(uuidString: user)?.uuidString.lowercased()
         func refuse(_ reason: String) -> Response {
-            limiter.recordFailure(client, credential: UUID(uuidString: user)?.uuidString.lowercased())
-            logger.notice(
-                "update refused",
-                metadata: ["reason": "\(reason)", "client": "\(client.map(\.description) ?? "?")"])
-            return HookResponse.forbidden
+            refuseAuthentication("update", reason: reason, client: client, credential: named)
         }
-        guard let username = UUID(uuidString: user)?.uuidString.lowercased() else { return refuse("bad user") }
-        if limiter.isBlocked(credential: username) { return HookResponse.error(.tooManyRequests, "too_many_failures") }
+        guard let username = named else { return refuse("bad user") }
         guard key.utf8.count == 40, ChallengeName.isKeyText(key) else { return refuse("bad key") }
         let registration: Registration?
         do {
@@ -123,10 +131,17 @@ extension HookAPI {
         }
         // An unknown user is checked against a hash too, so the time taken does not tell.
         let storedHash = registration?.keyHash ?? Credential.unknownUserHash
+        if mustWaitBeforeChecking(storedHash, client: client, credential: username) {
+            return refuse("failure limit reached before a bcrypt check")
+        }
         guard Credential.verify(key, against: storedHash), let registration else { return refuse("wrong user or key") }
         if !registration.allowFrom.isEmpty {
             let networks = registration.allowFrom.compactMap { IPNetwork($0) }
-            guard let client, networks.containsAddress(client) else { return refuse("address not allowed") }
+            guard let address = client.address, networks.containsAddress(address) else {
+                return refuse(
+                    client.untrustedProxy.map { "forwarded by \($0), which is not in api.trustedProxies" }
+                        ?? "address not in allowfrom")
+            }
         }
         guard let fields = JSONBody.stringObject(body), Set(fields.keys) == ["subdomain", "txt"],
             let subdomain = fields["subdomain"], let txt = fields["txt"]
@@ -136,12 +151,18 @@ extension HookAPI {
 
         let owned = OwnedName(
             name: "\(subdomain).\(ChallengeName.storeText(authZone))", owner: registration.owner, kind: .label)
-        guard ensureClaimed(owned) else { return HookResponse.error(.serviceUnavailable, "auth_zone_not_served") }
+        guard authority.zone(at: authZone) != nil else {
+            logger.error("the auth zone is not served", metadata: ["zone": "\(authZone)"])
+            return HookResponse.error(.serviceUnavailable, "auth_zone_not_served")
+        }
         let rehash: [StoreChange] =
             Credential.needsRehash(registration.keyHash)
             ? [.replaceKeyHash(username: username, keyHash: Credential.hash(key))] : []
         do {
             try await publish(txt, at: owned, extra: rehash)
+        } catch let error as ChallengeWriterError {
+            logger.error("update not served", metadata: ["user": "\(username)", "error": "\(error)"])
+            return HookResponse.error(.serviceUnavailable, "auth_zone_not_served")
         } catch {
             logger.error("update failed", metadata: ["user": "\(username)", "error": "\(error)"])
             return HookResponse.error(.internalServerError, "db_error")

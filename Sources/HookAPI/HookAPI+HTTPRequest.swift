@@ -11,21 +11,17 @@ import Store
 /// `dns_acmeproxy` looks for the value in it).
 extension HookAPI {
     func httpRequest(_ request: Request, _ context: HookRequestContext, present: Bool) async -> Response {
-        let client: IPAddress?
+        let client: RequestSource
         let body: ByteBuffer
         switch await admit(request, context) {
-        case .admitted(let address, let bytes): (client, body) = (address, bytes)
+        case .admitted(let source, let bytes): (client, body) = (source, bytes)
         case .refused(let response): return response
         }
         let credentials = Self.basicCredentials(request.headers[.authorization])
         func refuse(_ reason: String) -> Response {
-            limiter.recordFailure(client, credential: credentials?.0)
-            logger.notice(
-                "httpreq refused", metadata: ["reason": "\(reason)", "client": "\(client.map(\.description) ?? "?")"])
-            return HookResponse.forbidden
+            refuseAuthentication("httpreq", reason: reason, client: client, credential: credentials?.0)
         }
         guard let (id, key) = credentials else { return refuse("no basic credentials") }
-        if limiter.isBlocked(credential: id) { return HookResponse.error(.tooManyRequests, "too_many_failures") }
         let token: Token?
         do {
             token = try await store.token(id: id)
@@ -33,9 +29,11 @@ extension HookAPI {
             logger.error("store read failed", metadata: ["error": "\(error)"])
             return HookResponse.error(.serviceUnavailable, "db_error")
         }
-        guard Credential.verify(key, against: token?.keyHash ?? Credential.unknownUserHash), let token else {
-            return refuse("wrong token or key")
+        let storedHash = token?.keyHash ?? Credential.unknownUserHash
+        if mustWaitBeforeChecking(storedHash, client: client, credential: id) {
+            return refuse("failure limit reached before a bcrypt check")
         }
+        guard Credential.verify(key, against: storedHash), let token else { return refuse("wrong token or key") }
 
         guard let fields = JSONBody.stringObject(body) else {
             return HookResponse.error(.badRequest, "malformed_json_payload")
@@ -67,13 +65,15 @@ extension HookAPI {
             logger.error("store read failed", metadata: ["error": "\(error)"])
             return HookResponse.error(.serviceUnavailable, "db_error")
         }
-        guard ensureClaimed(owned) else { return HookResponse.error(.forbidden, "name_not_owned") }
         do {
             if present {
                 try await publish(value, at: owned)
             } else {
                 try await withdraw(value, at: owned)
             }
+        } catch let error as ChallengeWriterError {
+            logger.error("httpreq for a name not served", metadata: ["token": "\(id)", "error": "\(error)"])
+            return HookResponse.error(.serviceUnavailable, "name_not_served")
         } catch {
             logger.error("httpreq failed", metadata: ["token": "\(id)", "error": "\(error)"])
             return HookResponse.error(.internalServerError, "db_error")

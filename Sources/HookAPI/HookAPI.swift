@@ -22,32 +22,34 @@ public struct HookAPI: Sendable {
     public let writer: ChallengeWriter
     let logger: Logger
     let limiter: AuthFailureLimiter
+    let registerLimiter: RegisterLimiter
     let metrics: HookMetrics
     let beforeScrape: @Sendable () async -> Void
 
     /// - Parameters:
+    ///   - writer: the ordered path to the store and the authority that every change takes.
     ///   - metrics: where `/metrics` reads from; pass a shared registry to expose other
     ///     metrics beside the API's.
     ///   - beforeScrape: runs before each `/metrics` response, to bring gauges kept elsewhere
     ///     (the DNS server's per-event-loop counters) up to date in `metrics`.
     public init(
-        configuration: HookAPIConfiguration, store: any ChallengeStore, authority: Authority, logger: Logger,
+        configuration: HookAPIConfiguration, writer: ChallengeWriter, logger: Logger,
         metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
         beforeScrape: @escaping @Sendable () async -> Void = {}
     ) {
         self.beforeScrape = beforeScrape
         let hookMetrics = HookMetrics(registry: metrics)
         self.configuration = configuration
-        self.store = store
-        self.authority = authority
-        self.writer = ChallengeWriter(
-            store: store, authority: authority,
-            onCommit: { duration, changes in
-                hookMetrics.commitDuration.record(duration)
-                hookMetrics.commitSize.record(Double(changes))
-            })
+        self.store = writer.store
+        self.authority = writer.authority
+        self.writer = writer
+        writer.observeCommits { duration, changes in
+            hookMetrics.commitDuration.record(duration)
+            hookMetrics.commitSize.record(Double(changes))
+        }
         self.logger = logger
         self.limiter = AuthFailureLimiter(failuresPerMinute: configuration.authFailuresPerMinute)
+        self.registerLimiter = RegisterLimiter(perMinute: configuration.registerPerMinute)
         self.metrics = hookMetrics
     }
 
@@ -107,30 +109,29 @@ public struct HookAPI: Sendable {
 
     // MARK: Shared steps
 
-    /// The client: the peer, or behind a trusted proxy the right-most untrusted address of
-    /// `X-Forwarded-For`. `nil` when it cannot be known (then no address-based check passes).
-    func clientAddress(_ request: Request, _ context: HookRequestContext) -> IPAddress? {
-        guard let text = context.remoteAddress?.ipAddress, let peer = IPAddress(text) else { return nil }
-        guard configuration.trustedProxies.containsAddress(peer) else { return peer }
-        let entries = request.headers[values: Self.forwardedFor]
-            .flatMap { $0.split(separator: ",") }
-            .map { $0.trimmingCharacters(in: .whitespaces) }
-        guard !entries.isEmpty else { return peer }
-        for entry in entries.reversed() {
-            guard let address = IPAddress(entry) else { return nil }
-            if !configuration.trustedProxies.containsAddress(address) { return address }
-        }
-        return IPAddress(entries[0])
+    /// Where the request comes from (``RequestSource/resolve(peer:chain:forwarding:trustedProxies:)``):
+    /// the peer, or behind a trusted proxy the right-most untrusted address it forwarded.
+    func source(of request: Request, _ context: HookRequestContext) -> RequestSource {
+        let peer = context.remoteAddress?.ipAddress.flatMap { IPAddress($0) }
+        let forwardedFor = request.headers[values: Self.forwardedFor]
+        let forwarded = request.headers[values: Self.forwarded]
+        let chain =
+            forwardedFor.isEmpty
+            ? RequestSource.forwardedFor(forwarded) : RequestSource.forwardedForEntries(forwardedFor)
+        return RequestSource.resolve(
+            peer: peer, chain: chain, forwarding: !forwardedFor.isEmpty || !forwarded.isEmpty,
+            trustedProxies: configuration.trustedProxies)
     }
 
     static let forwardedFor = HTTPField.Name("X-Forwarded-For")!
+    static let forwarded = HTTPField.Name("Forwarded")!
 
-    /// What every write route does first: the client's address (``clientAddress(_:_:)``), 429
-    /// while that address is locked out after auth failures, then the body within the size
-    /// limit and deadline.
+    /// What every write route does first: where the request comes from (``source(of:_:)``),
+    /// then the body within the size limit and deadline. Nothing is refused here for earlier
+    /// failures: only a failed authentication is (``refuseAuthentication(_:reason:client:credential:)``),
+    /// so a correct key succeeds from an address, or for a credential, others guess at.
     func admit(_ request: Request, _ context: HookRequestContext) async -> Admission {
-        let client = clientAddress(request, context)
-        if limiter.isBlocked(client) { return .refused(HookResponse.error(.tooManyRequests, "too_many_failures")) }
+        let client = source(of: request, context)
         switch await body(of: request) {
         case .success(let body): return .admitted(client: client, body: body)
         case .failure(let response): return .refused(response)
@@ -139,8 +140,30 @@ public struct HookAPI: Sendable {
 
     /// A request that may go on, or the response that refuses it.
     enum Admission {
-        case admitted(client: IPAddress?, body: ByteBuffer)
+        case admitted(client: RequestSource, body: ByteBuffer)
         case refused(Response)
+    }
+
+    /// The answer to a failed authentication on `route`: counted against the client's address
+    /// and the credential it named, logged with its source, then `401 forbidden` — or
+    /// `429 too_many_failures` once the address or the credential has used up its failures.
+    func refuseAuthentication(
+        _ route: String, reason: String, client: RequestSource, credential: String?
+    ) -> Response {
+        let limited = limiter.isBlocked(client.countedAs, credential: credential)
+        limiter.recordFailure(client.countedAs, credential: credential)
+        var metadata: Logger.Metadata = ["reason": "\(reason)", "client": "\(client)"]
+        if let credential { metadata["credential"] = "\(credential)" }
+        if limited { metadata["limited"] = "true" }
+        logger.notice("\(route) refused", metadata: metadata)
+        return limited ? HookResponse.tooManyFailures : HookResponse.forbidden
+    }
+
+    /// Whether a key checked against `storedHash` must wait out the failure limit before it is
+    /// checked: only a bcrypt hash imported from acme-dns (about 90 ms of CPU per check; it is
+    /// replaced by SHA-256 on first success). A SHA-256 check is cheaper than refusing it.
+    func mustWaitBeforeChecking(_ storedHash: String, client: RequestSource, credential: String?) -> Bool {
+        Credential.isCostly(storedHash) && limiter.isBlocked(client.countedAs, credential: credential)
     }
 
     /// The body, or the response to send when it is too large.
@@ -179,49 +202,16 @@ public struct HookAPI: Sendable {
         case failure(Response)
     }
 
-    /// Makes sure the authority knows `name` as its store says (a token or registration made by
-    /// the CLI while the server runs): synthesizes its challenge zone and claims it.
-    ///
-    /// - Returns: whether the name is now held by its owner in the authority.
-    func ensureClaimed(_ owned: OwnedName) -> Bool {
-        guard let name = try? DNSName(owned.name) else { return false }
-        let owner = ChallengeOwner(rawValue: owned.owner)
-        if let current = authority.challengeTable.owner(of: name) { return current == owner }
-        if owned.kind == .challengeZone, authority.zone(at: name) == nil {
-            guard let identity = configuration.nameserverIdentity else { return false }
-            let serial = UInt32(truncatingIfNeeded: UnixTime.now().rawValue)
-            try? authority.addZone(Zone.synthesized(apex: name, identity: identity, serial: serial))
-        }
-        do {
-            try authority.claim(name, owner: owner)
-            return true
-        } catch {
-            logger.warning("cannot serve an owned name", metadata: ["name": "\(owned.name)", "error": "\(error)"])
-            return false
-        }
-    }
-
     /// Publishes `text` at `owned` (durable, then visible).
     func publish(_ text: String, at owned: OwnedName, extra: [StoreChange] = []) async throws {
-        let name = try DNSName(owned.name)
-        let owner = ChallengeOwner(rawValue: owned.owner)
         let expires = UnixTime.now().adding(seconds: configuration.valueLifetime)
-        let value = ChallengeValue(text, ttl: authority.configuration.maximumChallengeTTL, expires: expires)
         let stored = StoredValue(name: owned.name, text: text, expires: expires.rawValue)
-        try await writer.apply(
-            ChallengeWriter.Change(
-                store: [.addValue(stored, keepAtMost: authority.configuration.maximumValuesPerName)] + extra,
-                authority: { authority in try authority.publish(value, at: name, owner: owner) }))
+        try await writer.apply([.addValue(stored, keepAtMost: authority.configuration.maximumValuesPerName)] + extra)
     }
 
     /// Withdraws `text` at `owned` (durable, then visible).
     func withdraw(_ text: String, at owned: OwnedName) async throws {
-        let name = try DNSName(owned.name)
-        let owner = ChallengeOwner(rawValue: owned.owner)
-        try await writer.apply(
-            ChallengeWriter.Change(
-                store: [.removeValue(name: owned.name, text: text)],
-                authority: { authority in try authority.withdraw(text: Array(text.utf8), at: name, owner: owner) }))
+        try await writer.apply([.removeValue(name: owned.name, text: text)])
     }
 
     // MARK: GET /health

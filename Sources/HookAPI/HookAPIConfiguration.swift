@@ -1,4 +1,4 @@
-public import DNSAuthority
+import DNSAuthority
 public import DNSWire
 
 /// What the hook API serves and whom it trusts.
@@ -6,32 +6,38 @@ public struct HookAPIConfiguration: Sendable {
     /// acme-dns's `general.domain`: each registration owns `<uuid>.<authZone>`. `/register`
     /// and `/update` answer 404 while it is `nil`.
     public var authZone: DNSName?
-    /// Peers allowed to call `/register` without the admin token; loopback by default.
+    /// Peers allowed to call `/register` without the admin token; loopback by default. A
+    /// loopback peer that forwards for others (it sends `X-Forwarded-For` or `Forwarded`) is a
+    /// reverse proxy, and its clients match only if it is in ``trustedProxies``.
     public var registerNetworks: [IPNetwork]
     /// `sha256:<hex>` of the bearer token that opens `/register` from anywhere, if any.
     public var adminTokenHash: String?
-    /// Proxies whose `X-Forwarded-For` is believed; the client is then the right-most address in
-    /// it that is not itself a trusted proxy. Empty by default: the header is ignored.
+    /// Proxies whose `X-Forwarded-For` (or, without it, `Forwarded: for=`) is believed; the
+    /// client is then the right-most address in it that is not itself a trusted proxy. Empty by
+    /// default: the headers are ignored, and a loopback peer sending them is a proxy whose clients
+    /// get no loopback privilege (see ``RequestSource``).
     public var trustedProxies: [IPNetwork]
     /// Seconds a published value is served before it expires on its own (clients such as
     /// acme.sh and lego's acme-dns provider never clean up). Default one day.
     public var valueLifetime: Int64
     /// The largest request body accepted; larger ones get 413.
     public var maximumBodySize: Int
-    /// Authentication failures one client address, or one credential, may have per minute
-    /// before it gets 429.
+    /// Authentication failures one client address, or one credential, may have per minute;
+    /// further failures get 429. A correct key is never refused for them.
     public var authFailuresPerMinute: Int
+    /// `/register` calls one source (an IPv4 address, an IPv6 /64) may make per minute before
+    /// it gets 429.
+    public var registerPerMinute: Int
+    /// Registrations the store may hold before `/register` answers 403 (`cairn register` on the
+    /// server is not limited).
+    public var maximumRegistrations: Int
     /// How long a client may take to send its request body; then 408.
     public var bodyTimeout: Duration
-    /// Names used for the SOA and NS of challenge zones synthesized for tokens created while
-    /// the server runs; `nil` when none can be made.
-    public var nameserverIdentity: NameserverIdentity?
-
     public init(
         authZone: DNSName? = nil, registerNetworks: [IPNetwork] = IPNetwork.loopback, adminTokenHash: String? = nil,
         trustedProxies: [IPNetwork] = [], valueLifetime: Int64 = 86_400, maximumBodySize: Int = 4096,
-        authFailuresPerMinute: Int = 30, bodyTimeout: Duration = .seconds(10),
-        nameserverIdentity: NameserverIdentity? = nil
+        authFailuresPerMinute: Int = 30, registerPerMinute: Int = 10, maximumRegistrations: Int = 10_000,
+        bodyTimeout: Duration = .seconds(10)
     ) {
         self.authZone = authZone
         self.registerNetworks = registerNetworks
@@ -40,7 +46,8 @@ public struct HookAPIConfiguration: Sendable {
         self.valueLifetime = max(1, valueLifetime)
         self.maximumBodySize = max(256, maximumBodySize)
         self.authFailuresPerMinute = max(1, authFailuresPerMinute)
+        self.registerPerMinute = max(1, registerPerMinute)
+        self.maximumRegistrations = max(0, maximumRegistrations)
         self.bodyTimeout = bodyTimeout
-        self.nameserverIdentity = nameserverIdentity
     }
 }

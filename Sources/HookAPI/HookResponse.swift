@@ -19,6 +19,16 @@ enum HookResponse {
     /// 401 `{"error": "forbidden"}`: every authentication failure looks the same.
     static var forbidden: Response { error(.unauthorized, "forbidden") }
 
+    /// 429 `{"error": "too_many_failures"}`: a failed authentication after the client's address
+    /// or the credential used up its failures this minute (`api.authFailuresPerMinute`).
+    static var tooManyFailures: Response { error(.tooManyRequests, "too_many_failures") }
+
+    /// 429 `{"error": "too_many_registrations"}`: the source used up `api.registerPerMinute`.
+    static var tooManyRegistrations: Response { error(.tooManyRequests, "too_many_registrations") }
+
+    /// 403 `{"error": "registration_limit_reached"}`: the store holds `api.maxRegistrations`.
+    static var registrationLimitReached: Response { error(.forbidden, "registration_limit_reached") }
+
     /// A JSON string literal for `text`, escaped by Foundation's encoder.
     static func quoted(_ text: String) -> String {
         let encoder = JSONEncoder()

@@ -1,7 +1,7 @@
 public import ACMEClient
 public import DNSAuthority
 import DNSWire
-public import Store
+import Store
 
 /// The ``ChallengePublisher`` for an ACME client inside `cairn serve` (DESIGN decision 3): it
 /// publishes through the same ``ChallengeWriter`` as the hook API, so a value is durable and
@@ -11,54 +11,39 @@ public import Store
 /// owner holds is refused.
 public struct StoreChallengePublisher: ChallengePublisher {
     let writer: ChallengeWriter
-    let store: any ChallengeStore
-    let authority: Authority
     let owner: ChallengeOwner
 
-    public init(writer: ChallengeWriter, store: any ChallengeStore, authority: Authority, owner: ChallengeOwner) {
+    public init(writer: ChallengeWriter, owner: ChallengeOwner) {
         self.writer = writer
-        self.store = store
-        self.authority = authority
         self.owner = owner
     }
 
     public func publish(name: String, value: String, ttl: UInt32, expiresAfterSeconds: Int64) async throws {
         let (dnsName, text) = try Self.parse(name)
-        let owner = self.owner
         var changes: [StoreChange] = []
-        switch authority.challengeTable.owner(of: dnsName) {
-        case owner:
-            break
-        case nil:
-            if try await !store.ownedNames(owner: owner.rawValue).contains(where: { $0.name == text }) {
-                changes.append(.addOwnedName(OwnedName(name: text, owner: owner.rawValue, kind: .label)))
-            }
-        default:
-            throw AuthorityError(.ownedByAnother, name: dnsName)
+        // The store decides ownership: its primary key refuses a second owner for a name.
+        if try await !writer.store.ownedNames(owner: owner.rawValue).contains(where: { $0.name == text }) {
+            changes.append(.addOwnedName(OwnedName(name: text, owner: owner.rawValue, kind: .label)))
         }
         let expires = UnixTime.now().adding(seconds: expiresAfterSeconds)
         changes.append(
             .addValue(
-                StoredValue(name: text, text: value, expires: expires.rawValue),
-                keepAtMost: authority.configuration.maximumValuesPerName))
-        try await writer.apply(
-            ChallengeWriter.Change(
-                store: changes,
-                authority: { authority in
-                    if authority.challengeTable.owner(of: dnsName) == nil { try authority.claim(dnsName, owner: owner) }
-                    try authority.publish(ChallengeValue(value, ttl: ttl, expires: expires), at: dnsName, owner: owner)
-                }))
+                StoredValue(name: text, text: value, expires: expires.rawValue, ttl: ttl),
+                keepAtMost: writer.authority.configuration.maximumValuesPerName))
+        do {
+            try await writer.apply(changes)
+        } catch let error as StoreError where changes.count == 2 {
+            // Most likely the name has another owner; say so rather than the database's words.
+            if try await writer.store.ownedNames().contains(where: { $0.name == text && $0.owner != owner.rawValue }) {
+                throw AuthorityError(.ownedByAnother, name: dnsName)
+            }
+            throw error
+        }
     }
 
     public func withdraw(name: String, value: String) async throws {
-        let (dnsName, text) = try Self.parse(name)
-        let owner = self.owner
-        try await writer.apply(
-            ChallengeWriter.Change(
-                store: [.removeValue(name: text, text: value)],
-                authority: { authority in
-                    try authority.withdraw(text: Array(value.utf8), at: dnsName, owner: owner)
-                }))
+        let (_, text) = try Self.parse(name)
+        try await writer.apply([.removeValue(name: text, text: value)])
     }
 
     private static func parse(_ name: String) throws -> (DNSName, String) {

@@ -2,13 +2,18 @@
 /// published at them (DESIGN decision 4).
 ///
 /// Every change goes through ``apply(_:)`` as one transaction, durable when it returns: the
-/// hook API answers 2xx only after that. The first implementation is ``SQLiteStore``; a
-/// PostgreSQL one can follow behind the same protocol.
+/// hook API answers 2xx only after that. Each transaction takes the next sequence number and
+/// records the names it touched, so a reader (the server's in-memory table, another instance
+/// sharing the database) follows the store in commit order: a ``snapshot()`` at a known
+/// sequence, then ``changes(after:)`` (DESIGN decision 4). The first implementation is
+/// ``SQLiteStore``; a PostgreSQL one can follow behind the same protocol.
 public protocol ChallengeStore: Sendable {
     /// The registration with `username`, if there is one.
     func registration(username: String) async throws(StoreError) -> Registration?
     /// Every registration, oldest first.
     func registrations() async throws(StoreError) -> [Registration]
+    /// How many registrations there are (`/register` refuses new ones past `api.maxRegistrations`).
+    func registrationCount() async throws(StoreError) -> Int
     /// The token with `id`, if there is one.
     func token(id: String) async throws(StoreError) -> Token?
     /// Every token, oldest first.
@@ -20,7 +25,19 @@ public protocol ChallengeStore: Sendable {
     /// Values that expire after `now`, oldest first (the order they were published in).
     func liveValues(after now: Int64) async throws(StoreError) -> [StoredValue]
     /// Applies `changes` in order as one transaction; all or nothing, durable on return.
-    func apply(_ changes: [StoreChange]) async throws(StoreError)
+    ///
+    /// - Returns: the transaction's sequence number and the state, after it, of every name it
+    ///   touched.
+    @discardableResult
+    func apply(_ changes: [StoreChange]) async throws(StoreError) -> StoreUpdate
+    /// Every owned name with its unexpired values (expiry after `now`) and the sequence number
+    /// they are current at, read in one transaction.
+    func snapshot(now: Int64) async throws(StoreError) -> StoreSnapshot
+    /// The state of every name touched by transactions after `sequence`, or `nil` when the
+    /// record of those transactions was pruned (the reader then needs a ``snapshot(now:)``).
+    func changes(after sequence: Int64) async throws(StoreError) -> StoreUpdate?
+    /// The sequence number of the last committed transaction.
+    func sequence() async throws(StoreError) -> Int64
     /// Checks that the store answers a trivial query (for `GET /health`).
     func check() async throws(StoreError)
 }

@@ -12,9 +12,17 @@ public final class SQLiteStore: ChallengeStore {
     /// The database file.
     public let path: String
 
+    /// How many transactions' touched names are kept for ``changes(after:)``; a reader further
+    /// behind reads a ``snapshot(now:)`` instead.
+    public let changeRetention: Int64
+
     /// Opens (creating if needed) and migrates the database at `path`.
-    public init(path: String) throws(StoreError) {
+    ///
+    /// - Parameter changeRetention: transactions whose touched names stay readable through
+    ///   ``changes(after:)``; older records are pruned as new transactions commit.
+    public init(path: String, changeRetention: Int64 = 100_000) throws(StoreError) {
         self.path = path
+        self.changeRetention = max(1, changeRetention)
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)
         configuration.label = "cairn.store"
@@ -60,6 +68,23 @@ public final class SQLiteStore: ChallengeStore {
                     CREATE INDEX txt_value_expires ON txt_value(expires);
                     """)
         }
+        // The ordered change path (DESIGN decision 4): every transaction takes the next sequence
+        // number and records the names it touched, so readers follow the store in commit order.
+        migrator.registerMigration("v2") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE txt_value ADD COLUMN ttl INTEGER;
+                    CREATE TABLE change_sequence (
+                        id INTEGER PRIMARY KEY CHECK (id = 1),
+                        sequence INTEGER NOT NULL,
+                        pruned_through INTEGER NOT NULL);
+                    INSERT INTO change_sequence (id, sequence, pruned_through) VALUES (1, 0, 0);
+                    CREATE TABLE changed_name (
+                        sequence INTEGER NOT NULL,
+                        name TEXT NOT NULL,
+                        PRIMARY KEY (sequence, name)) WITHOUT ROWID;
+                    """)
+        }
         return migrator
     }
 
@@ -82,6 +107,12 @@ public final class SQLiteStore: ChallengeStore {
         try await read("registrations") { db in
             try Row.fetchAll(db, sql: "SELECT * FROM registration ORDER BY created, username").map(
                 Self.registration(from:))
+        }
+    }
+
+    public func registrationCount() async throws(StoreError) -> Int {
+        try await read("registration count") { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM registration") ?? 0
         }
     }
 
@@ -113,10 +144,48 @@ public final class SQLiteStore: ChallengeStore {
     public func liveValues(after now: Int64) async throws(StoreError) -> [StoredValue] {
         try await read("live values") { db in
             try Row.fetchAll(
-                db, sql: "SELECT name, text, expires FROM txt_value WHERE expires > ? ORDER BY sequence",
+                db, sql: "SELECT name, text, expires, ttl FROM txt_value WHERE expires > ? ORDER BY sequence",
                 arguments: [now]
-            ).map { StoredValue(name: $0["name"], text: $0["text"], expires: $0["expires"]) }
+            ).map(Self.value(from:))
         }
+    }
+
+    public func snapshot(now: Int64) async throws(StoreError) -> StoreSnapshot {
+        try await read("snapshot") { db in
+            let sequence = try Self.sequence(in: db).sequence
+            var values: [String: [StoredValue]] = [:]
+            for row in try Row.fetchAll(
+                db, sql: "SELECT name, text, expires, ttl FROM txt_value WHERE expires > ? ORDER BY sequence",
+                arguments: [now])
+            {
+                let value = Self.value(from: row)
+                values[value.name, default: []].append(value)
+            }
+            let names = try Row.fetchAll(db, sql: "SELECT * FROM owned_name ORDER BY name").map { row in
+                let owned = Self.ownedName(from: row)
+                return StoredName(name: owned.name, owned: owned, values: values[owned.name] ?? [])
+            }
+            return StoreSnapshot(sequence: sequence, names: names)
+        }
+    }
+
+    public func changes(after sequence: Int64) async throws(StoreError) -> StoreUpdate? {
+        try await read("changes after \(sequence)") { db in
+            let current = try Self.sequence(in: db)
+            // Pruned past the reader, or the reader is ahead of the file (a restored backup): only
+            // a snapshot can tell what the store holds.
+            guard sequence >= current.prunedThrough, sequence <= current.sequence else { return nil }
+            let names = try String.fetchAll(
+                db, sql: "SELECT DISTINCT name FROM changed_name WHERE sequence > ? ORDER BY name",
+                arguments: [sequence])
+            return StoreUpdate(
+                after: sequence, sequence: current.sequence,
+                names: try Self.states(of: names, in: db))
+        }
+    }
+
+    public func sequence() async throws(StoreError) -> Int64 {
+        try await read("sequence") { db in try Self.sequence(in: db).sequence }
     }
 
     public func check() async throws(StoreError) {
@@ -125,17 +194,79 @@ public final class SQLiteStore: ChallengeStore {
 
     // MARK: Writes
 
-    public func apply(_ changes: [StoreChange]) async throws(StoreError) {
-        guard !changes.isEmpty else { return }
-        try await write("\(changes.count) change(s)") { db in
+    @discardableResult
+    public func apply(_ changes: [StoreChange]) async throws(StoreError) -> StoreUpdate {
+        let retention = changeRetention
+        return try await write("\(changes.count) change(s)") { db in
+            var update: StoreUpdate? = nil
             try db.inTransaction(.immediate) {
-                for change in changes { try Self.apply(change, in: db) }
+                var touched: Set<String> = []
+                for change in changes { touched.formUnion(try Self.apply(change, in: db)) }
+                update = try Self.record(touched, in: db, retention: retention)
                 return .commit
             }
+            return update!
         }
     }
 
-    private static func apply(_ change: StoreChange, in db: Database) throws {
+    /// Takes the next sequence number for the transaction in progress, records the names it
+    /// touched under it, prunes records older than `retention` transactions, and reads the
+    /// touched names back as they now stand.
+    private static func record(_ touched: Set<String>, in db: Database, retention: Int64) throws -> StoreUpdate {
+        let previous = try sequence(in: db)
+        let sequence = previous.sequence + 1
+        try db.execute(sql: "UPDATE change_sequence SET sequence = ? WHERE id = 1", arguments: [sequence])
+        for name in touched {
+            try db.execute(
+                sql: "INSERT INTO changed_name (sequence, name) VALUES (?, ?)", arguments: [sequence, name])
+        }
+        // Prune in steps rather than at every commit: one DELETE per 1,000 transactions.
+        if sequence - previous.prunedThrough > retention + 1_000 {
+            let through = sequence - retention
+            try db.execute(sql: "DELETE FROM changed_name WHERE sequence <= ?", arguments: [through])
+            try db.execute(sql: "UPDATE change_sequence SET pruned_through = ? WHERE id = 1", arguments: [through])
+        }
+        return StoreUpdate(
+            after: previous.sequence, sequence: sequence, names: try states(of: touched.sorted(), in: db))
+    }
+
+    private static func sequence(in db: Database) throws -> (sequence: Int64, prunedThrough: Int64) {
+        guard let row = try Row.fetchOne(db, sql: "SELECT sequence, pruned_through FROM change_sequence WHERE id = 1")
+        else { throw StoreError(.corrupt, "change_sequence has no row") }
+        return (row["sequence"], row["pruned_through"])
+    }
+
+    /// Each of `names` as the store holds it now: owner and every value, expired or not.
+    private static func states(of names: [String], in db: Database) throws -> [StoredName] {
+        var owners: [String: OwnedName] = [:]
+        var values: [String: [StoredValue]] = [:]
+        // SQLite limits the parameters of one statement; 500 names per query stays far below.
+        var start = 0
+        while start < names.count {
+            let chunk = Array(names[start..<min(start + 500, names.count)])
+            start += chunk.count
+            let marks = databaseQuestionMarks(count: chunk.count)
+            for row in try Row.fetchAll(
+                db, sql: "SELECT * FROM owned_name WHERE name IN (\(marks))", arguments: StatementArguments(chunk))
+            {
+                let owned = ownedName(from: row)
+                owners[owned.name] = owned
+            }
+            for row in try Row.fetchAll(
+                db, sql: "SELECT name, text, expires, ttl FROM txt_value WHERE name IN (\(marks)) ORDER BY sequence",
+                arguments: StatementArguments(chunk))
+            {
+                let value = value(from: row)
+                values[value.name, default: []].append(value)
+            }
+        }
+        return names.map { StoredName(name: $0, owned: owners[$0], values: values[$0] ?? []) }
+    }
+
+    /// Applies one change.
+    ///
+    /// - Returns: the names whose owner or values it may have changed.
+    private static func apply(_ change: StoreChange, in db: Database) throws -> [String] {
         switch change {
         case .addRegistration(let registration, let name):
             let allowFrom = String(decoding: try JSONEncoder().encode(registration.allowFrom), as: UTF8.self)
@@ -149,38 +280,49 @@ public final class SQLiteStore: ChallengeStore {
                     registration.created,
                 ])
             try insert(name, in: db)
+            return [name.name]
         case .deleteRegistration(let username):
-            try deleteOwner(Registration.owner(username: username), in: db)
+            let names = try deleteOwner(Registration.owner(username: username), in: db)
             try db.execute(sql: "DELETE FROM registration WHERE username = ?", arguments: [username])
+            return names
         case .replaceKeyHash(let username, let keyHash):
             try db.execute(
                 sql: "UPDATE registration SET key_hash = ? WHERE username = ?", arguments: [keyHash, username])
+            return []
         case .addToken(let token, let names):
             try db.execute(
                 sql: "INSERT INTO token (id, key_hash, domain, created) VALUES (?, ?, ?, ?)",
                 arguments: [token.id, token.keyHash, token.domain, token.created])
             for name in names { try insert(name, in: db) }
+            return names.map(\.name)
         case .deleteToken(let id):
-            try deleteOwner(Token.owner(id: id), in: db)
+            let names = try deleteOwner(Token.owner(id: id), in: db)
             try db.execute(sql: "DELETE FROM token WHERE id = ?", arguments: [id])
+            return names
         case .addOwnedName(let name):
             try insert(name, in: db)
+            return [name.name]
         case .addValue(let value, let keep):
             try db.execute(
                 sql: "DELETE FROM txt_value WHERE name = ? AND text = ?", arguments: [value.name, value.text])
             try db.execute(
-                sql: "INSERT INTO txt_value (name, text, expires) VALUES (?, ?, ?)",
-                arguments: [value.name, value.text, value.expires])
+                sql: "INSERT INTO txt_value (name, text, expires, ttl) VALUES (?, ?, ?, ?)",
+                arguments: [value.name, value.text, value.expires, value.ttl.map { Int64($0) }])
             try db.execute(
                 sql: """
                     DELETE FROM txt_value WHERE name = ?1 AND sequence NOT IN (
                         SELECT sequence FROM txt_value WHERE name = ?1 ORDER BY sequence DESC LIMIT ?2)
                     """,
                 arguments: [value.name, max(1, keep)])
+            return [value.name]
         case .removeValue(let name, let text):
             try db.execute(sql: "DELETE FROM txt_value WHERE name = ? AND text = ?", arguments: [name, text])
+            return [name]
         case .removeExpired(let now):
+            // Expired values are served by nobody already: their removal changes no answer, so
+            // the names are not recorded.
             try db.execute(sql: "DELETE FROM txt_value WHERE expires <= ?", arguments: [now])
+            return []
         }
     }
 
@@ -190,11 +332,16 @@ public final class SQLiteStore: ChallengeStore {
             arguments: [name.name, name.owner, name.kind.rawValue, name.domain])
     }
 
-    private static func deleteOwner(_ owner: String, in db: Database) throws {
+    /// Deletes `owner`'s names and their values.
+    ///
+    /// - Returns: the names deleted.
+    private static func deleteOwner(_ owner: String, in db: Database) throws -> [String] {
+        let names = try String.fetchAll(db, sql: "SELECT name FROM owned_name WHERE owner = ?", arguments: [owner])
         try db.execute(
             sql: "DELETE FROM txt_value WHERE name IN (SELECT name FROM owned_name WHERE owner = ?)",
             arguments: [owner])
         try db.execute(sql: "DELETE FROM owned_name WHERE owner = ?", arguments: [owner])
+        return names
     }
 
     // MARK: Rows
@@ -215,6 +362,12 @@ public final class SQLiteStore: ChallengeStore {
     private static func ownedName(from row: Row) -> OwnedName {
         OwnedName(
             name: row["name"], owner: row["owner"], kind: OwnedName.Kind(rawValue: row["kind"]), domain: row["domain"])
+    }
+
+    private static func value(from row: Row) -> StoredValue {
+        StoredValue(
+            name: row["name"], text: row["text"], expires: row["expires"],
+            ttl: (row["ttl"] as Int64?).map { UInt32(clamping: $0) })
     }
 
     private static func token(from row: Row) -> Token {

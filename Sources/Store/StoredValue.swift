@@ -6,10 +6,13 @@ public struct StoredValue: Hashable, Sendable {
     public var text: String
     /// Seconds since the Unix epoch after which the value is no longer served.
     public var expires: Int64
+    /// The TTL to serve it with; `nil` for the server's maximum challenge TTL.
+    public var ttl: UInt32?
 
-    public init(name: String, text: String, expires: Int64) {
+    public init(name: String, text: String, expires: Int64, ttl: UInt32? = nil) {
         self.name = name
         self.text = text
         self.expires = expires
+        self.ttl = ttl
     }
 }

@@ -4,7 +4,8 @@ public struct Token: Hashable, Sendable {
     public var id: String
     /// `sha256:<hex>` of the key; the key itself is shown once, at creation.
     public var keyHash: String
-    /// The domain the token was created for (`example.com`), if any.
+    /// The first domain the token was created for (`example.com`), if any; each of its names
+    /// records the domain it serves in ``OwnedName/domain``.
     public var domain: String?
     /// Seconds since the Unix epoch.
     public var created: Int64

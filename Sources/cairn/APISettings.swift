@@ -9,15 +9,17 @@ import HookAPI
 /// |---|---|---|
 /// | `api.listen` | `127.0.0.1:8053` | address:port of the HTTP API; `none` turns it off. When the default address is taken, `serve` logs a warning and runs without the API; a configured one that cannot be bound stops it |
 /// | `api.authZone` | none | acme-dns's `general.domain`; registrations get `<uuid>.<authZone>`. Served from `zones/<authZone>.zone` if present, else synthesized |
-/// | `api.registerNetworks` | `127.0.0.0/8, ::1/128` | who may `POST /register` without the admin token |
+/// | `api.registerNetworks` | `127.0.0.0/8, ::1/128` | who may `POST /register` without the admin token; a loopback peer sending `X-Forwarded-For`/`Forwarded` is a proxy and matches only if trusted |
 /// | `api.adminToken` | none | bearer token that opens `/register` from anywhere (secret) |
-/// | `api.trustedProxies` | none | peers whose `X-Forwarded-For` is believed |
+/// | `api.trustedProxies` | none | peers whose `X-Forwarded-For` (else `Forwarded: for=`) is believed; name a reverse proxy on this host here |
+/// | `api.registerPerMinute` | `10` | `POST /register` calls per source (IPv4 address, IPv6 /64) per minute, then 429 |
+/// | `api.maxRegistrations` | `10000` | registrations in the store past which `POST /register` answers 403 (`cairn register` is not limited) |
 /// | `api.tls.certificate`, `api.tls.privateKey` | none | PEM files; both set means HTTPS |
 /// | `api.valueLifetimeSeconds` | `86400` | how long a published TXT value is served |
 /// | `api.maxBodyBytes` | `4096` | larger request bodies get 413 |
-/// | `api.authFailuresPerMinute` | `30` | per client address and per credential, then 429 |
+/// | `api.authFailuresPerMinute` | `30` | failures per client address and per credential, then 429 for further failures (a correct key always passes) |
 /// | `api.bodyTimeoutSeconds` | `10` | time to send a request body, then 408 |
-/// | `dns.nameservers` | `ns.<authZone>` (else `localhost`) | NS names of synthesized zones |
+/// | `dns.nameservers` | the NS names of `zones/<authZone>.zone`, else `ns.<authZone>` (else `localhost`) | NS names of synthesized zones; each must have an address in a zone Cairn serves unless it is outside them all |
 /// | `dns.hostmaster` | `hostmaster.<authZone>` (else `hostmaster.localhost`) | SOA RNAME of synthesized zones |
 struct APISettings: Sendable {
     static let defaultPort = 8053
@@ -30,6 +32,9 @@ struct APISettings: Sendable {
     var certificateFile: String?
     var privateKeyFile: String?
     var identity: NameserverIdentity
+    /// Whether `dns.nameservers` was given; otherwise the names come from the auth zone's file
+    /// when there is one (``ServeZones``).
+    var nameserversConfigured: Bool
 
     static let defaults: [AbsoluteConfigKey: ConfigValue] = [
         "api.registerNetworks": ConfigValue(.stringArray(["127.0.0.0/8", "::1/128"]), isSecret: false),
@@ -37,6 +42,8 @@ struct APISettings: Sendable {
         "api.valueLifetimeSeconds": 86_400,
         "api.maxBodyBytes": 4096,
         "api.authFailuresPerMinute": 30,
+        "api.registerPerMinute": 10,
+        "api.maxRegistrations": 10_000,
         "api.bodyTimeoutSeconds": 10,
     ]
 
@@ -115,10 +122,12 @@ struct APISettings: Sendable {
                 valueLifetime: Int64(try positive("api.valueLifetimeSeconds")),
                 maximumBodySize: try positive("api.maxBodyBytes"),
                 authFailuresPerMinute: try positive("api.authFailuresPerMinute"),
-                bodyTimeout: .seconds(try positive("api.bodyTimeoutSeconds")),
-                nameserverIdentity: identity),
+                registerPerMinute: try positive("api.registerPerMinute"),
+                maximumRegistrations: try positive("api.maxRegistrations"),
+                bodyTimeout: .seconds(try positive("api.bodyTimeoutSeconds"))),
             certificateFile: certificate,
             privateKeyFile: privateKey,
-            identity: identity)
+            identity: identity,
+            nameserversConfigured: reader.stringArray(forKey: "dns.nameservers") != nil)
     }
 }

@@ -3,7 +3,8 @@ import SystemPackage
 
 /// Writes a file so readers see the old contents or the new, never a mix: a temporary file
 /// in the same directory, created with its final mode (0600 for keys: never readable by
-/// others, not even for an instant), synced, then renamed over the target.
+/// others, not even for an instant; exactly `mode` whatever the umask), synced, then renamed
+/// over the target. Missing directories are made under the process's umask (077: private).
 enum AtomicFile {
     static func write(
         _ contents: String, to path: String, mode: FilePermissions = [.ownerReadWrite, .groupRead, .otherRead]
@@ -18,6 +19,8 @@ enum AtomicFile {
             let descriptor = try FileDescriptor.open(
                 FilePath(temporary), .writeOnly, options: [.create, .exclusiveCreate], permissions: mode)
             try descriptor.closeAfter {
+                // The umask may have taken bits off `mode` (Cairn runs with 077); set it exactly.
+                if fchmod(descriptor.rawValue, mode_t(mode.rawValue)) != 0 { throw Errno(rawValue: errno) }
                 _ = try descriptor.writeAll(Array(contents.utf8))
                 if fsync(descriptor.rawValue) != 0 { throw Errno(rawValue: errno) }
             }

@@ -1,5 +1,13 @@
 import ArgumentParser
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// `cairn`: an authoritative DNS server that answers ACME dns-01 challenges itself.
 @main
 struct Cairn: AsyncParsableCommand {
@@ -15,4 +23,13 @@ struct Cairn: AsyncParsableCommand {
             RegistrationCommand.self, TokenCommand.self, ImportCommand.self, RevokeCommand.self, AccountCommand.self,
         ],
         defaultSubcommand: ServeCommand.self)
+
+    /// Every command runs with umask 077: what Cairn creates (the state directory, the store and
+    /// the -wal and -shm files SQLite makes beside it, keys, directories) is private to its user
+    /// whatever umask it was started with; files meant to be readable (certificates) are given
+    /// their mode explicitly.
+    static func main() async {
+        umask(0o077)
+        await main(nil)
+    }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Configuration
 import DNSAuthority
 import DNSServer
+import DNSWire
 import HookAPI
 import Logging
 import NIOCore
@@ -50,16 +51,22 @@ struct ServeCommand: AsyncParsableCommand {
         let state = try StateDirectory(path: settings.stateDirectory)
         let pidFile = state.pidFile
         let store = try SQLiteStore(path: settings.storePath)
-        let zones = try await ServeZones.load(settings, store: store)
-        let authority = try Authority(zones: zones, configuration: settings.authority)
+        let served = try ServeZones.load(settings)
+        let authority = try Authority(zones: served.zones, configuration: settings.authority)
         logger.info(
             "zones loaded",
             metadata: [
                 "directory": "\(settings.zonesDirectory)",
-                "zones": "\(ZoneDirectory.apexList(zones))",
+                "zones": "\(ZoneDirectory.apexList(served.zones))",
+                "nameservers": "\(served.identity.nameservers.map(\.description).joined(separator: " "))",
             ])
-        let restored = try await ChallengeRestore.restore(
-            store: store, authority: authority, identity: settings.api.identity, logger: logger)
+        if let advice = served.unreachableAdvice { logger.warning("\(advice)") }
+        // The one ordered path from the store to the table (DESIGN decision 4): the API, reloads
+        // and changes made by the CLI all go through it.
+        let writer = ChallengeWriter(
+            store: store, authority: authority, identity: served.identity, logger: logger)
+        try await store.apply([.removeExpired(now: UnixTime.now().rawValue)])
+        let restored = try await writer.reload(staticZones: nil, identity: served.identity)
         logger.info(
             "challenge table rebuilt from the store",
             metadata: ["store": "\(settings.storePath)", "restored": "\(restored)"])
@@ -70,21 +77,21 @@ struct ServeCommand: AsyncParsableCommand {
             authority: authority, configuration: settings.serverConfiguration, logger: logger,
             onBound: { _ in logger.info("ready", metadata: ["pidFile": "\(pidFile)"]) })
         let reloader = StoreReloadService(
-            authority: authority, store: store, signals: hangups,
+            writer: writer, signals: hangups,
             reloadSettings: { try await ServeSettings.read(options: options, overrides: overrides) },
             logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: server),
             .init(service: reloader, successTerminationBehavior: .ignore),
             .init(
-                service: ExpirySweepService(authority: authority, store: store, interval: .seconds(60), logger: logger),
+                service: StoreFollowService(writer: writer, interval: .seconds(1), logger: logger),
                 successTerminationBehavior: .ignore),
         ]
         if let listen = settings.api.listen {
             let registry = PrometheusCollectorRegistry()
             let dnsMetrics = DNSMetrics(registry: registry)
             let api = HookAPI(
-                configuration: settings.api.hook, store: store, authority: authority, logger: logger,
+                configuration: settings.api.hook, writer: writer, logger: logger,
                 metrics: registry, beforeScrape: { dnsMetrics.update(from: await server.statistics()) })
             let httpServer =
                 if let certificate = settings.api.certificateFile, let key = settings.api.privateKeyFile {
@@ -99,6 +106,14 @@ struct ServeCommand: AsyncParsableCommand {
                     logger.info(
                         "serving the hook API",
                         metadata: ["address": "\(scheme)://\(channel.localAddress.map { "\($0)" } ?? "?")"])
+                    guard let address = channel.localAddress,
+                        let url = APIEndpointFile.url(scheme: scheme, address: address)
+                    else { return }
+                    do {
+                        try APIEndpointFile.write(url, in: settings.stateDirectory)
+                    } catch {
+                        logger.warning("could not record the API endpoint", metadata: ["error": "\(error)"])
+                    }
                 })
             services.append(
                 .init(
@@ -113,6 +128,8 @@ struct ServeCommand: AsyncParsableCommand {
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 cancellationSignals: [],
                 logger: logger))
+        APIEndpointFile.remove(in: settings.stateDirectory)
+        defer { APIEndpointFile.remove(in: settings.stateDirectory) }
         try await group.run()
         logger.info("stopped")
         // The lock is held until here, whatever the optimizer would otherwise do.

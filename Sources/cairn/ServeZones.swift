@@ -1,22 +1,53 @@
 import DNSAuthority
 import DNSWire
 import HookAPI
-import Store
 
-/// The zones `cairn serve` serves: the master files, the auth zone (synthesized unless a file
-/// gives it), and a synthesized `_acme-challenge.<domain>` zone for each token made for NS
-/// delegation ("Names Cairn answers for").
-enum ServeZones {
-    static func load(_ settings: ServeSettings, store: any ChallengeStore) async throws -> [Zone] {
+/// The static zones `cairn serve` serves — the master files and the auth zone (synthesized unless
+/// a file gives it) — and the names synthesized zones use for themselves. The
+/// `_acme-challenge.<domain>` zones of tokens made for NS delegation are synthesized by the
+/// ``ChallengeWriter`` from the store ("Names Cairn answers for").
+struct ServeZones {
+    var zones: [Zone]
+    /// The SOA and NS names of synthesized zones: `dns.nameservers`, or when that is not set, the
+    /// NS names of the auth zone's own file, so NS records Cairn prints lead to a server it
+    /// gives an address for.
+    var identity: NameserverIdentity
+    /// The nameservers in ``identity`` that resolvers could not reach: an NS delegation to them
+    /// fails.
+    var unreachableNameservers: [NameserverIdentity.UnreachableNameserver]
+
+    static func load(_ settings: ServeSettings) throws -> ServeZones {
         var zones = try ZoneDirectory.load(settings.zonesDirectory)
-        var apexes = Set(zones.map(\.apex))
-        let serial = UInt32(truncatingIfNeeded: UnixTime.now().rawValue)
-        if let authZone = settings.api.hook.authZone, !apexes.contains(authZone) {
-            zones.append(Zone.synthesized(apex: authZone, identity: settings.api.identity, serial: serial))
-            apexes.insert(authZone)
+        var identity = settings.api.identity
+        if !settings.api.nameserversConfigured, let authZone = settings.api.hook.authZone {
+            let fromFile = NameserverIdentity.nameservers(ofZoneAt: authZone, in: zones)
+            if !fromFile.isEmpty { identity.nameservers = fromFile }
         }
-        zones += try await ChallengeRestore.synthesizedZones(
-            store: store, identity: settings.api.identity, existing: apexes, serial: serial)
-        return zones
+        if let authZone = settings.api.hook.authZone, !zones.contains(where: { $0.apex == authZone }) {
+            let serial = UInt32(truncatingIfNeeded: UnixTime.now().rawValue)
+            zones.append(Zone.synthesized(apex: authZone, identity: identity, serial: serial))
+        }
+        return ServeZones(
+            zones: zones, identity: identity,
+            unreachableNameservers: identity.unreachableNameservers(
+                in: zones, configured: settings.api.nameserversConfigured))
+    }
+
+    /// What to tell an operator about ``unreachableNameservers``, or `nil` when there are none.
+    var unreachableAdvice: String? {
+        guard !unreachableNameservers.isEmpty else { return nil }
+        let names = unreachableNameservers.map(\.description).joined(separator: "; ")
+        return
+            "NS delegation to Cairn would fail: \(names). Give each an A or AAAA record in the zone file that "
+            + "serves it, or set dns.nameservers to host names of this server that resolve"
+    }
+
+    /// Whether a zone served here holds records at or below `name`: an NS-delegated challenge
+    /// zone there would hide them.
+    func holdsData(atOrBelow name: DNSName) -> Bool {
+        zones.contains { zone in
+            zone.apex != name && name.isSubdomain(of: zone.apex)
+                && zone.records.contains { $0.name.isSubdomain(of: name) }
+        }
     }
 }

@@ -2,17 +2,15 @@ import DNSAuthority
 import HookAPI
 import Logging
 import ServiceLifecycle
-import Store
 import UnixSignals
 
 /// Reloads on SIGHUP (what `cairn reload`, `cairn token create` and `cairn register` send): the
-/// zone files, the auth zone and the challenge zones in the store, then the names and values
-/// the store holds. A reload that fails keeps the running zones and logs every problem
-/// (DESIGN decision 7). Takes the place of ``ReloadService`` once a store exists, because a
-/// reload of the zone files alone would drop the synthesized zones.
+/// configuration and zone files, then the challenge table from a snapshot of the store, all
+/// through the ``ChallengeWriter``, so a reload is ordered with the API's changes and drops
+/// nothing they acknowledged. A reload that fails keeps the running zones and logs every
+/// problem (DESIGN decision 7).
 struct StoreReloadService: Service {
-    let authority: Authority
-    let store: any ChallengeStore
+    let writer: ChallengeWriter
     let signals: UnixSignalsSequence
     let reloadSettings: @Sendable () async throws -> ServeSettings
     let logger: Logger
@@ -27,12 +25,10 @@ struct StoreReloadService: Service {
         logger.info("reloading configuration, zones and store")
         do {
             let settings = try await reloadSettings()
-            let zones = try await ServeZones.load(settings, store: store)
-            let released = try await ChallengeRestore.releaseDeleted(store: store, authority: authority, logger: logger)
-            if released > 0 { logger.info("released names of deleted credentials", metadata: ["names": "\(released)"]) }
-            try authority.replaceZones(zones)
-            let summary = try await ChallengeRestore.restore(
-                store: store, authority: authority, identity: settings.api.identity, logger: logger)
+            let served = try ServeZones.load(settings)
+            let zones = served.zones
+            if let advice = served.unreachableAdvice { logger.warning("\(advice)") }
+            let summary = try await writer.reload(staticZones: zones, identity: served.identity)
             logger.info(
                 "reloaded zones and store",
                 metadata: [

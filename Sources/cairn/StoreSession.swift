@@ -1,5 +1,6 @@
 import Foundation
 import HookAPI
+import Logging
 import Store
 
 #if canImport(Glibc)
@@ -11,18 +12,16 @@ import Store
 #endif
 
 /// What the credential commands (`register`, `registration`, `token`, `import`) share: the
-/// configuration, the store in the state directory, and a way to tell a running server.
+/// configuration, the store in the private state directory (refused when others could write
+/// to it, see ``StateDirectory/secure(path:logger:)``), and a way to tell a running server.
 struct StoreSession {
     let settings: ServeSettings
     let store: SQLiteStore
 
     init(options: ConfigurationOptions) async throws {
         settings = try await ServeSettings.read(options: options)
-        do {
-            try FileManager.default.createDirectory(atPath: settings.stateDirectory, withIntermediateDirectories: true)
-        } catch {
-            throw SettingsError("state directory \(settings.stateDirectory): cannot create it (\(error))")
-        }
+        // Fixes are logged to standard error; standard output carries what the command prints.
+        try StateDirectory.secure(path: settings.stateDirectory, logger: Logger(label: "cairn"))
         store = try SQLiteStore(path: settings.storePath)
     }
 

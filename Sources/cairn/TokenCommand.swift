@@ -1,5 +1,6 @@
 import ArgumentParser
 import DNSAuthority
+import DNSWire
 import Foundation
 import HookAPI
 import Store
@@ -16,41 +17,75 @@ struct TokenCommand: AsyncParsableCommand {
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Create a token for a domain and print the delegation record to add.",
+            abstract: "Create a token for one or more domains and print the delegation records to add.",
             discussion: """
-                NS delegation: Cairn serves the zone _acme-challenge.<domain> itself. CNAME delegation: \
-                the token owns a label in the auth zone (api.authZone). The default is both when an \
-                auth zone is set, else ns.
+                One token owns every domain given, as a multi-domain certificate needs (lego httpreq and \
+                certbot hooks use one credential for all its names). NS delegation: Cairn serves the zone \
+                _acme-challenge.<domain> itself. CNAME delegation: the token owns a label in the auth zone \
+                (api.authZone). The default is both when an auth zone is set, else ns; an NS record is \
+                printed only when it would work.
                 """)
         @OptionGroup var options: ConfigurationOptions
-        @Option(help: "The domain certificates are for (example.com; covers *.example.com too).") var domain: String
+        @Option(
+            name: .customLong("domain"),
+            help: "A domain the certificates are for (example.com; covers *.example.com too); repeatable.")
+        var domains: [String] = []
         @Option(help: "ns, cname or both.") var delegation: Delegation?
+
+        func validate() throws {
+            guard !domains.isEmpty else { throw ValidationError("give at least one --domain") }
+        }
 
         func run() async throws {
             let session = try await StoreSession(options: options)
-            guard let parsed = ChallengeName.parse(domain) else {
-                throw ValidationError("--domain \(domain) is not a domain name")
+            var parsed: [String] = []
+            for text in domains {
+                guard let name = ChallengeName.parse(text) else {
+                    throw ValidationError("--domain \(text) is not a domain name")
+                }
+                let domain = ChallengeName.storeText(name)
+                if !parsed.contains(domain) { parsed.append(domain) }
             }
-            let domain = ChallengeName.storeText(parsed)
-            let delegation = delegation ?? (session.settings.api.hook.authZone == nil ? .ns : .both)
+            let served = try ServeZones.load(session.settings)
+            let requested = delegation ?? (session.settings.api.hook.authZone == nil ? .ns : .both)
+            var notes: [String] = []
+            var useNS = requested != .cname
+            if useNS, let advice = served.unreachableAdvice {
+                guard requested == .both else { throw SettingsError(advice) }
+                notes.append("no NS record printed: \(advice)")
+                useNS = false
+            }
             let key = Credential.generateKey()
             let token = Token(
-                id: UUID().uuidString.lowercased(), keyHash: Credential.hash(key), domain: domain,
+                id: UUID().uuidString.lowercased(), keyHash: Credential.hash(key), domain: parsed.first,
                 created: UnixTime.now().rawValue)
-            let challenge = "_acme-challenge.\(domain)"
             var names: [OwnedName] = []
-            var records: [String] = []
-            if delegation != .cname {
-                names.append(OwnedName(name: challenge, owner: token.owner, kind: .challengeZone, domain: domain))
-                for nameserver in session.settings.api.identity.nameservers {
-                    records.append("\(challenge). NS \(nameserver)")
+            var records: [(domain: String, lines: [String])] = []
+            for domain in parsed {
+                let challenge = "_acme-challenge.\(domain)"
+                var lines: [String] = []
+                if useNS {
+                    let hidden = served.holdsData(atOrBelow: try DNSName(challenge))
+                    if hidden, requested == .ns {
+                        throw SettingsError(
+                            "\(challenge) holds records in a zone Cairn serves (\(session.settings.zonesDirectory)); "
+                                + "a challenge zone there would hide them: remove them, or use --delegation cname")
+                    }
+                    if hidden {
+                        notes.append("no NS record for \(domain): \(challenge) holds records in a zone Cairn serves")
+                    } else {
+                        names.append(
+                            OwnedName(name: challenge, owner: token.owner, kind: .challengeZone, domain: domain))
+                        lines += served.identity.nameservers.map { "\(challenge). NS \($0)" }
+                    }
                 }
-            }
-            if delegation != .ns {
-                let authZone = try session.authZone(for: "CNAME delegation")
-                let label = "\(UUID().uuidString.lowercased()).\(authZone)"
-                names.append(OwnedName(name: label, owner: token.owner, kind: .label, domain: domain))
-                records.append("\(challenge). CNAME \(label).")
+                if requested != .ns {
+                    let authZone = try session.authZone(for: "CNAME delegation")
+                    let label = "\(UUID().uuidString.lowercased()).\(authZone)"
+                    names.append(OwnedName(name: label, owner: token.owner, kind: .label, domain: domain))
+                    lines.append("\(challenge). CNAME \(label).")
+                }
+                records.append((domain, lines))
             }
             let existing = Set(try await session.store.ownedNames().map(\.name))
             if let taken = names.first(where: { existing.contains($0.name) }) {
@@ -59,18 +94,26 @@ struct TokenCommand: AsyncParsableCommand {
             try await session.store.apply([.addToken(token, names)])
             print("token:    \(token.id)")
             print("key:      \(key)   (shown once; only its hash is stored)")
+            for (domain, lines) in records {
+                print(
+                    lines.count > 1 && requested == .both && useNS
+                        ? "add ONE of these to the zone of \(domain) (the NS lines together):"
+                        : "add to the zone of \(domain):")
+                for line in lines { print("  \(line)") }
+            }
+            for note in notes { print("note:     \(note)") }
             print(
-                delegation == .both
-                    ? "add ONE of these records to the zone of \(domain):" : "add to the zone of \(domain):")
-            for record in records { print("  \(record)") }
+                "lego:     HTTPREQ_USERNAME=\(token.id) HTTPREQ_PASSWORD=\(key) HTTPREQ_ENDPOINT=\(endpoint(session))")
+            print(session.notifyServer())
+        }
+
+        /// The running server's API, else the configured one.
+        private func endpoint(_ session: StoreSession) -> String {
+            if let running = APIEndpointFile.running(in: session.settings.stateDirectory) { return running }
             let api = session.settings.api
             let scheme = api.certificateFile == nil ? "http" : "https"
-            let endpoint =
-                api.listen.map { listen in
-                    "\(scheme)://\(listen.host.contains(":") ? "[\(listen.host)]" : listen.host):\(listen.port)"
-                } ?? "<api.listen>"
-            print("lego:     HTTPREQ_USERNAME=\(token.id) HTTPREQ_PASSWORD=\(key) HTTPREQ_ENDPOINT=\(endpoint)")
-            print(session.notifyServer())
+            return api.listen.map { APIEndpointFile.url(scheme: scheme, host: $0.host, port: $0.port) }
+                ?? "<api.listen is none: the API is off>"
         }
     }
 
@@ -82,8 +125,16 @@ struct TokenCommand: AsyncParsableCommand {
             let session = try await StoreSession(options: options)
             let names = try await session.store.ownedNames()
             for token in try await session.store.tokens() {
-                let owned = names.filter { $0.owner == token.owner }.map { "\($0.name) (\($0.kind.rawValue))" }
-                print("\(token.id)  \(token.domain ?? "-")  \(owned.joined(separator: " "))")
+                let mine = names.filter { $0.owner == token.owner }
+                var domains: [String] = []
+                for domain in mine.compactMap(\.domain) + [token.domain].compactMap({ $0 })
+                where !domains.contains(domain) {
+                    domains.append(domain)
+                }
+                let owned = mine.map { "\($0.name) (\($0.kind.rawValue))" }
+                print(
+                    "\(token.id)  \(domains.isEmpty ? "-" : domains.joined(separator: ","))  \(owned.joined(separator: " "))"
+                )
             }
         }
     }

@@ -208,7 +208,7 @@ import Testing
         }
     }
 
-    @Test func repeatedFailuresForOneCredentialFromManyAddressesGet429() async throws {
+    @Test func repeatedFailuresForOneCredentialFromManyAddressesGet429ForFurtherFailures() async throws {
         let configuration = HookAPIConfiguration(
             authZone: HookAPIHarness.authZone, trustedProxies: IPNetwork.loopback, authFailuresPerMinute: 3)
         try await HookAPIHarness.run(configuration) { harness, client in
@@ -222,9 +222,10 @@ import Testing
                     try await client.post("/update", target.update(HookAPIHarness.digest), headers: wrong).status == 401
                 )
             }
-            var right = HTTPFields.acmeDNS(user: target.username, key: target.password)
-            right[forwarded] = "198.51.100.99"
-            let blocked = try await client.post("/update", target.update(HookAPIHarness.digest), headers: right)
+            // Further guesses are refused, from any address (the owner's correct key is not: LockoutTests).
+            var wrong = HTTPFields.acmeDNS(user: target.username, key: String(repeating: "x", count: 40))
+            wrong[forwarded] = "198.51.100.99"
+            let blocked = try await client.post("/update", target.update(HookAPIHarness.digest), headers: wrong)
             #expect(blocked == Reply(status: 429, body: "{\"error\": \"too_many_failures\"}"))
             // Another credential from one of those addresses is not affected.
             var other = HTTPFields.acmeDNS(user: bystander.username, key: bystander.password)
@@ -235,7 +236,7 @@ import Testing
         }
     }
 
-    @Test func repeatedAuthenticationFailuresFromOneAddressGet429() async throws {
+    @Test func repeatedAuthenticationFailuresFromOneAddressGet429ForFurtherFailures() async throws {
         let configuration = HookAPIConfiguration(authZone: HookAPIHarness.authZone, authFailuresPerMinute: 3)
         try await HookAPIHarness.run(configuration) { harness, client in
             let credentials = try Credentials(try await client.post("/register", nil))
@@ -245,8 +246,8 @@ import Testing
                     try await client.post("/update", credentials.update(HookAPIHarness.digest), headers: wrong).status
                         == 401)
             }
-            let right = HTTPFields.acmeDNS(user: credentials.username, key: credentials.password)
-            let reply = try await client.post("/update", credentials.update(HookAPIHarness.digest), headers: right)
+            // Further failures are refused (the owner's correct key is not: LockoutTests).
+            let reply = try await client.post("/update", credentials.update(HookAPIHarness.digest), headers: wrong)
             #expect(reply == Reply(status: 429, body: "{\"error\": \"too_many_failures\"}"))
             #expect(try await harness.stored().isEmpty)
         }

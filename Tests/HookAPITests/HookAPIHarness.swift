@@ -34,9 +34,9 @@ struct HookAPIHarness: Sendable {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let store = try SQLiteStore(path: "\(directory)/cairn.sqlite")
         let authority = try Authority(zones: [Zone.synthesized(apex: authZone, identity: identity, serial: 1)])
-        var configuration = configuration
-        configuration.nameserverIdentity = identity
-        let api = HookAPI(configuration: configuration, store: store, authority: authority, logger: logger)
+        let writer = ChallengeWriter(store: store, authority: authority, identity: identity, logger: logger)
+        try await writer.reload(staticZones: nil, identity: identity)
+        let api = HookAPI(configuration: configuration, writer: writer, logger: logger)
         let harness = HookAPIHarness(store: store, authority: authority, api: api)
         return try await api.application(host: "127.0.0.1", port: 0).test(.live) { client in
             try await body(harness, client)

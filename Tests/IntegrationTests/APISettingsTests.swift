@@ -5,7 +5,7 @@ import NIOPosix
 import Testing
 
 /// The `api.*` configuration keys: a wrong value stops `cairn serve` with a message naming the key.
-@Suite struct APISettingsTests {
+@Suite(.timeLimit(.minutes(2))) struct APISettingsTests {
     @Test(arguments: [
         (["--api-listen", "localhost:8053"], "configuration api.listen"),
         (["--api-listen", "::1"], "in brackets"),
@@ -28,6 +28,9 @@ import Testing
         ("CAIRN_API_REGISTER_NETWORKS", "10.0.0.0/33", "configuration api.registerNetworks"),
         ("CAIRN_API_TRUSTED_PROXIES", "proxy.example", "configuration api.trustedProxies"),
         ("CAIRN_API_VALUE_LIFETIME_SECONDS", "0", "configuration api.valueLifetimeSeconds"),
+        ("CAIRN_API_REGISTER_PER_MINUTE", "0", "configuration api.registerPerMinute"),
+        ("CAIRN_API_MAX_REGISTRATIONS", "-1", "configuration api.maxRegistrations"),
+        ("CAIRN_API_MAX_REGISTRATIONS", "many", "configuration api.maxRegistrations"),
         ("CAIRN_API_TLS_CERTIFICATE", "/nonexistent.pem", "api.tls.privateKey"),
     ])
     func badKeysAreRefusedByName(key: String, value: String, expected: String) async throws {

@@ -13,13 +13,13 @@ import Testing
 
 /// The hook API in the real `cairn serve`: an acknowledged update survives `kill -9`, and a
 /// DNS query sent right after the 2xx already sees the value (DESIGN decision 4).
-@Suite(.serialized) struct HookAPIServeTests {
+@Suite(.serialized, .timeLimit(.minutes(3))) struct HookAPIServeTests {
     static let authZone = "auth.test"
 
     /// Runs `cairn serve` with an empty zones directory, the auth zone synthesized, DNS and the
     /// API on free loopback ports, the state in `directory/state`.
     static func serve<T: Sendable>(
-        in directory: TemporaryDirectory, arguments: [String] = [],
+        in directory: TemporaryDirectory, arguments: [String] = [], environment: [String: String] = [:],
         _ body: @Sendable (_ dnsPort: Int, _ apiPort: Int, _ pid: ProcessIdentifier) async throws -> T
     ) async throws -> T {
         try FileManager.default.createDirectory(atPath: directory.file("zones"), withIntermediateDirectories: true)
@@ -31,7 +31,8 @@ import Testing
                 "127.0.0.1:\(dnsPort)", "--api-listen", "127.0.0.1:\(apiPort)", "--udp-sockets", "2",
             ] + arguments
         return try await Daemon.with(
-            try CairnBinary.path(), arguments, environment: ["CAIRN_API_AUTH_ZONE": authZone],
+            try CairnBinary.path(), arguments,
+            environment: environment.merging(["CAIRN_API_AUTH_ZONE": authZone]) { mine, _ in mine },
             logPath: directory.file("cairn.log"),
             ready: { (try? await request(apiPort, "GET", "/health"))?.status == 200 }
         ) { pid in try await body(dnsPort, apiPort, pid) }
@@ -178,6 +179,44 @@ import Testing
                 #expect(lines.contains(#"cairn_dns_responses{rcode="NOERROR"} 3.0"#), "\(metrics.body)")
                 #expect(lines.contains(#"cairn_dns_responses{rcode="REFUSED"} 1.0"#), "\(metrics.body)")
                 #expect(metrics.body.contains(#"cairn_api_requests_total{route="/update",status="200"} 1"#))
+            }
+        }
+    }
+
+    /// The start and reload log lines count what is served: names, synthesized challenge zones
+    /// and values, as restored from the store.
+    @Test func theRestoreSummaryCountsWhatIsServed() async throws {
+        try await withTemporaryDirectory { directory in
+            _ = try directory.write(
+                "zones/auth.test.zone",
+                "$ORIGIN auth.test.\n@ 300 IN SOA ns hostmaster 1 3600 600 1209600 30\n@ 300 IN NS ns\nns 300 IN A 127.0.0.1\n"
+            )
+            let created = try await Tool.run(
+                try CairnBinary.path(),
+                [
+                    "token", "create", "--domain", "a.example", "--delegation", "both", "--state-dir",
+                    directory.file("state"), "--zones", directory.file("zones"),
+                ], environment: ["CAIRN_API_AUTH_ZONE": Self.authZone], timeLimit: .seconds(60))
+            try #require(created.succeeded, "\(created.output)")
+            func field(_ name: String) -> String {
+                created.output.split(separator: "\n").first { $0.hasPrefix("\(name):") }?
+                    .dropFirst(name.count + 1).split(separator: " ").first.map(String.init) ?? ""
+            }
+            let basic = "Basic " + Data("\(field("token")):\(field("key"))".utf8).base64EncodedString()
+            try await Self.serve(in: directory) { _, apiPort, pid in
+                for (index, fqdn) in ["_acme-challenge.a.example.", "_acme-challenge.a.example"].enumerated() {
+                    let reply = try await Self.request(
+                        apiPort, "POST", "/present", headers: [("Authorization", basic)],
+                        body: "{\"fqdn\":\"\(fqdn)\",\"value\":\"\(Self.digest(index))\"}")
+                    try #require(reply.status == 200, "\(reply.body)")
+                }
+                _ = try await Self.register(apiPort)
+            }
+            try await Self.serve(in: directory) { _, _, _ in
+                let log = try String(contentsOfFile: directory.file("cairn.log"), encoding: .utf8)
+                #expect(
+                    log.contains("restored=3 names, 1 synthesized zones, 2 values, 0 skipped"),
+                    "\(log.split(separator: "\n").filter { $0.contains("rebuilt") })")
             }
         }
     }

@@ -4,15 +4,19 @@ import Testing
 
 /// The SQLite store: durability settings, migrations, and what each change does.
 @Suite struct SQLiteStoreTests {
-    /// A store in a fresh temporary directory, removed afterwards.
-    static func withStore<T>(_ body: (SQLiteStore, String) async throws -> T) async throws -> T {
+    /// The path of a store file in a fresh temporary directory, removed afterwards.
+    static func withStorePath<T>(_ body: (String) async throws -> T) async throws -> T {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "cairn-store-\(UUID().uuidString.prefix(8))"
         ).path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let path = "\(directory)/cairn.sqlite"
-        return try await body(try SQLiteStore(path: path), path)
+        return try await body("\(directory)/cairn.sqlite")
+    }
+
+    /// A store in a fresh temporary directory, removed afterwards.
+    static func withStore<T>(_ body: (SQLiteStore, String) async throws -> T) async throws -> T {
+        try await withStorePath { path in try await body(try SQLiteStore(path: path), path) }
     }
 
     static func registration(_ n: Int, allowFrom: [String] = []) -> (Registration, OwnedName) {

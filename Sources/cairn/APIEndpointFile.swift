@@ -1,0 +1,38 @@
+import Foundation
+import NIOCore
+import SystemPackage
+
+/// `api-endpoint` in the state directory: the URL the running server's hook API is bound to, so
+/// `cairn token create` prints where the API really is, whatever flag or file configured it.
+/// Written when the API is bound, removed when the server stops.
+enum APIEndpointFile {
+    static func path(in stateDirectory: String) -> String { "\(stateDirectory)/api-endpoint" }
+
+    /// The URL of an API bound at `address`.
+    static func url(scheme: String, address: SocketAddress) -> String? {
+        guard let host = address.ipAddress, let port = address.port else { return nil }
+        return url(scheme: scheme, host: host, port: port)
+    }
+
+    /// The URL of an API at `host` (an IP address) and `port`; IPv6 in brackets (RFC 3986 §3.2.2).
+    static func url(scheme: String, host: String, port: Int) -> String {
+        "\(scheme)://\(host.contains(":") ? "[\(host)]" : host):\(port)"
+    }
+
+    static func write(_ url: String, in stateDirectory: String) throws {
+        try AtomicFile.write(url + "\n", to: path(in: stateDirectory), mode: [.ownerReadWrite])
+    }
+
+    static func remove(in stateDirectory: String) {
+        try? FileManager.default.removeItem(atPath: path(in: stateDirectory))
+    }
+
+    /// The running server's API URL, if a server runs with `stateDirectory` and serves the API.
+    static func running(in stateDirectory: String) -> String? {
+        guard StateDirectory.runningServer(in: stateDirectory) != nil,
+            let text = try? String(contentsOfFile: path(in: stateDirectory), encoding: .utf8)
+        else { return nil }
+        let url = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        return url.isEmpty ? nil : url
+    }
+}

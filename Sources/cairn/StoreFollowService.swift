@@ -1,0 +1,44 @@
+import DNSAuthority
+import HookAPI
+import Logging
+import ServiceLifecycle
+import Store
+
+/// Every `interval`: applies changes other processes committed to the store (the CLI, other
+/// instances sharing the database) through the ``ChallengeWriter``, and removes expired TXT
+/// values from the challenge table (they already stopped being served at their expiry) and,
+/// once a minute, from the store, so neither grows with values clients never clean up.
+struct StoreFollowService: Service {
+    let writer: ChallengeWriter
+    let interval: Duration
+    let logger: Logger
+
+    func run() async throws {
+        let clock = ContinuousClock()
+        var lastSweep = clock.now
+        while !Task.isShuttingDownGracefully {
+            do {
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            } catch {
+                return
+            }
+            do {
+                if let summary = try await writer.catchUp() {
+                    logger.info("applied changes committed by another process", metadata: ["store": "\(summary)"])
+                }
+            } catch {
+                logger.warning("could not read changes from the store", metadata: ["error": "\(error)"])
+            }
+            guard clock.now - lastSweep >= .seconds(60) else { continue }
+            lastSweep = clock.now
+            let now = UnixTime.now()
+            let names = writer.authority.removeExpiredValues(now: now)
+            do {
+                try await writer.store.apply([.removeExpired(now: now.rawValue)])
+            } catch {
+                logger.warning("could not remove expired values from the store", metadata: ["error": "\(error)"])
+            }
+            if names > 0 { logger.debug("expired values removed", metadata: ["names": "\(names)"]) }
+        }
+    }
+}
