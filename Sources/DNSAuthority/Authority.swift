@@ -453,15 +453,9 @@ public final class Authority: Sendable {
         }
         for (apex, zone) in served {
             guard let previous = old.servedZones[apex] else { continue }
-            let serial: UInt32
-            if SerialNumber.isGreater(zone.serial, than: previous.serial) {
-                serial = zone.serial
-            } else if zone.hasSameContent(as: previous) {
-                serial = previous.serial
-            } else {
-                serial = SerialNumber.next(after: previous.serial)
-            }
-            served[apex]!.setSerial(serial)
+            served[apex]!.setSerial(
+                SerialNumber.afterReload(
+                    loaded: zone.serial, current: previous.serial, changed: !zone.hasSameContent(as: previous)))
         }
         return (
             WriterState(loadedZones: loaded, synthesizedApexes: synthesized, servedZones: served, table: table),

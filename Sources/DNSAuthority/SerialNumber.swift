@@ -10,9 +10,11 @@ package enum SerialNumber {
     package static func next(after current: UInt32) -> UInt32 { current &+ 1 }
 
     /// The serial to serve after a reload that read `loaded` from the file while `current` was
-    /// being served: the file's serial if it advances, otherwise one past the current one, so
-    /// secondaries and caches always see the serial advance.
-    package static func afterReload(loaded: UInt32, current: UInt32) -> UInt32 {
-        isGreater(loaded, than: current) ? loaded : next(after: current)
+    /// being served: the file's serial if it advances; otherwise one past the current one when
+    /// what the zone serves `changed`, else the current one (two servers with the same data
+    /// answer the same serial, and secondaries transfer only what changed).
+    package static func afterReload(loaded: UInt32, current: UInt32, changed: Bool) -> UInt32 {
+        if isGreater(loaded, than: current) { return loaded }
+        return changed ? next(after: current) : current
     }
 }

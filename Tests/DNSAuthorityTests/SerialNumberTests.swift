@@ -21,9 +21,12 @@ import Testing
     }
 
     @Test func reloadKeepsAdvancing() {
-        #expect(SerialNumber.afterReload(loaded: 2024_01_01_00, current: 5) == 2024_01_01_00)
-        #expect(SerialNumber.afterReload(loaded: 5, current: 9) == 10)
-        #expect(SerialNumber.afterReload(loaded: 9, current: 9) == 10)
-        #expect(SerialNumber.afterReload(loaded: 3, current: UInt32.max) == 3)
+        #expect(SerialNumber.afterReload(loaded: 2024_01_01_00, current: 5, changed: false) == 2024_01_01_00)
+        #expect(SerialNumber.afterReload(loaded: 5, current: 9, changed: true) == 10)
+        #expect(SerialNumber.afterReload(loaded: 9, current: 9, changed: true) == 10)
+        #expect(SerialNumber.afterReload(loaded: 3, current: UInt32.max, changed: true) == 3)
+        // Nothing served changed: the serial stays, unless the file raised it.
+        #expect(SerialNumber.afterReload(loaded: 5, current: 9, changed: false) == 9)
+        #expect(SerialNumber.afterReload(loaded: 10, current: 9, changed: false) == 10)
     }
 }
