@@ -1,3 +1,5 @@
+import CertificateManager
+import DNSWire
 import Foundation
 import NIOCore
 import SystemPackage
@@ -11,13 +13,11 @@ enum APIEndpointFile {
     /// The URL of an API bound at `address`.
     static func url(scheme: String, address: SocketAddress) -> String? {
         guard let host = address.ipAddress, let port = address.port else { return nil }
-        return url(scheme: scheme, host: host, port: port)
+        return url(scheme: scheme, HostPort(host: host, port: port))
     }
 
-    /// The URL of an API at `host` (an IP address) and `port`; IPv6 in brackets (RFC 3986 §3.2.2).
-    static func url(scheme: String, host: String, port: Int) -> String {
-        "\(scheme)://\(host.contains(":") ? "[\(host)]" : host):\(port)"
-    }
+    /// The URL of an API at `address`.
+    static func url(scheme: String, _ address: HostPort) -> String { "\(scheme)://\(address)" }
 
     static func write(_ url: String, in stateDirectory: String) throws {
         try AtomicFile.write(url + "\n", to: path(in: stateDirectory), mode: [.ownerReadWrite])

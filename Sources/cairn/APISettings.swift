@@ -25,7 +25,7 @@ struct APISettings: Sendable {
     static let defaultPort = 8053
 
     /// `nil` when the API is off.
-    var listen: (host: String, port: Int)?
+    var listen: HostPort?
     /// Whether `listen` is the default rather than configured.
     var listenIsDefault: Bool
     var hook: HookAPIConfiguration
@@ -75,24 +75,17 @@ struct APISettings: Sendable {
 
         let configuredListen = reader.string(forKey: "api.listen")
         let listenText = configuredListen ?? "127.0.0.1:\(defaultPort)"
-        var listen: (host: String, port: Int)? = nil
+        var listen: HostPort? = nil
         if listenText != "none" {
-            guard let colon = listenText.lastIndex(of: ":"),
-                let port = Int(listenText[listenText.index(after: colon)...]),
-                (0...65535).contains(port)
-            else {
-                throw fail("api.listen", "\"\(listenText)\" is not address:port (example: 127.0.0.1:\(defaultPort))")
+            guard let address = HostPort(parsing: listenText, defaultPort: nil) else {
+                if !listenText.hasPrefix("["), listenText.filter({ $0 == ":" }).count > 1 {
+                    throw fail("api.listen", "write an IPv6 address in brackets: [\(listenText)]:port")
+                }
+                throw fail(
+                    "api.listen",
+                    "\"\(listenText)\" is not an IPv4 or IPv6 address with a port (example: 127.0.0.1:\(defaultPort))")
             }
-            var host = String(listenText[..<colon])
-            if host.hasPrefix("["), host.hasSuffix("]") {
-                host = String(host.dropFirst().dropLast())
-            } else if host.contains(":") {
-                throw fail("api.listen", "write an IPv6 address in brackets: [\(host)]:port")
-            }
-            guard IPAddress(host) != nil else {
-                throw fail("api.listen", "\"\(host)\" is not an IPv4 or IPv6 address")
-            }
-            listen = (host, port)
+            listen = address
         }
         let authZoneText = reader.string(forKey: "api.authZone") ?? ""
         let authZone = authZoneText.isEmpty ? nil : try name("api.authZone", authZoneText)

@@ -1,3 +1,5 @@
+import DNSLookup
+import CertificateManager
 import ACMEClient
 import ArgumentParser
 import AsyncHTTPClient
@@ -142,7 +144,12 @@ struct IssueCommand: AsyncParsableCommand {
             certificateKey = try ACMEKey.generate(ACMEKeyType(parsing: keyType)!)
         }
 
-        let resolver = try ResolverAddress.resolve(resolver)
+        let resolver: ResolverAddress
+        do {
+            resolver = try HostPort.resolver(self.resolver)
+        } catch {
+            throw ValidationError("--resolver '\(self.resolver ?? "")' is not an address or address:port")
+        }
         let aliases = try parseAliases()
         // CNAMEs are looked up through the resolver, which may need this server's answers to
         // follow them: so the listener starts first, with a zone at each challenge name (or
@@ -168,7 +175,7 @@ struct IssueCommand: AsyncParsableCommand {
         let authority = try Authority(
             zones: fileZones + (try synthesizedZones(for: initial, besides: fileZones.map(\.apex))))
         let listenAddresses = try (listen.isEmpty ? ["0.0.0.0:53"] : listen).map { text in
-            guard let address = DNSListenAddress(parsing: text) else {
+            guard let address = DNSListenAddress(parsing: text, defaultPort: 53) else {
                 throw ValidationError("--listen '\(text)' is not address:port")
             }
             return address

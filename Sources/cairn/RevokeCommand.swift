@@ -1,3 +1,4 @@
+import CertificateManager
 import ACMEClient
 import ArgumentParser
 import Foundation

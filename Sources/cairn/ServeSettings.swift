@@ -1,6 +1,7 @@
 import Configuration
 import DNSAuthority
 import DNSServer
+import DNSWire
 import Foundation
 import Logging
 import NIOCore

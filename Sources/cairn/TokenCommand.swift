@@ -112,7 +112,7 @@ struct TokenCommand: AsyncParsableCommand {
             if let running = APIEndpointFile.running(in: session.settings.stateDirectory) { return running }
             let api = session.settings.api
             let scheme = api.certificateFile == nil ? "http" : "https"
-            return api.listen.map { APIEndpointFile.url(scheme: scheme, host: $0.host, port: $0.port) }
+            return api.listen.map { APIEndpointFile.url(scheme: scheme, $0) }
                 ?? "<api.listen is none: the API is off>"
         }
     }

@@ -1,19 +1,16 @@
-import ACMEClient
+package import ACMEClient
 import Crypto
+package import DNSLookup
 import DNSWire
 import Foundation
-import Logging
+package import Logging
 
 /// Proves, before any order, that the CA will find Cairn's values: a canary value is
 /// published at each target and read back through the recursive resolver (following the
 /// CNAME, if any) and from every IPv4 and IPv6 address of every nameserver of the zone that
 /// holds the target. A CA allows few failed authorizations per hour; a broken delegation
 /// fails here instead, naming the record or address to fix.
-struct DelegationPreflight: Sendable {
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
-    }
-
+package struct DelegationPreflight: Sendable {
     let resolver: ResolverAddress
     /// Port to ask nameservers on (53; tests that cannot bind 53 use another).
     let nameserverPort: Int
@@ -27,14 +24,15 @@ struct DelegationPreflight: Sendable {
     /// and NS lookups alone.
     let readsBackThroughResolver: Bool
 
-    init(resolver: ResolverAddress, nameserverPort: Int, readsBackThroughResolver: Bool = true, logger: Logger) {
+    package init(resolver: ResolverAddress, nameserverPort: Int, readsBackThroughResolver: Bool = true, logger: Logger)
+    {
         self.resolver = resolver
         self.readsBackThroughResolver = readsBackThroughResolver
         self.nameserverPort = nameserverPort
         self.logger = logger
     }
 
-    func check(targets: ChallengeTargets, publisher: any ChallengePublisher) async throws {
+    package func check(targets: ChallengeTargets, publisher: any ChallengePublisher) async throws {
         // Shaped like a real dns-01 digest; TTL 0 so no resolver keeps it past this check.
         let canary = Data(SHA256.hash(data: Data(UUID().uuidString.utf8))).base64URLEncodedString()
         for name in targets.publishNames {
@@ -61,22 +59,22 @@ struct DelegationPreflight: Sendable {
     private func checkResolver(challenge: String, target: String, canary: String) async throws {
         let response: DNSMessage
         do {
-            response = try await client.query(
-                try DNSName(challenge), .txt, host: resolver.host, port: resolver.port, recursive: true)
+            response = try await client.query(try DNSName(challenge), .txt, server: resolver, recursive: true)
         } catch {
-            throw Failure(description: "preflight: the resolver \(resolver) does not answer: \(error)")
+            throw CertificateManagerError(.preflight, "preflight: the resolver \(resolver) does not answer: \(error)")
         }
         if Self.values(in: response).contains(canary) { return }
         let fix =
             target == challenge
             ? "delegate it to this server: '\(challenge). NS <this server's name>' with glue, or a CNAME to a name Cairn serves"
             : "'\(challenge).' leads to \(target), which should be served here"
-        throw Failure(
-            description: """
-                preflight: \(challenge) TXT through the resolver \(resolver) does not return Cairn's canary \
-                (rcode \(response.responseCode), \(response.answers.count) answers: \(Self.describe(response.answers))); \
-                \(fix)
-                """)
+        throw CertificateManagerError(
+            .preflight,
+            """
+            preflight: \(challenge) TXT through the resolver \(resolver) does not return Cairn's canary \
+            (rcode \(response.responseCode), \(response.answers.count) answers: \(Self.describe(response.answers))); \
+            \(fix)
+            """)
     }
 
     private func checkNameservers(challenge: String, target: String, canary: String) async throws {
@@ -85,8 +83,7 @@ struct DelegationPreflight: Sendable {
         for nameserver in nameservers {
             var found = 0
             for type in [DNSRecordType.a, .aaaa] {
-                let response = try await client.query(
-                    nameserver, type, host: resolver.host, port: resolver.port, recursive: true)
+                let response = try await client.query(nameserver, type, server: resolver, recursive: true)
                 for record in response.answers {
                     switch record.rdata {
                     case .a(let a):
@@ -100,28 +97,31 @@ struct DelegationPreflight: Sendable {
                 }
             }
             if found == 0 {
-                throw Failure(
-                    description: "preflight: nameserver \(nameserver) of \(zone) has no A or AAAA record; add one")
+                throw CertificateManagerError(
+                    .preflight,
+                    "preflight: nameserver \(nameserver) of \(zone) has no A or AAAA record; add one")
             }
         }
         for (nameserver, address) in addresses {
             let response: DNSMessage
             do {
                 response = try await client.query(
-                    try DNSName(target), .txt, host: address, port: nameserverPort, recursive: false)
+                    try DNSName(target), .txt, server: HostPort(host: address, port: nameserverPort), recursive: false)
             } catch {
-                throw Failure(
-                    description: """
-                        preflight: nameserver \(nameserver) of \(zone) at \(address) port \(nameserverPort) does not \
-                        answer \(target) TXT: \(error). It must be this Cairn (or hold its values) and be reachable
-                        """)
+                throw CertificateManagerError(
+                    .preflight,
+                    """
+                    preflight: nameserver \(nameserver) of \(zone) at \(address) port \(nameserverPort) does not \
+                    answer \(target) TXT: \(error). It must be this Cairn (or hold its values) and be reachable
+                    """)
             }
             guard Self.values(in: response).contains(canary) else {
-                throw Failure(
-                    description: """
-                        preflight: nameserver \(nameserver) of \(zone) at \(address) does not serve Cairn's canary at \
-                        \(target) (rcode \(response.responseCode)); every NS of \(zone) must be this server
-                        """)
+                throw CertificateManagerError(
+                    .preflight,
+                    """
+                    preflight: nameserver \(nameserver) of \(zone) at \(address) does not serve Cairn's canary at \
+                    \(target) (rcode \(response.responseCode)); every NS of \(zone) must be this server
+                    """)
             }
         }
         logger.info(
@@ -134,8 +134,7 @@ struct DelegationPreflight: Sendable {
     private func delegation(of name: DNSName) async throws -> (DNSName, [DNSName]) {
         var current = name
         while current.labelCount > 0 {
-            let response = try await client.query(
-                current, .ns, host: resolver.host, port: resolver.port, recursive: true)
+            let response = try await client.query(current, .ns, server: resolver, recursive: true)
             let nameservers = response.answers.compactMap { record -> DNSName? in
                 guard record.name == current, case .ns(let ns) = record.rdata else { return nil }
                 return ns.nameserver
@@ -143,7 +142,8 @@ struct DelegationPreflight: Sendable {
             if !nameservers.isEmpty { return (current, nameservers) }
             current = current.suffix(labelCount: current.labelCount - 1)
         }
-        throw Failure(description: "preflight: no zone with NS records encloses \(name) through \(resolver)")
+        throw CertificateManagerError(
+            .preflight, "preflight: no zone with NS records encloses \(name) through \(resolver)")
     }
 
     static func values(in response: DNSMessage) -> [String] {

@@ -1,13 +1,13 @@
-import ACMEClient
+package import ACMEClient
 import Foundation
 import SystemPackage
 
 /// The ACME account key for one CA: `<state>/accounts/<host_port>/account.key` (PEM, 0600),
 /// made on first use.
-struct AccountKeyFile {
-    let path: String
+package struct AccountKeyFile {
+    package let path: String
 
-    init(stateDirectory: String, directoryURL: String) {
+    package init(stateDirectory: String, directoryURL: String) {
         let url = URL(string: directoryURL)
         var host = url?.host ?? "ca"
         if let port = url?.port { host += "_\(port)" }
@@ -16,7 +16,7 @@ struct AccountKeyFile {
     }
 
     /// The stored key, or a new one of `type` stored now. `created` tells which.
-    func loadOrCreate(type: ACMEKeyType) throws -> (key: ACMEKey, created: Bool) {
+    package func loadOrCreate(type: ACMEKeyType) throws -> (key: ACMEKey, created: Bool) {
         if let key = try load() { return (key, false) }
         let key = try ACMEKey.generate(type)
         try AtomicFile.write(key.pemRepresentation + "\n", to: path, mode: [.ownerReadWrite])
@@ -24,24 +24,24 @@ struct AccountKeyFile {
     }
 
     /// The stored key, or `nil` when there is no file.
-    func load() throws -> ACMEKey? {
+    package func load() throws -> ACMEKey? {
         if FileManager.default.fileExists(atPath: path) {
             let pem: String
             do {
                 pem = try String(contentsOfFile: path, encoding: .utf8)
             } catch {
-                throw SettingsError("cannot read the account key \(path): \(error)")
+                throw CertificateManagerError(.accountKey, "cannot read the account key \(path): \(error)")
             }
             do {
                 return try ACMEKey(pemRepresentation: pem)
             } catch {
-                throw SettingsError("\(path): \(error)")
+                throw CertificateManagerError(.accountKey, "\(path): \(error)")
             }
         }
         return nil
     }
 
-    func replace(with key: ACMEKey) throws {
+    package func replace(with key: ACMEKey) throws {
         try AtomicFile.write(key.pemRepresentation + "\n", to: path, mode: [.ownerReadWrite])
     }
 }

@@ -1,20 +1,21 @@
 import ACMEClient
+package import DNSLookup
 import DNSWire
 import Foundation
-import Logging
+package import Logging
 
 /// Where each `_acme-challenge` name's value is published: at the name itself (NS
 /// delegation), at the end of its CNAME chain (CNAME delegation), or where `--alias` says.
-struct ChallengeTargets: Sendable {
+package struct ChallengeTargets: Sendable {
     /// `_acme-challenge.<name>` → the name to publish at (both lower case, no trailing dot).
     private(set) var targets: [String: String]
 
-    func target(of challengeName: String) -> String { targets[challengeName] ?? challengeName }
+    package func target(of challengeName: String) -> String { targets[challengeName] ?? challengeName }
 
-    var publishNames: [String] { Array(Set(targets.values)) }
+    package var publishNames: [String] { Array(Set(targets.values)) }
 
     /// Pairs of (challenge name, publish name), sorted.
-    var pairs: [(challenge: String, target: String)] {
+    package var pairs: [(challenge: String, target: String)] {
         targets.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
     }
 
@@ -22,7 +23,7 @@ struct ChallengeTargets: Sendable {
 
     /// Looks up each challenge name's CNAME chain through `resolver` (when given and no alias
     /// applies).
-    static func find(
+    package static func find(
         for names: [String], aliases: [String: String], resolver: ResolverAddress?, logger: Logger
     ) async throws -> ChallengeTargets {
         var targets: [String: String] = [:]
@@ -40,11 +41,11 @@ struct ChallengeTargets: Sendable {
             for _ in 0..<maximumChain {
                 let response: DNSMessage
                 do {
-                    response = try await client.query(
-                        current, .cname, host: resolver.host, port: resolver.port, recursive: true)
+                    response = try await client.query(current, .cname, server: resolver, recursive: true)
                 } catch {
-                    throw DelegationPreflight.Failure(
-                        description: "preflight: cannot look up \(current) CNAME through the resolver \(resolver) "
+                    throw CertificateManagerError(
+                        .preflight,
+                        "preflight: cannot look up \(current) CNAME through the resolver \(resolver) "
                             + "(\(error)); set --resolver, or name the target with --alias")
                 }
                 let next = response.answers.lazy.compactMap { record -> DNSName? in

@@ -1,68 +1,63 @@
-import DNSWire
+public import DNSWire
 import NIOCore
 import NIOPosix
 
 /// Asks one DNS server one question (UDP, then TCP when the answer is truncated), with a
 /// time limit: how preflight reads challenge values back through a resolver and from each
-/// nameserver of a delegation.
-struct DNSLookupClient: Sendable {
-    struct Failure: Error, CustomStringConvertible {
-        var server: String
-        var question: String
-        var reason: String
-        var description: String { "\(server) did not answer \(question): \(reason)" }
+/// nameserver of a delegation, how CNAMEs are followed, and how tests ask a server.
+public struct DNSLookupClient: Sendable {
+    /// How long one attempt may take.
+    public var timeout: Duration
+    /// How many times a question is sent before giving up.
+    public var attempts: Int
+
+    public init(timeout: Duration = .seconds(3), attempts: Int = 2) {
+        self.timeout = timeout
+        self.attempts = max(1, attempts)
     }
 
-    var timeout: Duration = .seconds(3)
-    var attempts = 2
-
-    /// Sends `name`/`type` to `host:port` with recursion desired when `recursive`.
-    func query(
-        _ name: DNSName, _ type: DNSRecordType, host: String, port: Int, recursive: Bool
-    ) async throws -> DNSMessage {
-        let server = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+    /// Sends `name`/`type` to `server` with recursion desired when `recursive` (RFC 1035 §4.1.1).
+    ///
+    /// - Throws: ``DNSLookupError`` when no usable answer came in time.
+    public func query(
+        _ name: DNSName, _ type: DNSRecordType, server: HostPort, recursive: Bool
+    ) async throws(DNSLookupError) -> DNSMessage {
         let question = "\(name) \(type)"
+        func failure(_ reason: String) -> DNSLookupError {
+            DNSLookupError(server: server.description, question: question, reason: reason)
+        }
         var header = DNSHeader(id: UInt16.random(in: 0...UInt16.max))
         header.recursionDesired = recursive
-        let message = DNSMessage(
-            header: header, questions: [DNSQuestion(name: name, type: type)], edns: EDNS(udpPayloadSize: 1232))
-        let query = try message.encoded()
         let remote: SocketAddress
+        let query: ByteBuffer
         do {
-            remote = try SocketAddress(ipAddress: host, port: port)
+            query = try DNSMessage(
+                header: header, questions: [DNSQuestion(name: name, type: type)], edns: EDNS(udpPayloadSize: 1232)
+            ).encoded()
+            remote = try SocketAddress(ipAddress: server.host, port: server.port)
         } catch {
-            throw Failure(server: server, question: question, reason: "not an IP address")
+            throw failure("not an IP address")
         }
         var lastError = "no response in \(timeout)"
         for _ in 0..<attempts {
             do {
-                guard let bytes = try await withTimeout({ try await udp(query, to: remote) }) else { continue }
+                guard let udpAnswer = try await withTimeLimit(timeout, { try await udp(query, to: remote) }),
+                    let bytes = udpAnswer
+                else { continue }
                 var response = try DNSMessage(decoding: bytes)
                 guard response.header.id == header.id else { continue }
                 if response.header.isTruncated {
-                    guard let full = try await withTimeout({ try await tcp(query, to: remote) }) else { continue }
+                    guard let tcpAnswer = try await withTimeLimit(timeout, { try await tcp(query, to: remote) }),
+                        let full = tcpAnswer
+                    else { continue }
                     response = try DNSMessage(decoding: full)
                 }
                 return response
-            } catch let error as Failure {
-                throw error
             } catch {
                 lastError = "\(error)"
             }
         }
-        throw Failure(server: server, question: question, reason: lastError)
-    }
-
-    private func withTimeout(_ body: @escaping @Sendable () async throws -> ByteBuffer?) async throws -> ByteBuffer? {
-        try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
-            group.addTask { try await body() }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                return nil
-            }
-            defer { group.cancelAll() }
-            return try await group.next() ?? nil
-        }
+        throw failure(lastError)
     }
 
     private func udp(_ query: ByteBuffer, to remote: SocketAddress) async throws -> ByteBuffer? {

@@ -1,12 +1,12 @@
 import Foundation
-import SystemPackage
+package import SystemPackage
 
 /// Writes a file so readers see the old contents or the new, never a mix: a temporary file
 /// in the same directory, created with its final mode (0600 for keys: never readable by
 /// others, not even for an instant; exactly `mode` whatever the umask), synced, then renamed
 /// over the target. Missing directories are made under the process's umask (077: private).
-enum AtomicFile {
-    static func write(
+package enum AtomicFile {
+    package static func write(
         _ contents: String, to path: String, mode: FilePermissions = [.ownerReadWrite, .groupRead, .otherRead]
     )
         throws
@@ -27,7 +27,7 @@ enum AtomicFile {
             if rename(temporary, path) != 0 { throw Errno(rawValue: errno) }
         } catch {
             try? FileManager.default.removeItem(atPath: temporary)
-            throw SettingsError("cannot write \(path): \(error)")
+            throw CertificateManagerError(.fileWrite, "cannot write \(path): \(error)")
         }
     }
 }
