@@ -1,7 +1,7 @@
-import CertificateManager
 import ACMEClient
 import ArgumentParser
 import AsyncHTTPClient
+import CertificateManager
 import Logging
 
 /// The ACME server a command talks to, shared by `issue`, `revoke` and `account`.

@@ -1,6 +1,6 @@
-import CertificateManager
 import ACMEClient
 import ArgumentParser
+import CertificateManager
 import Logging
 
 /// `cairn account`: the ACME account whose key is in the state directory.

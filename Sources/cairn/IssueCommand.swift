@@ -1,9 +1,9 @@
-import DNSLookup
-import CertificateManager
 import ACMEClient
 import ArgumentParser
 import AsyncHTTPClient
+import CertificateManager
 import DNSAuthority
+import DNSLookup
 import DNSServer
 import DNSWire
 import Foundation

@@ -1,6 +1,6 @@
-import CertificateManager
 import ACMEClient
 import ArgumentParser
+import CertificateManager
 import Foundation
 import Logging
 import SwiftASN1
