@@ -21,6 +21,9 @@ public struct CertificateIssuer: Sendable {
     public var challengeTTL: UInt32 = 60
     /// How long a published value lives if it is never withdrawn (a crash), seconds.
     public var challengeLifetimeSeconds: Int64 = 3600
+    /// Awaited with a new order's URL before anything else happens to it, so a caller can make
+    /// it durable and resume it after a crash instead of placing a second order.
+    public var orderPlaced: @Sendable (_ url: String) async throws -> Void = { _ in }
 
     public init(
         client: ACMEClient, publisher: any ChallengePublisher,
@@ -37,7 +40,42 @@ public struct CertificateIssuer: Sendable {
         self.logger = logger
     }
 
-    public func issue(_ request: CertificateRequest) async throws -> IssuedCertificate {
+    /// Orders the certificate `request` describes and returns it once issued.
+    ///
+    /// - Parameter existing: the URL of an order placed earlier for the same request (a process
+    ///   that stopped halfway, say): it is continued where it stands — authorizations still
+    ///   pending are solved, a ready order is finalized, a processing one polled, a valid one
+    ///   downloaded — instead of placing a second order. When it is gone, invalid or expired, a
+    ///   new order is placed. A resumed order past finalization must be continued with the same
+    ///   `request.key` its CSR carried.
+    public func issue(
+        _ request: CertificateRequest, resumingOrderAt existing: String? = nil
+    ) async throws
+        -> IssuedCertificate
+    {
+        let order: ACMEOrder
+        if let existing, let resumed = await resumable(existing) {
+            logger.info(
+                "resuming an order placed earlier", metadata: ["order": "\(existing)", "status": "\(resumed.status)"])
+            order = resumed
+        } else {
+            order = try await place(request)
+            try await orderPlaced(order.url)
+        }
+        return try await complete(order, request: request)
+    }
+
+    /// The order at `url` if it can still lead to a certificate.
+    private func resumable(_ url: String) async -> ACMEOrder? {
+        guard let (order, _) = try? await client.order(at: url) else { return nil }
+        switch order.status {
+        case .pending, .ready, .processing, .valid: return order
+        default: return nil
+        }
+    }
+
+    /// Places a new order for `request`.
+    private func place(_ request: CertificateRequest) async throws -> ACMEOrder {
         let directory = try await client.directory()
         var profile = request.profile
         if let wanted = profile, directory.meta?.profiles?[wanted] == nil {
@@ -57,7 +95,12 @@ public struct CertificateIssuer: Sendable {
             logger.notice("the CA says the certificate was already replaced; ordering without replaces")
             order = try await client.newOrder(request.names.map { .dns($0) }, profile: profile, replaces: nil)
         }
-        let authorizations = try await fetchAll(order.authorizations)
+        return order
+    }
+
+    /// Solves the order's pending authorizations, finalizes it and downloads the certificate.
+    private func complete(_ order: ACMEOrder, request: CertificateRequest) async throws -> IssuedCertificate {
+        let authorizations = order.status == .pending ? try await fetchAll(order.authorizations) : []
         let pending = authorizations.filter { $0.value.status == .pending }
         progress(.orderPlaced(url: order.url, pending: pending.count, total: authorizations.count))
         for (_, authorization) in authorizations
@@ -89,10 +132,12 @@ public struct CertificateIssuer: Sendable {
 
         let published = records.map(\.record)
         do {
-            try await publishAll(published)
-            try await confirm(published)
-            progress(.published(published))
-            try await validateAll(records.map { ($0.url, $0.challenge) })
+            if !published.isEmpty {
+                try await publishAll(published)
+                try await confirm(published)
+                progress(.published(published))
+                try await validateAll(records.map { ($0.url, $0.challenge) })
+            }
             let issued = try await finalize(order, request: request)
             await withdrawAll(published)
             return issued
@@ -195,10 +240,13 @@ public struct CertificateIssuer: Sendable {
                 try await backoff.wait(retryAfter: retryAfter, what: "order", url: order.url)
             }
         }
-        guard order.status == .ready else { throw orderFailure(order) }
-        let csr = try CertificateSigningRequestBuilder.der(names: request.names, key: request.key)
-        progress(.finalizing)
-        order = try await client.finalize(order, csr: csr)
+        guard [.ready, .processing, .valid].contains(order.status) else { throw orderFailure(order) }
+        // A resumed order may be past finalization already.
+        if order.status == .ready {
+            let csr = try CertificateSigningRequestBuilder.der(names: request.names, key: request.key)
+            progress(.finalizing)
+            order = try await client.finalize(order, csr: csr)
+        }
         backoff = Backoff(configuration: client.configuration, clock: client.clock)
         while order.status == .processing || order.status == .ready {
             let (current, retryAfter) = try await client.order(at: order.url)

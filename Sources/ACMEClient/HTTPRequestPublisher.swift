@@ -21,6 +21,9 @@ public struct HTTPRequestPublisher: ChallengePublisher {
     private let httpClient: HTTPClient
     private let timeout: TimeAmount
 
+    /// The httpreq API carries no TTL: the remote Cairn serves its own.
+    public var servesGivenTTL: Bool { false }
+
     /// - Parameters:
     ///   - endpoint: the API base; `/present` and `/cleanup` are appended to its path.
     ///   - username: the token identifier (Basic user name).

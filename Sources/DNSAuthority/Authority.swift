@@ -82,6 +82,9 @@ public final class Authority: Sendable {
     /// The zone served at `apex`, challenge data merged in.
     public func zone(at apex: DNSName) -> Zone? { snapshot.zones[apex] }
 
+    /// The zone with the longest apex that `name` is in or below, if any is served.
+    public func zone(containing name: DNSName) -> Zone? { snapshot.zone(containing: name) }
+
     /// Replaces the static zones (a reload). Owned challenge names and the challenge zones
     /// synthesized for them are carried over. A zone's serial advances (RFC 1982) only when what
     /// it serves changed, or to the file's serial when that is higher.
@@ -195,6 +198,15 @@ public final class Authority: Sendable {
             publish(state)
             return true
         }
+    }
+
+    /// Checks that `name` could be claimed now: inside a zone served here, not at or below a
+    /// cut, not beside static data, not a wildcard.
+    ///
+    /// - Throws: the ``AuthorityError`` a claim would throw for those reasons (not for ownership).
+    public func checkClaimable(_ name: DNSName) throws(AuthorityError) {
+        guard !name.isWildcard else { throw AuthorityError(.wildcardName, name: name) }
+        _ = try Self.checkClaimable(name, in: snapshot.zones)
     }
 
     // MARK: Challenge table
@@ -395,7 +407,7 @@ public final class Authority: Sendable {
         if item.isZoneApex, state.loadedZones[name] == nil {
             guard let identity else { throw AuthorityError(.nameOutsideZones, name: name) }
             try checkSynthesizable(name, in: state.loadedZones)
-            try add(Zone.synthesized(apex: name, identity: identity, serial: serial(at: now)), to: &state)
+            try add(Zone.synthesized(apex: name, identity: identity, at: now), to: &state)
             state.synthesizedApexes.insert(name)
             changed = true
         }
@@ -432,7 +444,7 @@ public final class Authority: Sendable {
             {
                 loaded[item.name] = existing
             } else if let identity {
-                loaded[item.name] = Zone.synthesized(apex: item.name, identity: identity, serial: serial(at: now))
+                loaded[item.name] = Zone.synthesized(apex: item.name, identity: identity, at: now)
             } else {
                 failures[item.name] = AuthorityError(.nameOutsideZones, name: item.name)
                 continue
@@ -470,10 +482,6 @@ public final class Authority: Sendable {
         guard let parent = apex.parent, let enclosing = placement(of: parent, in: zones) else { return }
         if zones[enclosing]!.nodes[apex] != nil { throw AuthorityError(.nameHasOtherData, name: apex) }
     }
-
-    /// The serial of a zone synthesized at `now`: the clock in seconds, as NSD and Knot do for
-    /// zones they generate.
-    private static func serial(at now: UnixTime) -> UInt32 { UInt32(truncatingIfNeeded: now.rawValue) }
 
     /// The apex of the zone with the longest apex that `name` is in or below.
     private static func placement(of name: DNSName, in zones: [DNSName: Zone]) -> DNSName? {

@@ -62,6 +62,12 @@ public struct Zone: Sendable {
         }
     }
 
+    /// A challenge zone synthesized at `time`: its serial is the clock in seconds, as NSD and Knot
+    /// give zones they generate, so a zone made again later still advances (RFC 1982).
+    public static func synthesized(apex: DNSName, identity: NameserverIdentity, at time: UnixTime) -> Zone {
+        synthesized(apex: apex, identity: identity, serial: UInt32(truncatingIfNeeded: time.rawValue))
+    }
+
     private struct SourcedRecord {
         var record: DNSRecord
         var file: String?

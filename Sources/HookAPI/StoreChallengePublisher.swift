@@ -7,8 +7,8 @@ import Store
 /// publishes through the same ``ChallengeWriter`` as the hook API, so a value is durable and
 /// served when `publish` returns, and survives a restart until it expires (decision 4).
 ///
-/// Names are claimed for `owner` on first use, in the store and the authority; a name another
-/// owner holds is refused.
+/// Names are claimed for `owner` by ``prepare(names:)`` or on first use, in the store and then
+/// the authority; a name another owner holds is refused.
 public struct StoreChallengePublisher: ChallengePublisher {
     let writer: ChallengeWriter
     let owner: ChallengeOwner
@@ -18,32 +18,65 @@ public struct StoreChallengePublisher: ChallengePublisher {
         self.owner = owner
     }
 
-    public func publish(name: String, value: String, ttl: UInt32, expiresAfterSeconds: Int64) async throws {
-        let (dnsName, text) = try Self.parse(name)
-        var changes: [StoreChange] = []
-        // The store decides ownership: its primary key refuses a second owner for a name.
-        if try await !writer.store.ownedNames(owner: owner.rawValue).contains(where: { $0.name == text }) {
-            changes.append(.addOwnedName(OwnedName(name: text, owner: owner.rawValue, kind: .label)))
+    /// Claims each name for `owner` in the store (then the table): as a name inside a zone
+    /// served here, or as the apex of a challenge zone synthesized for it when no zone holds it
+    /// (NS delegation). A name beside static data is left alone; a name another owner holds
+    /// throws ``AuthorityError/Code/ownedByAnother``.
+    public func prepare(names: [String]) async throws {
+        let mine = Set(try await writer.store.ownedNames(owner: owner.rawValue).map(\.name))
+        var claims: [StoreChange] = []
+        for name in names {
+            let (dnsName, text) = try Self.parse(name)
+            guard !mine.contains(text) else { continue }
+            guard let kind = Self.kind(of: dnsName, in: writer.authority) else { continue }
+            claims.append(.addOwnedName(OwnedName(name: text, owner: owner.rawValue, kind: kind)))
         }
-        let expires = UnixTime.now().adding(seconds: expiresAfterSeconds)
-        changes.append(
-            .addValue(
-                StoredValue(name: text, text: value, expires: expires.rawValue, ttl: ttl),
-                keepAtMost: writer.authority.configuration.maximumValuesPerName))
+        guard !claims.isEmpty else { return }
         do {
-            try await writer.apply(changes)
-        } catch let error as StoreError where changes.count == 2 {
-            // Most likely the name has another owner; say so rather than the database's words.
-            if try await writer.store.ownedNames().contains(where: { $0.name == text && $0.owner != owner.rawValue }) {
-                throw AuthorityError(.ownedByAnother, name: dnsName)
+            try await writer.apply(claims)
+        } catch let error as StoreError {
+            // Most likely a name has another owner; say which rather than the database's words.
+            let taken = Set(
+                claims.compactMap { change -> String? in
+                    if case .addOwnedName(let owned) = change { owned.name } else { nil }
+                })
+            if let other = try await writer.store.ownedNames().first(where: {
+                taken.contains($0.name) && $0.owner != owner.rawValue
+            }) {
+                throw AuthorityError(.ownedByAnother, name: try DNSName(other.name))
             }
             throw error
         }
     }
 
+    public func publish(name: String, value: String, ttl: UInt32, expiresAfterSeconds: Int64) async throws {
+        try await prepare(names: [name])
+        let (_, text) = try Self.parse(name)
+        let expires = UnixTime.now().adding(seconds: expiresAfterSeconds)
+        try await writer.apply([
+            .addValue(
+                StoredValue(name: text, text: value, expires: expires.rawValue, ttl: ttl),
+                keepAtMost: writer.authority.configuration.maximumValuesPerName)
+        ])
+    }
+
     public func withdraw(name: String, value: String) async throws {
         let (_, text) = try Self.parse(name)
         try await writer.apply([.removeValue(name: text, text: value)])
+    }
+
+    /// How `name` would be owned: inside a zone served here, or as the apex of a synthesized
+    /// challenge zone; `nil` when it cannot be (static data there, below a cut).
+    private static func kind(of name: DNSName, in authority: Authority) -> OwnedName.Kind? {
+        let failure: AuthorityError?
+        do {
+            try authority.checkClaimable(name)
+            failure = nil
+        } catch {
+            failure = error
+        }
+        guard let failure else { return .label }
+        return failure.code == .nameOutsideZones ? .challengeZone : nil
     }
 
     private static func parse(_ name: String) throws -> (DNSName, String) {

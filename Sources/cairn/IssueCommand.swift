@@ -143,44 +143,51 @@ struct IssueCommand: AsyncParsableCommand {
         } else {
             certificateKey = try ACMEKey.generate(ACMEKeyType(parsing: keyType)!)
         }
-
         let resolver: ResolverAddress
         do {
             resolver = try HostPort.resolver(self.resolver)
         } catch {
             throw ValidationError("--resolver '\(self.resolver ?? "")' is not an address or address:port")
         }
-        let aliases = try parseAliases()
-        // CNAMEs are looked up through the resolver, which may need this server's answers to
-        // follow them: so the listener starts first, with a zone at each challenge name (or
-        // alias), and a zone for each CNAME target found is added afterwards.
-        let lookupResolver = skipPreflight && aliases.isEmpty ? nil : resolver
-        let findTargets = { @Sendable in
-            try await ChallengeTargets.find(for: names, aliases: aliases, resolver: lookupResolver, logger: logger)
+        let path = IssuancePath(
+            resolver: resolver, aliases: try parseAliases(), preflight: !skipPreflight,
+            nameserverPort: preflightNameserverPort, logger: logger)
+        let account = ACMEAccountSettings(
+            directoryURL: directoryURL, email: email, binding: binding,
+            keyType: ACMEKeyType(parsing: accountKeyType)!, stateDirectory: stateDirectory)
+        // A certificate already in the output directory is the one this order replaces (ARI).
+        let previous = (try? String(contentsOfFile: files.certificate, encoding: .utf8))
+            .flatMap { try? Certificate(pemEncoded: $0) }
+        let request = CertificateRequest(
+            names: names, key: certificateKey, profile: profile,
+            replaces: previous.flatMap { try? ARICertificateID($0) }, preferredChain: preferredChain)
+        let startedOrder = ContinuousClock.now
+        let step: @Sendable (IssuancePath.Step) -> Void = { step in
+            Self.report(step, resolver: resolver, since: startedOrder)
         }
 
         if let publish {
             // Another Cairn serves the values; this process only runs the ACME side.
             let (user, key) = try remoteCredentials()
             let publisher = HTTPRequestPublisher(endpoint: publish, username: user, password: key, httpClient: http)
-            try await run(
-                names: names, key: certificateKey, targets: try await findTargets(), publisher: publisher,
-                resolver: resolver, binding: binding, http: http, stateDirectory: stateDirectory, files: files,
-                logger: logger)
+            let issued = try await path.issue(request, account: account, http: http, publisher: publisher, step: step)
+            try write(issued, to: files)
             return
         }
 
-        let initial = try await ChallengeTargets.find(for: names, aliases: aliases, resolver: nil, logger: logger)
         let fileZones = try options.zones.map { try ZoneDirectory.load($0) } ?? []
-        let authority = try Authority(
-            zones: fileZones + (try synthesizedZones(for: initial, besides: fileZones.map(\.apex))))
+        let authority = try Authority(zones: fileZones)
         let listenAddresses = try (listen.isEmpty ? ["0.0.0.0:53"] : listen).map { text in
             guard let address = DNSListenAddress(parsing: text, defaultPort: 53) else {
                 throw ValidationError("--listen '\(text)' is not address:port")
             }
             return address
         }
-        let publisher = LocalChallengePublisher(authority: authority, owner: ChallengeOwner(rawValue: "cairn-issue"))
+        let identity = NameserverIdentity(
+            nameservers: try (nameservers.isEmpty ? ["ns.cairn.invalid"] : nameservers).map { try DNSName($0) },
+            hostmaster: "hostmaster.cairn.invalid")
+        let publisher = LocalChallengePublisher(
+            authority: authority, owner: ChallengeOwner(rawValue: "cairn-issue"), identity: identity)
         let (bound, boundContinuation) = AsyncStream.makeStream(of: Void.self)
         let server = DNSServer(
             authority: authority,
@@ -194,70 +201,16 @@ struct IssueCommand: AsyncParsableCommand {
             }
             for await _ in bound { break }
             Self.say("answering dns-01 on \(listenAddresses.map(\.description).joined(separator: ", "))")
-            let targets = try await findTargets()
-            for zone in try synthesizedZones(for: targets, besides: authority.zoneApexes) {
-                try authority.addZone(zone)
-            }
-            try await run(
-                names: names, key: certificateKey, targets: targets, publisher: publisher, resolver: resolver,
-                binding: binding, http: http, stateDirectory: stateDirectory, files: files, logger: logger)
+            let issued = try await path.issue(request, account: account, http: http, publisher: publisher, step: step)
+            try write(issued, to: files)
             group.cancelAll()
         }
     }
 
-    /// Preflight, account, order, files.
-    private func run(
-        names: [String], key certificateKey: ACMEKey, targets: ChallengeTargets, publisher: any ChallengePublisher,
-        resolver: ResolverAddress, binding: ExternalAccountBinding?, http: HTTPClient, stateDirectory: String,
-        files: CertificateFiles, logger: Logger
-    ) async throws {
-        if !skipPreflight {
-            let preflight = DelegationPreflight(
-                resolver: resolver, nameserverPort: preflightNameserverPort,
-                readsBackThroughResolver: publisher is LocalChallengePublisher, logger: logger)
-            try await preflight.check(targets: targets, publisher: publisher)
-            Self.say("preflight: every challenge name leads here (resolver \(resolver))")
-        }
-        let accountFile = AccountKeyFile(stateDirectory: stateDirectory, directoryURL: directoryURL)
-        let (accountKey, created) = try accountFile.loadOrCreate(type: ACMEKeyType(parsing: accountKeyType)!)
-        let client = ACMEClient(directoryURL: directoryURL, key: accountKey, httpClient: http, logger: logger)
-        let account = try await client.register(
-            contact: email.map { ["mailto:\($0)"] } ?? [], termsOfServiceAgreed: true,
-            externalAccountBinding: binding)
-        Self.say("account \(account.url)\(created ? " (new key \(accountFile.path))" : "")")
-
-        let startedOrder = ContinuousClock.now
-        let issuer = CertificateIssuer(
-            client: client, publisher: publisher, target: { targets.target(of: $0) },
-            progress: { event in Self.report(event, since: startedOrder) }, logger: logger)
-        // A certificate already in the output directory is the one this order replaces (ARI).
-        let previous = (try? String(contentsOfFile: files.certificate, encoding: .utf8))
-            .flatMap { try? Certificate(pemEncoded: $0) }
-        let issued = try await issuer.issue(
-            CertificateRequest(
-                names: names, key: certificateKey, profile: profile,
-                replaces: previous.flatMap { try? ARICertificateID($0) }, preferredChain: preferredChain))
+    private func write(_ issued: IssuedCertificate, to files: CertificateFiles) throws {
         try files.write(issued)
         Self.say("wrote \(files.fullChain) and \(files.privateKey)")
         Self.describe(issued.chain.leaf)
-    }
-
-    /// A synthesized zone (SOA, NS) at each target that no zone at `apexes`, nor an earlier
-    /// synthesized zone, holds.
-    private func synthesizedZones(for targets: ChallengeTargets, besides apexes: [DNSName]) throws -> [Zone] {
-        let identity = NameserverIdentity(
-            nameservers: try (nameservers.isEmpty ? ["ns.cairn.invalid"] : nameservers).map { try DNSName($0) },
-            hostmaster: "hostmaster.cairn.invalid")
-        let serial = UInt32(truncatingIfNeeded: UnixTime.now().rawValue)
-        var apexes = apexes
-        var synthesized: [Zone] = []
-        for name in targets.publishNames.sorted() {
-            let owner = try DNSName(name)
-            if apexes.contains(where: { owner.isSubdomain(of: $0) }) { continue }
-            apexes.append(owner)
-            synthesized.append(Zone.synthesized(apex: owner, identity: identity, serial: serial))
-        }
-        return synthesized
     }
 
     private func remoteCredentials() throws -> (String, String) {
@@ -298,18 +251,25 @@ struct IssueCommand: AsyncParsableCommand {
         return try ExternalAccountBinding(keyID: eabKeyID, encodedMACKey: text)
     }
 
-    private static func report(_ event: IssuanceEvent, since start: ContinuousClock.Instant) {
-        switch event {
-        case .orderPlaced(let url, let pending, let total):
+    private static func report(
+        _ step: IssuancePath.Step, resolver: ResolverAddress, since start: ContinuousClock.Instant
+    ) {
+        switch step {
+        case .targets: break
+        case .preflightPassed:
+            Self.say("preflight: every challenge name leads here (resolver \(resolver))")
+        case .account(let url, let created, let keyPath):
+            Self.say("account \(url)\(created ? " (new key \(keyPath))" : "")")
+        case .order(.orderPlaced(let url, let pending, let total)):
             Self.say("order \(url): \(pending) of \(total) authorizations to validate")
-        case .published(let records):
+        case .order(.published(let records)):
             for record in records { Self.say("  \(record.identifier): pending (TXT at \(record.name))") }
-        case .authorization(let identifier, let status, let problem):
+        case .order(.authorization(let identifier, let status, let problem)):
             let reason = problem.map { " — \($0)" } ?? ""
             Self.say("  \(identifier): \(status)\(reason) (\(format(ContinuousClock.now - start)))")
-        case .finalizing:
+        case .order(.finalizing):
             Self.say("finalizing")
-        case .issued(let url):
+        case .order(.issued(let url)):
             Self.say("issued \(url) (\(format(ContinuousClock.now - start)))")
         }
     }

@@ -24,8 +24,7 @@ struct ServeZones {
             if !fromFile.isEmpty { identity.nameservers = fromFile }
         }
         if let authZone = settings.api.hook.authZone, !zones.contains(where: { $0.apex == authZone }) {
-            let serial = UInt32(truncatingIfNeeded: UnixTime.now().rawValue)
-            zones.append(Zone.synthesized(apex: authZone, identity: identity, serial: serial))
+            zones.append(Zone.synthesized(apex: authZone, identity: identity, at: .now()))
         }
         return ServeZones(
             zones: zones, identity: identity,
