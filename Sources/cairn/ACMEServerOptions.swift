@@ -1,6 +1,7 @@
 import ACMEClient
 import ArgumentParser
 import AsyncHTTPClient
+import CairnApplication
 import CertificateManager
 import Logging
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CairnApplication
 
 #if canImport(Glibc)
     import Glibc

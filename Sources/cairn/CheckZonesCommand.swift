@@ -1,4 +1,5 @@
 import ArgumentParser
+import CairnApplication
 import DNSAuthority
 import DNSWire
 
@@ -11,7 +12,7 @@ struct CheckZonesCommand: AsyncParsableCommand {
     @OptionGroup var options: ConfigurationOptions
 
     func run() async throws {
-        let settings = try await ServeSettings.read(options: options)
+        let settings = try await options.settings()
         let zones = try ZoneDirectory.load(settings.zonesDirectory)
         for zone in zones.sorted(by: { $0.apex.description < $1.apex.description }) {
             print("\(zone.apex) serial \(zone.serial), \(zone.records.count) records, from \(zone.source ?? "code")")

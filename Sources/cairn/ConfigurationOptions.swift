@@ -1,4 +1,6 @@
 import ArgumentParser
+import CairnApplication
+import Configuration
 
 /// Options every command that reads the configuration shares. Flags override environment
 /// variables (`CAIRN_…`), which override the YAML file, which overrides the defaults.
@@ -15,4 +17,13 @@ struct ConfigurationOptions: ParsableArguments {
     @Option(
         name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error, critical (key log.level).")
     var logLevel: String?
+
+    /// The settings these options and `flags` (more keys from a command's own flags) select.
+    func settings(_ flags: [AbsoluteConfigKey: ConfigValue] = [:]) async throws -> ServeSettings {
+        var overrides = flags
+        if let zones { overrides["zones.directory"] = ConfigValue(.string(zones), isSecret: false) }
+        if let stateDirectory { overrides["state.directory"] = ConfigValue(.string(stateDirectory), isSecret: false) }
+        if let logLevel { overrides["log.level"] = ConfigValue(.string(logLevel), isSecret: false) }
+        return try await ServeSettings.read(configFile: config, overrides: overrides)
+    }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CairnApplication
 import Store
 
 /// `cairn registration list|delete`: the acme-dns registrations in the store (acme-dns itself

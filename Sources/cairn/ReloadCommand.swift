@@ -1,4 +1,5 @@
 import ArgumentParser
+import CairnApplication
 
 #if canImport(Glibc)
     import Glibc
@@ -17,7 +18,7 @@ struct ReloadCommand: AsyncParsableCommand {
     @OptionGroup var options: ConfigurationOptions
 
     func run() async throws {
-        let settings = try await ServeSettings.read(options: options)
+        let settings = try await options.settings()
         guard let pid = StateDirectory.runningServer(in: settings.stateDirectory) else {
             throw SettingsError("no cairn is running with state directory \(settings.stateDirectory)")
         }

@@ -1,5 +1,6 @@
 import ACMEClient
 import ArgumentParser
+import CairnApplication
 import CertificateManager
 import Foundation
 import Logging

@@ -1,3 +1,4 @@
+import CairnApplication
 import Foundation
 import HookAPI
 import Logging
@@ -19,7 +20,7 @@ struct StoreSession {
     let store: SQLiteStore
 
     init(options: ConfigurationOptions) async throws {
-        settings = try await ServeSettings.read(options: options)
+        settings = try await options.settings()
         // Fixes are logged to standard error; standard output carries what the command prints.
         try StateDirectory.secure(path: settings.stateDirectory, logger: Logger(label: "cairn"))
         store = try SQLiteStore(path: settings.storePath)

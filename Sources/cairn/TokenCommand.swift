@@ -1,4 +1,5 @@
 import ArgumentParser
+import CairnApplication
 import DNSAuthority
 import DNSWire
 import Foundation

@@ -1,22 +1,22 @@
-import DNSAuthority
-import DNSWire
+package import DNSAuthority
+package import DNSWire
 import HookAPI
 
 /// The static zones `cairn serve` serves — the master files and the auth zone (synthesized unless
 /// a file gives it) — and the names synthesized zones use for themselves. The
 /// `_acme-challenge.<domain>` zones of tokens made for NS delegation are synthesized by the
 /// ``ChallengeWriter`` from the store ("Names Cairn answers for").
-struct ServeZones {
-    var zones: [Zone]
+package struct ServeZones {
+    package var zones: [Zone]
     /// The SOA and NS names of synthesized zones: `dns.nameservers`, or when that is not set, the
     /// NS names of the auth zone's own file, so NS records Cairn prints lead to a server it
     /// gives an address for.
-    var identity: NameserverIdentity
+    package var identity: NameserverIdentity
     /// The nameservers in ``identity`` that resolvers could not reach: an NS delegation to them
     /// fails.
-    var unreachableNameservers: [NameserverIdentity.UnreachableNameserver]
+    package var unreachableNameservers: [NameserverIdentity.UnreachableNameserver]
 
-    static func load(_ settings: ServeSettings) throws -> ServeZones {
+    package static func load(_ settings: ServeSettings) throws -> ServeZones {
         var zones = try ZoneDirectory.load(settings.zonesDirectory)
         var identity = settings.api.identity
         if !settings.api.nameserversConfigured, let authZone = settings.api.hook.authZone {
@@ -33,7 +33,7 @@ struct ServeZones {
     }
 
     /// What to tell an operator about ``unreachableNameservers``, or `nil` when there are none.
-    var unreachableAdvice: String? {
+    package var unreachableAdvice: String? {
         guard !unreachableNameservers.isEmpty else { return nil }
         let names = unreachableNameservers.map(\.description).joined(separator: "; ")
         return
@@ -43,7 +43,7 @@ struct ServeZones {
 
     /// Whether a zone served here holds records at or below `name`: an NS-delegated challenge
     /// zone there would hide them.
-    func holdsData(atOrBelow name: DNSName) -> Bool {
+    package func holdsData(atOrBelow name: DNSName) -> Bool {
         zones.contains { zone in
             zone.apex != name && name.isSubdomain(of: zone.apex)
                 && zone.records.contains { $0.name.isSubdomain(of: name) }

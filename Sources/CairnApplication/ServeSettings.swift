@@ -1,9 +1,9 @@
-import Configuration
-import DNSAuthority
-import DNSServer
+package import Configuration
+package import DNSAuthority
+package import DNSServer
 import DNSWire
 import Foundation
-import Logging
+package import Logging
 import NIOCore
 import SystemPackage
 
@@ -14,27 +14,27 @@ import SystemPackage
 /// `dns.tcp.maxConnectionsPerPrefix`, `dns.tcp.messageTimeoutSeconds`, `dns.negativeTTL`,
 /// `dns.challengeTTL`, `dns.udpPayload`, `zones.directory`, `state.directory`, `log.level`, and
 /// the hook API's `api.*` keys (``APISettings``). The store is `<state.directory>/cairn.sqlite`.
-struct ServeSettings: Sendable {
-    static let defaultPort = 10053
+package struct ServeSettings: Sendable {
+    package static let defaultPort = 10053
 
-    var configFile: String?
-    var listen: [DNSListenAddress]
-    var udpSockets: Int
-    var tcp: DNSServerConfiguration.TCP
-    var authority: AuthorityConfiguration
-    var zonesDirectory: String
-    var stateDirectory: String
-    var logLevel: Logger.Level
-    var api: APISettings
+    package var configFile: String?
+    package var listen: [DNSListenAddress]
+    package var udpSockets: Int
+    package var tcp: DNSServerConfiguration.TCP
+    package var authority: AuthorityConfiguration
+    package var zonesDirectory: String
+    package var stateDirectory: String
+    package var logLevel: Logger.Level
+    package var api: APISettings
 
     /// The store's file in the state directory.
-    var storePath: String { Self.storePath(stateDirectory: stateDirectory) }
+    package var storePath: String { Self.storePath(stateDirectory: stateDirectory) }
 
     /// The store's file in `stateDirectory`.
-    static func storePath(stateDirectory: String) -> String { "\(stateDirectory)/cairn.sqlite" }
+    package static func storePath(stateDirectory: String) -> String { "\(stateDirectory)/cairn.sqlite" }
 
     /// The defaults, which let `cairn serve` run with no configuration at all.
-    static let defaults: [AbsoluteConfigKey: ConfigValue] = [
+    package static let defaults: [AbsoluteConfigKey: ConfigValue] = [
         "dns.listen": ConfigValue(.stringArray(["127.0.0.1:\(defaultPort)"]), isSecret: false),
         "dns.udpSockets": ConfigValue(.int(AvailableCores.count), isSecret: false),
         "dns.tcp.maxConnections": 1024,
@@ -52,18 +52,16 @@ struct ServeSettings: Sendable {
     /// YAML file over the defaults.
     ///
     /// - Throws: ``SettingsError`` naming the file or key that is wrong.
-    static func read(
-        options: ConfigurationOptions, overrides extra: [AbsoluteConfigKey: ConfigValue] = [:],
+    ///
+    /// - Parameters:
+    ///   - configFile: the YAML file named on the command line, if any; else `CAIRN_CONFIG`, else
+    ///     `./cairn.yaml` when it exists.
+    ///   - overrides: values from flags, by key.
+    package static func read(
+        configFile named: String? = nil, overrides: [AbsoluteConfigKey: ConfigValue] = [:],
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) async throws -> ServeSettings {
-        var overrides = extra
-        if let zones = options.zones { overrides["zones.directory"] = ConfigValue(.string(zones), isSecret: false) }
-        if let state = options.stateDirectory {
-            overrides["state.directory"] = ConfigValue(.string(state), isSecret: false)
-        }
-        if let level = options.logLevel { overrides["log.level"] = ConfigValue(.string(level), isSecret: false) }
-
-        let explicitFile = options.config ?? environment["CAIRN_CONFIG"]
+        let explicitFile = named ?? environment["CAIRN_CONFIG"]
         let file = explicitFile ?? "cairn.yaml"
         var providers: [any ConfigProvider] = [
             InMemoryProvider(name: "flags", values: overrides),
@@ -134,13 +132,13 @@ struct ServeSettings: Sendable {
             api: try APISettings.read(reader))
     }
 
-    var serverConfiguration: DNSServerConfiguration {
+    package var serverConfiguration: DNSServerConfiguration {
         DNSServerConfiguration(listenAddresses: listen, udpSocketsPerAddress: udpSockets, tcp: tcp)
     }
 }
 
 /// A configuration problem, said the way an operator needs to read it.
-struct SettingsError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
+package struct SettingsError: Error, CustomStringConvertible {
+    package var description: String
+    package init(_ description: String) { self.description = description }
 }

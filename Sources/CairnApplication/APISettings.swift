@@ -1,7 +1,7 @@
-import Configuration
-import DNSAuthority
-import DNSWire
-import HookAPI
+package import Configuration
+package import DNSAuthority
+package import DNSWire
+package import HookAPI
 
 /// The `api.*` keys of the configuration: the hook API's listener and what it trusts.
 ///
@@ -21,22 +21,22 @@ import HookAPI
 /// | `api.bodyTimeoutSeconds` | `10` | time to send a request body, then 408 |
 /// | `dns.nameservers` | the NS names of `zones/<authZone>.zone`, else `ns.<authZone>` (else `localhost`) | NS names of synthesized zones; each must have an address in a zone Cairn serves unless it is outside them all |
 /// | `dns.hostmaster` | `hostmaster.<authZone>` (else `hostmaster.localhost`) | SOA RNAME of synthesized zones |
-struct APISettings: Sendable {
-    static let defaultPort = 8053
+package struct APISettings: Sendable {
+    package static let defaultPort = 8053
 
     /// `nil` when the API is off.
-    var listen: HostPort?
+    package var listen: HostPort?
     /// Whether `listen` is the default rather than configured.
-    var listenIsDefault: Bool
-    var hook: HookAPIConfiguration
-    var certificateFile: String?
-    var privateKeyFile: String?
-    var identity: NameserverIdentity
+    package var listenIsDefault: Bool
+    package var hook: HookAPIConfiguration
+    package var certificateFile: String?
+    package var privateKeyFile: String?
+    package var identity: NameserverIdentity
     /// Whether `dns.nameservers` was given; otherwise the names come from the auth zone's file
     /// when there is one (``ServeZones``).
-    var nameserversConfigured: Bool
+    package var nameserversConfigured: Bool
 
-    static let defaults: [AbsoluteConfigKey: ConfigValue] = [
+    package static let defaults: [AbsoluteConfigKey: ConfigValue] = [
         "api.registerNetworks": ConfigValue(.stringArray(["127.0.0.0/8", "::1/128"]), isSecret: false),
         "api.trustedProxies": ConfigValue(.stringArray([]), isSecret: false),
         "api.valueLifetimeSeconds": 86_400,
@@ -47,7 +47,7 @@ struct APISettings: Sendable {
         "api.bodyTimeoutSeconds": 10,
     ]
 
-    static func read(_ reader: ConfigReader) throws -> APISettings {
+    package static func read(_ reader: ConfigReader) throws -> APISettings {
         func fail(_ key: String, _ message: String) -> SettingsError {
             SettingsError("configuration \(key): \(message)")
         }

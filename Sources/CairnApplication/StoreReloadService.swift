@@ -2,21 +2,22 @@ import DNSAuthority
 import HookAPI
 import Logging
 import ServiceLifecycle
-import UnixSignals
 
 /// Reloads on SIGHUP (what `cairn reload`, `cairn token create` and `cairn register` send): the
 /// configuration and zone files, then the challenge table from a snapshot of the store, all
 /// through the ``ChallengeWriter``, so a reload is ordered with the API's changes and drops
 /// nothing they acknowledged. A reload that fails keeps the running zones and logs every
 /// problem (DESIGN decision 7).
-struct StoreReloadService: Service {
+struct StoreReloadService<Reloads: AsyncSequence & Sendable>: Service
+where Reloads.Failure == Never, Reloads.Element: Sendable {
     let writer: ChallengeWriter
-    let signals: UnixSignalsSequence
+    /// Each element asks for a reload (SIGHUP in `cairn serve`).
+    let reloads: Reloads
     let reloadSettings: @Sendable () async throws -> ServeSettings
     let logger: Logger
 
     func run() async throws {
-        for await _ in signals.cancelOnGracefulShutdown() {
+        for await _ in reloads.cancelOnGracefulShutdown() {
             await reload()
         }
     }

@@ -1,12 +1,12 @@
-import DNSAuthority
+package import DNSAuthority
 import DNSWire
 import Foundation
 
 /// The master files `cairn serve` loads: every `<origin>.zone` directly in one directory
 /// (files for `$INCLUDE` go in subdirectories or under another extension).
-enum ZoneDirectory {
+package enum ZoneDirectory {
     /// Loads every zone, or reports every broken file at once, each as `file:line: message`.
-    static func load(_ directory: String) throws -> [Zone] {
+    package static func load(_ directory: String) throws -> [Zone] {
         let entries: [String]
         do {
             entries = try FileManager.default.contentsOfDirectory(atPath: directory)
@@ -32,13 +32,13 @@ enum ZoneDirectory {
     }
 
     /// The apexes of `zones`, sorted and space-separated, for log lines.
-    static func apexList(_ zones: [Zone]) -> String {
+    package static func apexList(_ zones: [Zone]) -> String {
         zones.map { "\($0.apex)" }.sorted().joined(separator: " ")
     }
 }
 
 /// One or more zone files that failed to load.
-struct ZoneLoadFailure: Error, CustomStringConvertible {
-    var problems: [String]
-    var description: String { problems.joined(separator: "\n") }
+package struct ZoneLoadFailure: Error, CustomStringConvertible {
+    package var problems: [String]
+    package var description: String { problems.joined(separator: "\n") }
 }

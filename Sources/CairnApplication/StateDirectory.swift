@@ -1,5 +1,5 @@
 import Foundation
-import Logging
+package import Logging
 
 #if canImport(Glibc)
     import Glibc
@@ -17,21 +17,21 @@ import Logging
 ///
 /// The directory holds every credential's hash and the ACME account keys, so it is private:
 /// 0700, everything in it 0600 (``secure(path:logger:)``).
-struct StateDirectory: ~Copyable {
-    let path: String
+package struct StateDirectory: ~Copyable {
+    package let path: String
     private let descriptor: Int32
 
-    var pidFile: String { Self.pidFile(in: path) }
+    package var pidFile: String { Self.pidFile(in: path) }
 
     /// The lock and pid file in the state directory at `path`.
-    static func pidFile(in path: String) -> String { "\(path)/cairn.pid" }
+    package static func pidFile(in path: String) -> String { "\(path)/cairn.pid" }
 
     /// Creates the directory if needed, makes it private (``secure(path:logger:)``) and takes
     /// the lock.
     ///
     /// - Throws: ``SettingsError`` naming the running server's pid when the lock is held, or
     ///   saying how to fix a directory others could write to.
-    init(path: String, logger: Logger = Logger(label: "cairn")) throws {
+    package init(path: String, logger: Logger = Logger(label: "cairn")) throws {
         try Self.secure(path: path, logger: logger)
         let file = Self.pidFile(in: path)
         let descriptor = open(file, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
@@ -57,7 +57,7 @@ struct StateDirectory: ~Copyable {
     }
 
     /// The pid of the server holding the lock on `path`, if one does.
-    static func runningServer(in path: String) -> Int32? {
+    package static func runningServer(in path: String) -> Int32? {
         let file = pidFile(in: path)
         let descriptor = open(file, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return nil }
@@ -86,7 +86,7 @@ struct StateDirectory: ~Copyable {
     /// directory and everything in it — from an older Cairn or another umask — logging each
     /// fix, and creates the store 0600 if missing: SQLite gives the `-wal` and `-shm` files
     /// it makes beside the store the store's mode.
-    static func secure(path: String, logger: Logger) throws {
+    package static func secure(path: String, logger: Logger) throws {
         if !FileManager.default.fileExists(atPath: path) {
             do {
                 try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
