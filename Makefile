@@ -1,33 +1,84 @@
 # Cairn — the README's first commands are the contract: `make demo` and `make test`.
 SHELL := /bin/bash
 SWIFT ?= swift
-# What the build and the tests need from Debian: libldns for zone files; real DNS peers and
-# clients for the integration tests.
-APT_PACKAGES := pkg-config libldns-dev ldnsutils bind9-dnsutils knot-dnsutils knot nsd libsqlite3-dev pebble unbound lego certbot openssl dehydrated
+# What the build needs from Debian (libldns for zone files, SQLite for the store), and what the
+# tests and demos add: real DNS peers and clients, Pebble, the ACME clients the hooks serve.
+BUILD_PACKAGES := pkg-config libldns-dev libsqlite3-dev
+TEST_PACKAGES := ldnsutils bind9-dnsutils knot-dnsutils knot nsd pebble unbound lego certbot openssl dehydrated
 FUZZ_SECONDS ?= 600
+RELEASE_FLAGS := -c release --static-swift-stdlib
 
-.PHONY: install build release run demo demo-dns test bench bench-answer bench-issue bench-api clean
+# Where `make install` puts things: $(DESTDIR)$(PREFIX)/... (DESTDIR for staging and packaging).
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share/cairn
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+UNITS := cairn.service cairn-renew.service cairn-renew.timer cairn-reload-webserver.path cairn-reload-webserver.service
+HOOKS := $(notdir $(wildcard contrib/hooks/*.sh))
+INSTALL_STAGE := .build/install-stage
 
-install:
-	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+.PHONY: deps build-deps install uninstall build release run demo demo-dns test bench bench-answer bench-issue bench-api clean
+
+# apt-get install of those of the packages $(1) that are missing; their daemons are not started.
+APT_INSTALL = missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		mkdir -p /var/tmp/apt; \
 		apt-get update -qq; \
-		blocked=0; if [ ! -e /usr/sbin/policy-rc.d ]; then printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; blocked=1; fi; \
+		blocked=0; if [ ! -e /usr/sbin/policy-rc.d ]; then printf '\#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; blocked=1; fi; \
 		TMPDIR=/var/tmp/apt DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; status=$$?; \
 		if [ $$blocked = 1 ]; then rm -f /usr/sbin/policy-rc.d; fi; \
 		exit $$status; \
 	fi
 
-build: install
+# Everything the build, the tests, the demos and the benchmarks use.
+deps:
+	@$(call APT_INSTALL,$(BUILD_PACKAGES) $(TEST_PACKAGES))
+
+# Only what compiling needs: `make release` and `make install` on a server do not bring in Knot,
+# NSD or unbound (enabled at boot by their packages, they would take port 53 from Cairn).
+build-deps:
+	@$(call APT_INSTALL,$(BUILD_PACKAGES))
+
+build: deps
 	$(SWIFT) build
 
 # The binary to deploy: optimized, with the Swift runtime and Foundation linked in statically
 # (less CPU per query and less memory than with the shared libraries; make bench measures it).
-release: install
-	$(SWIFT) build -c release --static-swift-stdlib --product cairn
-	@echo "built $$($(SWIFT) build -c release --static-swift-stdlib --show-bin-path)/cairn"
+release: build-deps
+	$(SWIFT) build $(RELEASE_FLAGS) --product cairn
+	@echo "built $$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/cairn"
+
+# The release binary, the systemd units (their paths rewritten for BINDIR and DATADIR), the hooks
+# for other ACME clients, the example configuration and the sysusers.d entry for the user cairn.
+# Nothing in /etc or /var is touched: docs/deployment.md says what to do next (systemd-sysusers,
+# /etc/cairn/cairn.yaml, systemctl enable). PREFIX=/usr for a system install; DESTDIR to stage.
+install: release
+	install -D -m 0755 "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/cairn" "$(DESTDIR)$(BINDIR)/cairn"
+	@mkdir -p $(INSTALL_STAGE)
+	@set -e; for unit in $(UNITS); do \
+		sed -e 's|/usr/local/bin/|$(BINDIR)/|g' -e 's|/usr/local/share/cairn|$(DATADIR)|g' \
+			"contrib/$$unit" >"$(INSTALL_STAGE)/$$unit"; \
+		echo "install -D -m 0644 $(INSTALL_STAGE)/$$unit $(DESTDIR)$(SYSTEMDUNITDIR)/$$unit"; \
+		install -D -m 0644 "$(INSTALL_STAGE)/$$unit" "$(DESTDIR)$(SYSTEMDUNITDIR)/$$unit"; \
+	done
+	@set -e; for hook in $(HOOKS); do \
+		echo "install -D -m 0755 contrib/hooks/$$hook $(DESTDIR)$(DATADIR)/hooks/$$hook"; \
+		install -D -m 0755 "contrib/hooks/$$hook" "$(DESTDIR)$(DATADIR)/hooks/$$hook"; \
+	done
+	install -D -m 0644 contrib/cairn.yaml "$(DESTDIR)$(DATADIR)/cairn.yaml"
+	@printf '%s\n' '# The user cairn.service runs as (systemd-sysusers creates it; see sysusers.d(5)).' \
+		'u cairn - "Cairn ACME DNS server" /var/lib/cairn' >"$(INSTALL_STAGE)/cairn.sysusers"
+	install -D -m 0644 $(INSTALL_STAGE)/cairn.sysusers "$(DESTDIR)$(SYSUSERSDIR)/cairn.conf"
+
+# Removes what `make install` put in place (same PREFIX and DESTDIR); leaves /etc/cairn,
+# /var/lib/cairn and the user cairn alone.
+uninstall:
+	rm -f "$(DESTDIR)$(BINDIR)/cairn" "$(DESTDIR)$(SYSUSERSDIR)/cairn.conf" "$(DESTDIR)$(DATADIR)/cairn.yaml"
+	rm -f $(foreach unit,$(UNITS),"$(DESTDIR)$(SYSTEMDUNITDIR)/$(unit)")
+	rm -f $(foreach hook,$(HOOKS),"$(DESTDIR)$(DATADIR)/hooks/$(hook)")
+	rmdir "$(DESTDIR)$(DATADIR)/hooks" "$(DESTDIR)$(DATADIR)" 2>/dev/null || true
 
 # Serve the example zones in zones/ on 127.0.0.1:10053 (UDP and TCP) until Ctrl-C.
 run: build
@@ -45,29 +96,29 @@ demo-dns: build
 # Suites run one after another: the integration suites start Pebble, Knot, unbound and several
 # cairn processes each, and on a 2-core machine running them all at once starves the resolvers
 # past the tests' DNS timeouts. In series the run takes about 90 s.
-test: install
+test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --no-parallel
 
 # Side-by-side dnsperf run against Knot, NSD and the miekg/dns server (../shared/bench), with a
 # release build of cairn serving the benchmark zone. Takes about 8 minutes.
-bench: install
+bench: deps
 	contrib/bench.sh
 
 # Time to a certificate against Pebble: lego (exec provider into pebble-challtestsrv, one
 # authorization at a time) side by side with `cairn issue` (release build), 3 and 100 names.
-bench-issue: install
+bench-issue: deps
 	contrib/bench-issue.sh
 
 # Durable hook API updates per second: 32 wrk connections against a release cairn serve, and the
 # CPU cost of one bcrypt-10 check (contrib/bench-api/README.md). BENCH_API_SECONDS=15.
-bench-api: install
+bench-api: deps
 	@command -v wrk >/dev/null || { mkdir -p /var/tmp/apt; TMPDIR=/var/tmp/apt DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
 	$(SWIFT) build -c release --product cairn
 	contrib/bench-api/bench-api.sh $${BENCH_API_SECONDS:-15}
 
 # Micro-benchmark of parse -> answer -> encode (the Benchmarks/ package): ns and mallocs per query.
-bench-answer: install
+bench-answer: deps
 	cd Benchmarks && $(SWIFT) build -c release --product AnswerProfile && \
 		LD_PRELOAD="$$($(SWIFT) build -c release --show-bin-path)/libMallocInterposerSwift.so" \
 		"$$($(SWIFT) build -c release --show-bin-path)/AnswerProfile"

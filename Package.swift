@@ -144,6 +144,7 @@ let package = Package(
                 "ACMEClient", "Store", "DNSLookup", "DNSAuthority", "DNSWire",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Logging", package: "swift-log"),
@@ -168,6 +169,10 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -224,7 +229,7 @@ let package = Package(
         .testTarget(
             name: "ACMEClientTests",
             dependencies: [
-                "ACMEClient",
+                "ACMEClient", "CertificateManager", "Store", "DNSWire",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
@@ -276,6 +281,7 @@ let package = Package(
         .target(
             name: "CairnTestSupport",
             dependencies: [
+                "DNSWire",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
@@ -289,6 +295,7 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "DNSAuthority", "DNSWire", "DNSServer", "CairnTestSupport", "ACMEClient", "Store", "HookAPI",
+                "CairnApplication", "CertificateManager",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),

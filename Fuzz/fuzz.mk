@@ -62,18 +62,18 @@ fuzz-message: fuzz-build
 fuzz-answer: fuzz-build
 	@$(FUZZ_RUN_ANSWER)
 
-fuzz-build: install
+fuzz-build: deps
 	@set -o pipefail; $(FUZZ_BUILD) 2>&1 | { grep -v 'ld.gold: warning: Cannot export local symbol' || true; }
 
 # Without -DCAIRN_LIBFUZZER each executable replays files: a quick check of the seeds and of
 # saved crashes against the current sources, no sanitizer toolchain needed.
-fuzz-replay: install
+fuzz-replay: deps
 	$(SWIFT) build --package-path $(FUZZ_DIR) --scratch-path $(FUZZ_DIR)/.build-replay
 	$(FUZZ_DIR)/.build-replay/debug/FuzzMessage $(FUZZ_DIR)/Corpus/message $(FUZZ_DIR)/Corpus/answer \
 		$(wildcard $(FUZZ_DIR)/Crashes/FuzzMessage-*)
 	$(FUZZ_DIR)/.build-replay/debug/FuzzAnswer $(FUZZ_DIR)/Corpus/answer $(wildcard $(FUZZ_DIR)/Crashes/FuzzAnswer-*)
 
-fuzz-corpus: install
+fuzz-corpus: deps
 	python3 $(FUZZ_DIR)/make-corpus.py --out $(FUZZ_DIR)/Corpus
 
 fuzz-clean:

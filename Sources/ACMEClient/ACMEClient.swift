@@ -62,25 +62,28 @@ public actor ACMEClient {
         var body: Data
         var url: String
 
-        func checkSuccess() throws {
-            guard (200..<300).contains(status) else { throw problemError() }
+        /// Throws the response's problem unless it is a 2xx; the error names the caller's line.
+        func checkSuccess(file: String = #fileID, line: UInt = #line) throws {
+            guard (200..<300).contains(status) else { throw problemError(file: file, line: line) }
         }
 
-        func problemError() -> ACMEError {
+        /// The CA's problem document as an error, or the start of the body when it sent none.
+        func problemError(file: String = #fileID, line: UInt = #line) -> ACMEError {
             if let problem = try? JSONDecoder().decode(ACMEProblem.self, from: body) {
                 return ACMEError(
-                    .problem, detail: "HTTP \(status): \(problem)", problem: problem, url: url)
+                    .problem, detail: "HTTP \(status): \(problem)", problem: problem, url: url, file: file, line: line)
             }
             let text = String(decoding: body.prefix(300), as: UTF8.self)
-            return ACMEError(.unexpectedResponse, detail: "HTTP \(status): \(text)", url: url)
+            return ACMEError(.unexpectedResponse, detail: "HTTP \(status): \(text)", url: url, file: file, line: line)
         }
 
-        func decode<T: Decodable>(_ type: T.Type) throws -> T {
+        func decode<T: Decodable>(_ type: T.Type, file: String = #fileID, line: UInt = #line) throws -> T {
             do {
                 return try JSONDecoder().decode(type, from: body)
             } catch {
                 throw ACMEError(
-                    .unexpectedResponse, detail: "cannot read \(T.self) from the response: \(error)", url: url)
+                    .unexpectedResponse, detail: "cannot read \(T.self) from the response: \(error)", url: url,
+                    file: file, line: line)
             }
         }
 

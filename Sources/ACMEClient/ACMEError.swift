@@ -1,5 +1,14 @@
-/// An error from the ACME client, with the CA's problem document when there is one.
-public struct ACMEError: Error, Sendable, CustomStringConvertible {
+/// An error from the ACME client, with the CA's problem document when there is one, a code
+/// callers and tests match on, and where in Cairn it was raised.
+///
+/// Equality and hashing compare the ``code`` only (as swift-certificates' `CertificateError`
+/// does), so a test writes `#expect(throws: ACMEError(.validationFailed))`. The description is
+/// what an operator reads: `code: detail`, then the CA's problem and the request's URL.
+///
+/// No copy-on-write backing (swift-certificates has one): the error is thrown untyped, so it is
+/// boxed anyway, and it is raised only on a failed request, never on a hot path.
+public struct ACMEError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// What failed. Open for additions: match with `==`, not exhaustively.
     public struct Code: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
         public var rawValue: String
         public init(rawValue: String) { self.rawValue = rawValue }
@@ -28,21 +37,37 @@ public struct ACMEError: Error, Sendable, CustomStringConvertible {
     }
 
     public var code: Code
+    /// What failed, in words for an operator.
     public var detail: String
     /// The CA's problem document, when the CA sent one.
     public var problem: ACMEProblem?
     /// The URL of the request that failed, when there was one.
     public var url: String?
+    /// Where in Cairn the error was raised (`#fileID`); for diagnostics only.
+    public var file: String
+    /// The line in ``file``; for diagnostics only.
+    public var line: UInt
 
-    public init(_ code: Code, detail: String, problem: ACMEProblem? = nil, url: String? = nil) {
+    /// Creates an error; `file` and `line` record where it was raised. A test matching on the
+    /// code alone writes `ACMEError(.timeout)`.
+    public init(
+        _ code: Code, detail: String = "", problem: ACMEProblem? = nil, url: String? = nil,
+        file: String = #fileID, line: UInt = #line
+    ) {
         self.code = code
         self.detail = detail
         self.problem = problem
         self.url = url
+        self.file = file
+        self.line = line
     }
 
+    public static func == (lhs: Self, rhs: Self) -> Bool { lhs.code == rhs.code }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(code) }
+
     public var description: String {
-        var text = "\(code): \(detail)"
+        var text = detail.isEmpty ? "\(code)" : "\(code): \(detail)"
         if let problem { text += " (\(problem))" }
         if let url { text += " [\(url)]" }
         return text

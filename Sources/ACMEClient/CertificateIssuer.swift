@@ -277,7 +277,9 @@ public struct CertificateIssuer: Sendable {
         return IssuedCertificate(chain: chain, key: request.key, orderURL: order.url, certificateURL: certificateURL)
     }
 
-    private func orderFailure(_ order: ACMEOrder) -> ACMEError {
-        ACMEError(.validationFailed, detail: "the order is \(order.status)", problem: order.error, url: order.url)
+    private func orderFailure(_ order: ACMEOrder, file: String = #fileID, line: UInt = #line) -> ACMEError {
+        ACMEError(
+            .validationFailed, detail: "the order is \(order.status)", problem: order.error, url: order.url,
+            file: file, line: line)
     }
 }

@@ -19,4 +19,7 @@ public struct ExternalAccountBinding: Sendable {
         }
         self.init(keyID: keyID, macKey: key)
     }
+
+    /// The MAC key as unpadded base64url, the form ``init(keyID:encodedMACKey:)`` reads back.
+    public var encodedMACKey: String { macKey.base64URLEncodedString() }
 }

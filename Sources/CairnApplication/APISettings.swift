@@ -14,7 +14,7 @@ package import HookAPI
 /// | `api.trustedProxies` | none | peers whose `X-Forwarded-For` (else `Forwarded: for=`) is believed; name a reverse proxy on this host here |
 /// | `api.registerPerMinute` | `10` | `POST /register` calls per source (IPv4 address, IPv6 /64) per minute, then 429 |
 /// | `api.maxRegistrations` | `10000` | registrations in the store past which `POST /register` answers 403 (`cairn register` is not limited) |
-/// | `api.tls.certificate`, `api.tls.privateKey` | none | PEM files; both set means HTTPS |
+/// | `api.tls.certificate`, `api.tls.privateKey` | none | PEM files; both set means HTTPS. `api.tls.certificate: acme:NAME` (no key) serves declared certificate NAME, renewed without dropping connections |
 /// | `api.valueLifetimeSeconds` | `86400` | how long a published TXT value is served |
 /// | `api.maxBodyBytes` | `4096` | larger request bodies get 413 |
 /// | `api.authFailuresPerMinute` | `30` | failures per client address and per credential, then 429 for further failures (a correct key always passes) |
@@ -31,6 +31,11 @@ package struct APISettings: Sendable {
     package var hook: HookAPIConfiguration
     package var certificateFile: String?
     package var privateKeyFile: String?
+    /// `api.tls.certificate: acme:NAME`: the API serves declared certificate NAME, issued through
+    /// Cairn's own DNS and swapped in on renewal.
+    package var managedCertificate: String?
+    /// Whether the API speaks HTTPS.
+    package var usesTLS: Bool { certificateFile != nil || managedCertificate != nil }
     package var identity: NameserverIdentity
     /// Whether `dns.nameservers` was given; otherwise the names come from the auth zone's file
     /// when there is one (``ServeZones``).
@@ -48,8 +53,8 @@ package struct APISettings: Sendable {
     ]
 
     package static func read(_ reader: ConfigReader) throws -> APISettings {
-        func fail(_ key: String, _ message: String) -> SettingsError {
-            SettingsError("configuration \(key): \(message)")
+        func fail(_ key: String, _ message: String, line: UInt = #line) -> SettingsError {
+            SettingsError.invalidValue(key, message, line: line)
         }
         func networks(_ key: String) throws -> [IPNetwork] {
             try (reader.stringArray(forKey: ConfigKey(key)) ?? []).map { text in
@@ -101,7 +106,16 @@ package struct APISettings: Sendable {
         let adminToken = reader.string(forKey: "api.adminToken", isSecret: true)
         let certificate = reader.string(forKey: "api.tls.certificate")
         let privateKey = reader.string(forKey: "api.tls.privateKey")
-        guard (certificate == nil) == (privateKey == nil) else {
+        var managedCertificate: String? = nil
+        if let certificate, certificate.hasPrefix("acme:") {
+            let name = String(certificate.dropFirst("acme:".count))
+            guard !name.isEmpty, privateKey == nil else {
+                throw fail(
+                    "api.tls.certificate",
+                    "acme:NAME names a declared certificate (its key comes with it): leave api.tls.privateKey unset")
+            }
+            managedCertificate = name
+        } else if (certificate == nil) != (privateKey == nil) {
             throw fail("api.tls", "set both api.tls.certificate and api.tls.privateKey, or neither")
         }
         return APISettings(
@@ -118,8 +132,9 @@ package struct APISettings: Sendable {
                 registerPerMinute: try positive("api.registerPerMinute"),
                 maximumRegistrations: try positive("api.maxRegistrations"),
                 bodyTimeout: .seconds(try positive("api.bodyTimeoutSeconds"))),
-            certificateFile: certificate,
+            certificateFile: managedCertificate == nil ? certificate : nil,
             privateKeyFile: privateKey,
+            managedCertificate: managedCertificate,
             identity: identity,
             nameserversConfigured: reader.stringArray(forKey: "dns.nameservers") != nil)
     }

@@ -1,6 +1,9 @@
+import ACMEClient
+import CertificateManager
 import DNSAuthority
 import DNSServer
 import DNSWire
+import Foundation
 import HookAPI
 package import Logging
 package import NIOCore
@@ -43,27 +46,9 @@ where Reloads.Failure == Never, Reloads.Element: Sendable {
         let settings = self.settings
         let logger = self.logger
         if let file = settings.configFile { logger.info("configuration read", metadata: ["file": "\(file)"]) }
-        let state = try StateDirectory(path: settings.stateDirectory, logger: logger)
-        let pidFile = state.pidFile
-        let store = try SQLiteStore(path: settings.storePath)
-        let served = try ServeZones.load(settings)
-        let authority = try Authority(zones: served.zones, configuration: settings.authority)
-        logger.info(
-            "zones loaded",
-            metadata: [
-                "directory": "\(settings.zonesDirectory)",
-                "zones": "\(ZoneDirectory.apexList(served.zones))",
-                "nameservers": "\(served.identity.nameservers.map(\.description).joined(separator: " "))",
-            ])
-        if let advice = served.unreachableAdvice { logger.warning("\(advice)") }
-        // The one ordered path from the store to the table (DESIGN decision 4): the API, reloads
-        // and changes made by the CLI all go through it.
-        let writer = ChallengeWriter(store: store, authority: authority, identity: served.identity, logger: logger)
-        try await store.apply([.removeExpired(now: UnixTime.now().rawValue)])
-        let restored = try await writer.reload(staticZones: nil, identity: served.identity)
-        logger.info(
-            "challenge table rebuilt from the store",
-            metadata: ["store": "\(settings.storePath)", "restored": "\(restored)"])
+        let core = try await ServeCore(settings: settings, logger: logger)
+        let (writer, manager, authority) = (core.writer, core.manager, core.authority)
+        let pidFile = core.state.pidFile
 
         let onDNSBound = self.onDNSBound
         let server = DNSServer(
@@ -76,13 +61,21 @@ where Reloads.Failure == Never, Reloads.Element: Sendable {
             .init(service: server),
             .init(
                 service: StoreReloadService(
-                    writer: writer, reloads: reloads, reloadSettings: reloadSettings, logger: logger),
+                    writer: writer, reloads: reloads, reloadSettings: reloadSettings,
+                    onReload: { settings in await manager.update(settings.acme.declarations) }, logger: logger),
                 successTerminationBehavior: .ignore),
             .init(
                 service: StoreFollowService(writer: writer, interval: .seconds(1), logger: logger),
                 successTerminationBehavior: .ignore),
         ]
-        if let api = try hookAPI(writer: writer, server: server) { services.append(api) }
+        services.append(.init(service: manager))
+        // The CLI talks to this server through an owner-only socket in the state directory.
+        services.append(
+            .init(
+                service: ControlSocketService(
+                    stateDirectory: settings.stateDirectory, control: manager, logger: logger),
+                successTerminationBehavior: .ignore))
+        if let api = try await hookAPI(writer: writer, server: server, manager: manager) { services.append(api) }
         APIEndpointFile.remove(in: settings.stateDirectory)
         defer { APIEndpointFile.remove(in: settings.stateDirectory) }
         let group = ServiceGroup(
@@ -90,49 +83,91 @@ where Reloads.Failure == Never, Reloads.Element: Sendable {
         try await group.run()
         logger.info("stopped")
         // The lock is held until here, whatever the optimizer would otherwise do.
-        withExtendedLifetime(state) {}
+        withExtendedLifetime(core) {}
+    }
+
+    /// The declared certificate `name` as the hook API's TLS certificate, loaded now if it is
+    /// installed and again each time the manager installs a new version.
+    private static func certificateSource(
+        _ name: String, manager: CertificateManagerService, logger: Logger
+    ) async throws -> ManagedTLSCertificate {
+        let source = ManagedTLSCertificate()
+        if let installed = manager.installed(name) { try source.load(installed) }
+        await manager.observeInstalls { installedName, installed in
+            guard installedName == name else { return }
+            do {
+                try source.load(installed)
+                logger.notice(
+                    "the hook API presents the renewed certificate",
+                    metadata: ["certificate": "\(name)", "version": "\(installed.version)"])
+            } catch {
+                logger.error("cannot load the hook API's certificate", metadata: ["error": "\(error)"])
+            }
+        }
+        return source
     }
 
     /// The hook API service, unless `api.listen` is `none`.
     private func hookAPI(
-        writer: ChallengeWriter, server: DNSServer
-    ) throws -> ServiceGroupConfiguration.ServiceConfiguration? {
+        writer: ChallengeWriter, server: DNSServer, manager: CertificateManagerService
+    ) async throws -> ServiceGroupConfiguration.ServiceConfiguration? {
         guard let listen = settings.api.listen else { return nil }
         let logger = self.logger
         let stateDirectory = settings.stateDirectory
         let onAPIBound = self.onAPIBound
         let registry = PrometheusCollectorRegistry()
         let dnsMetrics = DNSMetrics(registry: registry)
+        let certificateMetrics = CertificateMetrics(registry: registry)
         let api = HookAPI(
             configuration: settings.api.hook, writer: writer, logger: logger,
-            metrics: registry, beforeScrape: { dnsMetrics.update(from: await server.statistics()) })
-        let httpServer =
-            if let certificate = settings.api.certificateFile, let key = settings.api.privateKeyFile {
-                try HookAPI.tlsServer(certificateFile: certificate, privateKeyFile: key)
-            } else {
-                HookAPI.defaultServer
-            }
-        let scheme = settings.api.certificateFile == nil ? "http" : "https"
-        let application = api.application(
-            host: listen.host, port: listen.port, server: httpServer,
-            onServerRunning: { channel in
-                logger.info(
-                    "serving the hook API",
-                    metadata: ["address": "\(scheme)://\(channel.localAddress.map { "\($0)" } ?? "?")"])
-                guard let address = channel.localAddress else { return }
-                if let url = APIEndpointFile.url(scheme: scheme, address: address) {
-                    do {
-                        try APIEndpointFile.write(url, in: stateDirectory)
-                    } catch {
-                        logger.warning("could not record the API endpoint", metadata: ["error": "\(error)"])
-                    }
-                }
-                await onAPIBound(address)
+            metrics: registry,
+            beforeScrape: {
+                dnsMetrics.update(from: await server.statistics())
+                certificateMetrics.update(from: await manager.certificates())
             })
+        let scheme = settings.api.usesTLS ? "https" : "http"
+        let onServerRunning: @Sendable (any Channel) async -> Void = { channel in
+            logger.info(
+                "serving the hook API",
+                metadata: ["address": "\(scheme)://\(channel.localAddress.map { "\($0)" } ?? "?")"])
+            guard let address = channel.localAddress else { return }
+            if let url = APIEndpointFile.url(scheme: scheme, address: address) {
+                do {
+                    try APIEndpointFile.write(url, in: stateDirectory)
+                } catch {
+                    logger.warning("could not record the API endpoint", metadata: ["error": "\(error)"])
+                }
+            }
+            await onAPIBound(address)
+        }
+        let makeApplication: @Sendable () async throws -> any Service
+        if let name = settings.api.managedCertificate {
+            let source = try await Self.certificateSource(name, manager: manager, logger: logger)
+            makeApplication = {
+                if !source.isReady {
+                    logger.notice("the hook API waits for its certificate", metadata: ["certificate": "\(name)"])
+                }
+                await source.ready()
+                try Task.checkCancellation()
+                return api.application(
+                    host: listen.host, port: listen.port, server: try HookAPI.tlsServer(source: source.tls),
+                    onServerRunning: onServerRunning)
+            }
+        } else {
+            let httpServer =
+                if let certificate = settings.api.certificateFile, let key = settings.api.privateKeyFile {
+                    try HookAPI.tlsServer(certificateFile: certificate, privateKeyFile: key)
+                } else {
+                    HookAPI.defaultServer
+                }
+            let application = api.application(
+                host: listen.host, port: listen.port, server: httpServer, onServerRunning: onServerRunning)
+            makeApplication = { application }
+        }
         return .init(
             service: HookAPIService(
-                application: application, address: "\(listen)", isDefaultAddress: settings.api.listenIsDefault,
-                logger: logger),
+                makeApplication: makeApplication, address: "\(listen)",
+                isDefaultAddress: settings.api.listenIsDefault, logger: logger),
             successTerminationBehavior: .ignore)
     }
 }

@@ -26,6 +26,8 @@ package struct ServeSettings: Sendable {
     package var stateDirectory: String
     package var logLevel: Logger.Level
     package var api: APISettings
+    /// The certificate manager's keys and the declared certificates (``ACMESettings``).
+    package var acme: ACMESettings
 
     /// The store's file in the state directory.
     package var storePath: String { Self.storePath(stateDirectory: stateDirectory) }
@@ -69,12 +71,8 @@ package struct ServeSettings: Sendable {
         ]
         var configFile: String? = nil
         if explicitFile != nil || FileManager.default.fileExists(atPath: file) {
-            do {
-                providers.append(try await FileProvider<YAMLSnapshot>(filePath: FilePath(file)))
-                configFile = file
-            } catch {
-                throw SettingsError("\(file): \(error)")
-            }
+            providers.append(try ScalarYAMLProvider(path: file))
+            configFile = file
         }
         providers.append(
             InMemoryProvider(name: "defaults", values: defaults.merging(APISettings.defaults) { first, _ in first }))
@@ -84,12 +82,12 @@ package struct ServeSettings: Sendable {
             do {
                 return try read(ConfigKey(key))
             } catch {
-                throw SettingsError("configuration \(key): \(error)")
+                throw SettingsError.invalidValue(key, "\(error)")
             }
         }
         func positive(_ key: String) throws -> Int {
             let number = try value(key) { try reader.requiredInt(forKey: $0) }
-            guard number > 0 else { throw SettingsError("configuration \(key): must be positive, got \(number)") }
+            guard number > 0 else { throw SettingsError.invalidValue(key, "must be positive, got \(number)") }
             return number
         }
 
@@ -97,23 +95,24 @@ package struct ServeSettings: Sendable {
         var listen: [DNSListenAddress] = []
         for text in listenTexts {
             guard let address = DNSListenAddress(parsing: text, defaultPort: defaultPort) else {
-                throw SettingsError(
-                    "configuration dns.listen: \"\(text)\" is not an IPv4 or IPv6 address with an optional port "
+                throw SettingsError.invalidValue(
+                    "dns.listen",
+                    "\"\(text)\" is not an IPv4 or IPv6 address with an optional port "
                         + "(examples: 127.0.0.1:\(defaultPort), [::1]:\(defaultPort))")
             }
             listen.append(address)
         }
-        guard !listen.isEmpty else { throw SettingsError("configuration dns.listen: no address to listen on") }
+        guard !listen.isEmpty else { throw SettingsError.invalidValue("dns.listen", "no address to listen on") }
         let levelText = try value("log.level") { try reader.requiredString(forKey: $0) }
         guard let level = Logger.Level(rawValue: levelText.lowercased()) else {
-            throw SettingsError(
-                "configuration log.level: \"\(levelText)\" is not one of trace, debug, info, notice, warning, error, critical"
-            )
+            throw SettingsError.invalidValue(
+                "log.level", "\"\(levelText)\" is not one of trace, debug, info, notice, warning, error, critical")
         }
         let payload = try positive("dns.udpPayload")
         guard (512...65535).contains(payload) else {
-            throw SettingsError("configuration dns.udpPayload: must be between 512 and 65535, got \(payload)")
+            throw SettingsError.invalidValue("dns.udpPayload", "must be between 512 and 65535, got \(payload)")
         }
+        let stateDirectory = try value("state.directory") { try reader.requiredString(forKey: $0) }
         return ServeSettings(
             configFile: configFile,
             listen: listen,
@@ -127,18 +126,13 @@ package struct ServeSettings: Sendable {
                 maximumChallengeTTL: UInt32(try positive("dns.challengeTTL")),
                 maximumUDPPayload: payload),
             zonesDirectory: try value("zones.directory") { try reader.requiredString(forKey: $0) },
-            stateDirectory: try value("state.directory") { try reader.requiredString(forKey: $0) },
+            stateDirectory: stateDirectory,
             logLevel: level,
-            api: try APISettings.read(reader))
+            api: try APISettings.read(reader),
+            acme: try ACMESettings.read(reader, stateDirectory: stateDirectory, configFile: configFile))
     }
 
     package var serverConfiguration: DNSServerConfiguration {
         DNSServerConfiguration(listenAddresses: listen, udpSocketsPerAddress: udpSockets, tcp: tcp)
     }
-}
-
-/// A configuration problem, said the way an operator needs to read it.
-package struct SettingsError: Error, CustomStringConvertible {
-    package var description: String
-    package init(_ description: String) { self.description = description }
 }

@@ -36,13 +36,14 @@ package struct StateDirectory: ~Copyable {
         let file = Self.pidFile(in: path)
         let descriptor = open(file, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else {
-            throw SettingsError("state directory \(path): cannot open \(file): \(String(cString: strerror(errno)))")
+            throw SettingsError(
+                .stateDirectory, "state directory \(path): cannot open \(file): \(String(cString: strerror(errno)))")
         }
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
             let holder = Self.readPID(file).map { " (pid \($0))" } ?? ""
             close(descriptor)
             throw SettingsError(
-                "another cairn\(holder) is running with state directory \(path); stop it or use --state-dir")
+                .lock, "another cairn\(holder) is running with state directory \(path); stop it or use --state-dir")
         }
         let text = "\(getpid())\n"
         _ = ftruncate(descriptor, 0)
@@ -91,25 +92,29 @@ package struct StateDirectory: ~Copyable {
             do {
                 try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
             } catch {
-                throw SettingsError("state directory \(path): cannot create it (\(error.localizedDescription))")
+                throw SettingsError(
+                    .stateDirectory, "state directory \(path): cannot create it (\(error.localizedDescription))")
             }
             guard chmod(path, 0o700) == 0 else {
-                throw SettingsError("state directory \(path): \(String(cString: strerror(errno)))")
+                throw SettingsError(.stateDirectory, "state directory \(path): \(String(cString: strerror(errno)))")
             }
         }
         // The directory may be a symbolic link to where the state lives; its target is checked.
         let directory = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
         guard let info = Entry(directory), info.type == .typeDirectory else {
-            throw SettingsError("state directory \(path) is not a directory; remove it or use --state-dir")
+            throw SettingsError(
+                .stateDirectory, "state directory \(path) is not a directory; remove it or use --state-dir")
         }
         let user = geteuid()
         guard info.owner == user else {
             throw SettingsError(
+                .stateDirectory,
                 "state directory \(path) belongs to \(userName(info.owner)), not to \(userName(user)) running "
                     + "cairn: run cairn as \(userName(info.owner)), or take it over with chown -R \(user) \(path)")
         }
         guard info.mode & 0o022 == 0 else {
             throw SettingsError(
+                .stateDirectory,
                 "state directory \(path) is writable by \(info.mode & 0o020 != 0 ? "its group" : "others") "
                     + "(mode \(octal(info.mode))): whoever can write there can replace the credentials or keys in "
                     + "it. Check what it holds, then run: chmod 700 \(path)")
@@ -121,7 +126,7 @@ package struct StateDirectory: ~Copyable {
         if descriptor >= 0 {
             close(descriptor)
         } else if errno != EEXIST {
-            throw SettingsError("cannot create \(store): \(String(cString: strerror(errno)))")
+            throw SettingsError(.stateDirectory, "cannot create \(store): \(String(cString: strerror(errno)))")
         }
     }
 
@@ -148,7 +153,7 @@ package struct StateDirectory: ~Copyable {
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: directory)
         } catch {
-            throw SettingsError("cannot list \(directory): \(error.localizedDescription)")
+            throw SettingsError(.stateDirectory, "cannot list \(directory): \(error.localizedDescription)")
         }
         for name in names.sorted() {
             let path = "\(directory)/\(name)"
@@ -168,6 +173,7 @@ package struct StateDirectory: ~Copyable {
         let fixed = info.mode & 0o700
         guard chmod(path, mode_t(fixed)) == 0 else {
             throw SettingsError(
+                .stateDirectory,
                 "cannot make \(path) private (mode \(octal(info.mode))): \(String(cString: strerror(errno))); "
                     + "run: chown \(geteuid()) \(path) && chmod go= \(path)")
         }

@@ -14,6 +14,8 @@ where Reloads.Failure == Never, Reloads.Element: Sendable {
     /// Each element asks for a reload (SIGHUP in `cairn serve`).
     let reloads: Reloads
     let reloadSettings: @Sendable () async throws -> ServeSettings
+    /// Told the new settings after zones and store are reloaded (declared certificates).
+    var onReload: @Sendable (ServeSettings) async -> Void = { _ in }
     let logger: Logger
 
     func run() async throws {
@@ -37,6 +39,7 @@ where Reloads.Failure == Never, Reloads.Element: Sendable {
                     "zones": "\(ZoneDirectory.apexList(zones))",
                     "store": "\(summary)",
                 ])
+            await onReload(settings)
         } catch let failure as ZoneLoadFailure {
             for problem in failure.problems {
                 logger.error("reload failed, still serving the previous zones: \(problem)")

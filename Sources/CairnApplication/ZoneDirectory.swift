@@ -11,7 +11,8 @@ package enum ZoneDirectory {
         do {
             entries = try FileManager.default.contentsOfDirectory(atPath: directory)
         } catch {
-            throw SettingsError("zones directory \(directory): cannot read it (\(error.localizedDescription))")
+            throw SettingsError(
+                .zones, "zones directory \(directory): cannot read it (\(error.localizedDescription))")
         }
         var zones: [Zone] = []
         var problems: [String] = []

@@ -9,9 +9,13 @@ package protocol CertificateControl: Sendable {
     ///
     /// - Returns: the status of each certificate acted on, after acting.
     /// - Throws: ``CertificateManagerError`` with code `.configuration` for an unknown name.
-    func renew(name: String?, force: Bool, progress: @escaping @Sendable (String) -> Void) async throws
+    func renew(
+        name: String?, force: Bool, progress: @escaping @Sendable (String) -> Void
+    ) async throws
         -> [CertificateStatus]
     /// Gets one certificate now through the server's own DNS, without declaring it.
-    func issue(_ request: OneShotIssueRequest, progress: @escaping @Sendable (String) -> Void) async throws
+    func issue(
+        _ request: OneShotIssueRequest, progress: @escaping @Sendable (String) -> Void
+    ) async throws
         -> OneShotIssueResult
 }

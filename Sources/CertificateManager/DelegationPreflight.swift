@@ -1,5 +1,4 @@
 package import ACMEClient
-import Crypto
 package import DNSLookup
 import DNSWire
 import Foundation
@@ -34,7 +33,7 @@ package struct DelegationPreflight: Sendable {
 
     package func check(targets: ChallengeTargets, publisher: any ChallengePublisher) async throws {
         // Shaped like a real dns-01 digest; TTL 0 so no resolver keeps it past this check.
-        let canary = Data(SHA256.hash(data: Data(UUID().uuidString.utf8))).base64URLEncodedString()
+        let canary = DNS01.txtValue(token: UUID().uuidString, thumbprint: "preflight")
         for name in targets.publishNames {
             try await publisher.publish(name: name, value: canary, ttl: 0, expiresAfterSeconds: 300)
         }

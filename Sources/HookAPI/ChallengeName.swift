@@ -1,12 +1,14 @@
-package import DNSWire
+public import DNSWire
 
-/// Names as the API accepts them: letters, digits, `-` and `_` in dot-separated labels, one
-/// optional trailing dot. Escapes (`\.`, `\046`), percent-encoding, empty labels and anything
-/// else are refused rather than interpreted, so a name can never be spelled to reach another
-/// owner's. Case is folded (DNS names compare case-insensitively, RFC 4343).
-package enum ChallengeName {
-    /// The lowercase name, or `nil` when `text` is not a plain host name.
-    package static func parse(_ text: String) -> DNSName? {
+/// Names as the API and the credential commands accept them: letters, digits, `-` and `_` in
+/// dot-separated labels, one optional trailing dot. Escapes (`\.`, `\046`), percent-encoding,
+/// empty labels and anything else are refused rather than interpreted, so a name can never be
+/// spelled to reach another owner's. Case is folded (DNS names compare case-insensitively,
+/// RFC 4343).
+public enum ChallengeName {
+    /// The lowercase name, or `nil` when `text` is not a plain host name (at most 253
+    /// characters, labels of 1 to 63).
+    public static func parse(_ text: String) -> DNSName? {
         var text = Substring(text)
         if text.hasSuffix(".") { text = text.dropLast() }
         guard !text.isEmpty, text.utf8.count <= 253 else { return nil }
@@ -17,8 +19,9 @@ package enum ChallengeName {
         return (try? DNSName(text))?.lowercased
     }
 
-    /// The form names take in the store: lowercase, no trailing dot.
-    package static func storeText(_ name: DNSName) -> String {
+    /// The form names take in the store and in ``OwnedName``: lowercase, no trailing dot
+    /// (`_acme-challenge.example.com`).
+    public static func storeText(_ name: DNSName) -> String {
         String(name.lowercased.description.dropLast())
     }
 

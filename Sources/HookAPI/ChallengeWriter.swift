@@ -369,7 +369,7 @@ public final class ChallengeWriter: Sendable {
             case .addToken(_, let owned): owned.map(\.name)
             case .addValue(let value, _): [value.name]
             case .removeValue(let name, _): [name]
-            case .deleteRegistration, .deleteToken, .replaceKeyHash, .removeExpired: []
+            case .deleteRegistration, .deleteToken, .replaceKeyHash, .removeExpired, .setManagerRecord: []
             }
         }.compactMap { try? DNSName($0) }
     }

@@ -70,16 +70,11 @@ extension HookAPI {
             logger.error("store read failed", metadata: ["error": "\(error)"])
             return HookResponse.error(.serviceUnavailable, "db_error")
         }
-        let username = UUID().uuidString.lowercased()
-        let subdomain = UUID().uuidString.lowercased()
-        let key = Credential.generateKey()
-        let registration = Registration(
-            username: username, keyHash: Credential.hash(key), subdomain: subdomain, allowFrom: allowFrom,
-            created: UnixTime.now().rawValue)
-        let fullDomain = "\(subdomain).\(ChallengeName.storeText(authZone))"
-        let owned = OwnedName(name: fullDomain, owner: registration.owner, kind: .label)
+        let made = NewRegistration(authZone: authZone, allowFrom: allowFrom)
+        let (username, subdomain, key, fullDomain) =
+            (made.registration.username, made.registration.subdomain, made.key, made.fullDomain)
         do {
-            try await writer.apply([.addRegistration(registration, owned)])
+            try await writer.apply([made.change])
         } catch {
             logger.error("registration failed", metadata: ["error": "\(error)"])
             return HookResponse.error(.internalServerError, "db_error")

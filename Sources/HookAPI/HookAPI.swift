@@ -172,18 +172,9 @@ public struct HookAPI: Sendable {
         let timeout = configuration.bodyTimeout
         do {
             // A client that trickles its body loses the race against the deadline.
-            let body = try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
-                group.addTask {
-                    var request = request
-                    return try await request.collectBody(upTo: limit)
-                }
-                group.addTask {
-                    try await Task.sleep(for: timeout)
-                    return nil
-                }
-                let first = try await group.next() ?? nil
-                group.cancelAll()
-                return first
+            let body = try await withTimeLimit(timeout) {
+                var request = request
+                return try await request.collectBody(upTo: limit)
             }
             guard let body else { return .failure(HookResponse.error(.requestTimeout, "request_timeout")) }
             return .success(body)

@@ -1,3 +1,5 @@
+public import Foundation
+
 /// Where Cairn keeps what must survive a restart: credentials, owned names and the TXT values
 /// published at them (DESIGN decision 4).
 ///
@@ -38,6 +40,9 @@ public protocol ChallengeStore: Sendable {
     func changes(after sequence: Int64) async throws(StoreError) -> StoreUpdate?
     /// The sequence number of the last committed transaction.
     func sequence() async throws(StoreError) -> Int64
+    /// Every record of the certificate manager's state, by key
+    /// (``StoreChange/setManagerRecord(key:value:)``).
+    func managerRecords() async throws(StoreError) -> [String: Data]
     /// Checks that the store answers a trivial query (for `GET /health`).
     func check() async throws(StoreError)
 }

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import GRDB
 
 /// ``ChallengeStore`` over one SQLite file through GRDB: WAL journal, `synchronous=FULL` (a
@@ -83,6 +83,15 @@ public final class SQLiteStore: ChallengeStore {
                         sequence INTEGER NOT NULL,
                         name TEXT NOT NULL,
                         PRIMARY KEY (sequence, name)) WITHOUT ROWID;
+                    """)
+        }
+        // The certificate manager's state: schedules, backoff, orders in flight, rate budgets.
+        migrator.registerMigration("v3") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE manager_record (
+                        key TEXT PRIMARY KEY NOT NULL,
+                        value BLOB NOT NULL);
                     """)
         }
         return migrator
@@ -181,6 +190,16 @@ public final class SQLiteStore: ChallengeStore {
             return StoreUpdate(
                 after: sequence, sequence: current.sequence,
                 names: try Self.states(of: names, in: db))
+        }
+    }
+
+    public func managerRecords() async throws(StoreError) -> [String: Data] {
+        try await read("manager records") { db in
+            var records: [String: Data] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT key, value FROM manager_record") {
+                records[row["key"]] = row["value"]
+            }
+            return records
         }
     }
 
@@ -318,6 +337,14 @@ public final class SQLiteStore: ChallengeStore {
         case .removeValue(let name, let text):
             try db.execute(sql: "DELETE FROM txt_value WHERE name = ? AND text = ?", arguments: [name, text])
             return [name]
+        case .setManagerRecord(let key, let value):
+            if let value {
+                try db.execute(
+                    sql: "INSERT OR REPLACE INTO manager_record (key, value) VALUES (?, ?)", arguments: [key, value])
+            } else {
+                try db.execute(sql: "DELETE FROM manager_record WHERE key = ?", arguments: [key])
+            }
+            return []
         case .removeExpired(let now):
             // Expired values are served by nobody already: their removal changes no answer, so
             // the names are not recorded.

@@ -1,3 +1,5 @@
+public import Foundation
+
 /// One change to the store; ``ChallengeStore/apply(_:)`` applies a list of them in one transaction.
 public enum StoreChange: Hashable, Sendable {
     /// Adds a registration and the name it owns.
@@ -19,4 +21,8 @@ public enum StoreChange: Hashable, Sendable {
     case removeValue(name: String, text: String)
     /// Removes every value that expired at or before the time given.
     case removeExpired(now: Int64)
+    /// Sets (or, with `nil`, removes) one record of the certificate manager's own state: a
+    /// certificate's schedule, backoff and order in flight, or the CA rate-limit budget. The
+    /// store keeps the bytes it is given (JSON by convention) and changes no challenge name.
+    case setManagerRecord(key: String, value: Data?)
 }

@@ -26,9 +26,9 @@ struct ACMEServerOptions: ParsableArguments {
     /// Runs `body` with an HTTP client that trusts the system roots and `--ca-bundle`.
     func withHTTPClient<T>(_ body: (HTTPClient) async throws -> T) async throws -> T {
         do {
-            return try await HTTPClient.withClient(trustingAlso: caBundle, body)
+            return try await ACMEHTTPClient.withClient(trustingAlso: caBundle, body)
         } catch let error as ACMEError where error.code == .trustRoots {
-            throw SettingsError("--ca-bundle: \(error.detail)")
+            throw SettingsError(.file, "--ca-bundle: \(error.detail)")
         }
     }
 
@@ -40,7 +40,7 @@ struct ACMEServerOptions: ParsableArguments {
     ) {
         let file = AccountKeyFile(stateDirectory: stateDirectory, directoryURL: directoryURL)
         guard let key = try file.load() else {
-            throw SettingsError("no account key at \(file.path): cairn issue makes one on its first order")
+            throw SettingsError(.file, "no account key at \(file.path): cairn issue makes one on its first order")
         }
         let client = ACMEClient(directoryURL: directoryURL, key: key, httpClient: http, logger: logger)
         try await client.lookupAccount()

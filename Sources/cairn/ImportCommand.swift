@@ -24,7 +24,7 @@ struct ImportCommand: AsyncParsableCommand {
 
         func run() async throws {
             let session = try await StoreSession(options: options)
-            let authZone = try session.authZone(for: "cairn import acme-dns")
+            let authZone = ChallengeName.storeText(try session.authZone(for: "cairn import acme-dns"))
             let records = try AcmeDNSDatabase.read(path: path)
             let now = UnixTime.now().rawValue
             let lifetime = session.settings.api.hook.valueLifetime

@@ -127,6 +127,14 @@ struct IssueCommand: AsyncParsableCommand {
         let names = domains.map { $0.lowercased() }
         let stateDirectory = options.stateDirectory ?? ".cairn"
 
+        // With cairn serve running on this state directory, it answers the challenges (DESIGN
+        // decision 9): never two processes on port 53 or the table.
+        if let server = ControlClient.connect(stateDirectory: stateDirectory) {
+            try await issueThroughServer(server, names: names, stateDirectory: stateDirectory)
+            Self.say("done in \(Self.format(ContinuousClock.now - started))")
+            return
+        }
+
         let binding = try readExternalAccountBinding()
         try await acme.withHTTPClient { http in
             try await issue(names: names, binding: binding, http: http, stateDirectory: stateDirectory, logger: logger)
@@ -208,6 +216,43 @@ struct IssueCommand: AsyncParsableCommand {
         }
     }
 
+    /// Sends the order to the running server through its control socket, prints its progress
+    /// as it comes, and writes the files it returns where this command was told to.
+    private func issueThroughServer(_ server: ControlClient, names: [String], stateDirectory: String) async throws {
+        let standalone = [
+            ("--listen", !listen.isEmpty), ("--nameserver", !nameservers.isEmpty), ("--publish", publish != nil),
+            ("--zones", options.zones != nil), ("--preflight-nameserver-port", preflightNameserverPort != 53),
+        ]
+        .filter(\.1).map(\.0)
+        guard standalone.isEmpty else {
+            throw SettingsError(
+                .invalidValue,
+                "cairn serve is running with state directory \(stateDirectory) and answers the challenges itself; "
+                    + "\(standalone.joined(separator: ", ")) only apply when cairn issue runs on its own: drop "
+                    + "\(standalone.count == 1 ? "it" : "them"), or give another --state-dir")
+        }
+        if let resolver, (try? HostPort.resolver(resolver)) == nil {
+            throw ValidationError("--resolver '\(resolver)' is not an address or address:port")
+        }
+        let files = CertificateFiles(outputDirectory: out, primaryName: names[0])
+        let binding = try readExternalAccountBinding()
+        let request = OneShotIssueRequest(
+            names: names, directory: directoryURL,
+            caBundle: acme.caBundle.map { URL(fileURLWithPath: $0).standardizedFileURL.path }, email: email,
+            eabKeyID: binding?.keyID, eabMACKey: binding?.encodedMACKey, keyType: keyType,
+            accountKeyType: accountKeyType,
+            keyPEM: reuseKey ? try? String(contentsOfFile: files.privateKey, encoding: .utf8) : nil,
+            profile: profile, preferredChain: preferredChain,
+            // A certificate already in the output directory is the one this order replaces (ARI).
+            replacesPEM: try? String(contentsOfFile: files.certificate, encoding: .utf8),
+            aliases: try parseAliases(), resolver: resolver, preflight: !skipPreflight)
+        Self.say("cairn serve (state directory \(stateDirectory)) answers the dns-01 challenges")
+        let result = try await server.issue(request) { Self.say($0) }
+        try files.write(result)
+        Self.say("wrote \(files.fullChain) and \(files.privateKey)")
+        if let leaf = try? Certificate(pemEncoded: result.certificatePEM) { Self.describe(leaf) }
+    }
+
     private func write(_ issued: IssuedCertificate, to files: CertificateFiles) throws {
         try files.write(issued)
         Self.say("wrote \(files.fullChain) and \(files.privateKey)")
@@ -242,7 +287,7 @@ struct IssueCommand: AsyncParsableCommand {
             do {
                 text = try String(contentsOfFile: eabKeyFile, encoding: .utf8)
             } catch {
-                throw SettingsError("--eab-hmac-key-file \(eabKeyFile): \(error)")
+                throw SettingsError(.file, "--eab-hmac-key-file \(eabKeyFile): \(error)")
             }
         } else if let value = ProcessInfo.processInfo.environment["CAIRN_EAB_HMAC_KEY"] {
             text = value

@@ -1,6 +1,5 @@
 import ArgumentParser
 import CairnApplication
-import DNSAuthority
 import Foundation
 import HookAPI
 import Store
@@ -23,22 +22,16 @@ struct RegisterCommand: AsyncParsableCommand {
         for network in allowFrom where !network.contains("/") || IPNetwork(network) == nil {
             throw ValidationError("--allow-from \(network) is not a CIDR prefix (example: 192.0.2.0/24)")
         }
-        let key = Credential.generateKey()
-        let registration = Registration(
-            username: UUID().uuidString.lowercased(), keyHash: Credential.hash(key),
-            subdomain: UUID().uuidString.lowercased(), allowFrom: allowFrom, created: UnixTime.now().rawValue)
-        let fullDomain = "\(registration.subdomain).\(authZone)"
-        try await session.store.apply([
-            .addRegistration(registration, OwnedName(name: fullDomain, owner: registration.owner, kind: .label))
-        ])
+        let made = NewRegistration(authZone: authZone, allowFrom: allowFrom)
+        try await session.store.apply([made.change])
         let object: [String: Any] = [
-            "username": registration.username, "password": key, "fulldomain": fullDomain,
-            "subdomain": registration.subdomain, "allowfrom": allowFrom,
+            "username": made.registration.username, "password": made.key, "fulldomain": made.fullDomain,
+            "subdomain": made.registration.subdomain, "allowfrom": allowFrom,
         ]
         let json = try JSONSerialization.data(
             withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         print(String(decoding: json, as: UTF8.self))
-        print("add to your zone: _acme-challenge.<domain>. CNAME \(fullDomain).")
+        print("add to your zone: _acme-challenge.<domain>. CNAME \(made.fullDomain).")
         print(session.notifyServer())
     }
 }

@@ -20,10 +20,10 @@ struct ReloadCommand: AsyncParsableCommand {
     func run() async throws {
         let settings = try await options.settings()
         guard let pid = StateDirectory.runningServer(in: settings.stateDirectory) else {
-            throw SettingsError("no cairn is running with state directory \(settings.stateDirectory)")
+            throw SettingsError(.notRunning, "no cairn is running with state directory \(settings.stateDirectory)")
         }
         guard kill(pid, SIGHUP) == 0 else {
-            throw SettingsError("cannot signal cairn (pid \(pid)): \(String(cString: strerror(errno)))")
+            throw SettingsError(.notRunning, "cannot signal cairn (pid \(pid)): \(String(cString: strerror(errno)))")
         }
         print("asked cairn (pid \(pid)) to reload; its log says whether the zones loaded")
     }

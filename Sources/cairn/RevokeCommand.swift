@@ -38,13 +38,13 @@ struct RevokeCommand: AsyncParsableCommand {
         do {
             pem = try String(contentsOfFile: certificate, encoding: .utf8)
         } catch {
-            throw SettingsError("--cert \(certificate): \(error)")
+            throw SettingsError(.file, "--cert \(certificate): \(error)")
         }
         let parsed: Certificate
         do {
             parsed = try Certificate(pemEncoded: pem)
         } catch {
-            throw SettingsError("--cert \(certificate): not a PEM certificate (\(error))")
+            throw SettingsError(.file, "--cert \(certificate): not a PEM certificate (\(error))")
         }
         try await acme.withHTTPClient { http in
             let (client, _) = try await acme.existingAccount(

@@ -1,4 +1,5 @@
 import CairnApplication
+import DNSWire
 import Foundation
 import HookAPI
 import Logging
@@ -39,11 +40,13 @@ struct StoreSession {
         return "asked cairn (pid \(pid)) to reload"
     }
 
-    /// The auth zone without the trailing dot, or an error saying how to set it.
-    func authZone(for purpose: String) throws -> String {
+    /// The auth zone (`api.authZone`), or an error saying how to set it.
+    func authZone(for purpose: String) throws -> DNSName {
         guard let zone = settings.api.hook.authZone else {
-            throw SettingsError("\(purpose) needs an auth zone: set api.authZone (env CAIRN_API_AUTH_ZONE)")
+            throw SettingsError(
+                .missingValue, key: "api.authZone",
+                "\(purpose) needs an auth zone: set api.authZone (env CAIRN_API_AUTH_ZONE)")
         }
-        return ChallengeName.storeText(zone)
+        return zone
     }
 }

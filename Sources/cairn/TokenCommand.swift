@@ -52,15 +52,11 @@ struct TokenCommand: AsyncParsableCommand {
             var notes: [String] = []
             var useNS = requested != .cname
             if useNS, let advice = served.unreachableAdvice {
-                guard requested == .both else { throw SettingsError(advice) }
+                guard requested == .both else { throw SettingsError(.zones, key: "dns.nameservers", advice) }
                 notes.append("no NS record printed: \(advice)")
                 useNS = false
             }
-            let key = Credential.generateKey()
-            let token = Token(
-                id: UUID().uuidString.lowercased(), keyHash: Credential.hash(key), domain: parsed.first,
-                created: UnixTime.now().rawValue)
-            var names: [OwnedName] = []
+            var made = NewToken(domain: parsed.first)
             var records: [(domain: String, lines: [String])] = []
             for domain in parsed {
                 let challenge = "_acme-challenge.\(domain)"
@@ -69,32 +65,30 @@ struct TokenCommand: AsyncParsableCommand {
                     let hidden = served.holdsData(atOrBelow: try DNSName(challenge))
                     if hidden, requested == .ns {
                         throw SettingsError(
+                            .zones,
                             "\(challenge) holds records in a zone Cairn serves (\(session.settings.zonesDirectory)); "
                                 + "a challenge zone there would hide them: remove them, or use --delegation cname")
                     }
                     if hidden {
                         notes.append("no NS record for \(domain): \(challenge) holds records in a zone Cairn serves")
                     } else {
-                        names.append(
-                            OwnedName(name: challenge, owner: token.owner, kind: .challengeZone, domain: domain))
+                        made.own(challenge, as: .challengeZone, for: domain)
                         lines += served.identity.nameservers.map { "\(challenge). NS \($0)" }
                     }
                 }
                 if requested != .ns {
-                    let authZone = try session.authZone(for: "CNAME delegation")
-                    let label = "\(UUID().uuidString.lowercased()).\(authZone)"
-                    names.append(OwnedName(name: label, owner: token.owner, kind: .label, domain: domain))
+                    let label = made.ownLabel(under: try session.authZone(for: "CNAME delegation"), for: domain)
                     lines.append("\(challenge). CNAME \(label).")
                 }
                 records.append((domain, lines))
             }
             let existing = Set(try await session.store.ownedNames().map(\.name))
-            if let taken = names.first(where: { existing.contains($0.name) }) {
+            if let taken = made.names.first(where: { existing.contains($0.name) }) {
                 throw ValidationError("\(taken.name) already has an owner; delete its token first")
             }
-            try await session.store.apply([.addToken(token, names)])
-            print("token:    \(token.id)")
-            print("key:      \(key)   (shown once; only its hash is stored)")
+            try await session.store.apply([made.change])
+            print("token:    \(made.token.id)")
+            print("key:      \(made.key)   (shown once; only its hash is stored)")
             for (domain, lines) in records {
                 print(
                     lines.count > 1 && requested == .both && useNS
@@ -104,7 +98,8 @@ struct TokenCommand: AsyncParsableCommand {
             }
             for note in notes { print("note:     \(note)") }
             print(
-                "lego:     HTTPREQ_USERNAME=\(token.id) HTTPREQ_PASSWORD=\(key) HTTPREQ_ENDPOINT=\(endpoint(session))")
+                "lego:     HTTPREQ_USERNAME=\(made.token.id) HTTPREQ_PASSWORD=\(made.key) "
+                    + "HTTPREQ_ENDPOINT=\(endpoint(session))")
             print(session.notifyServer())
         }
 
@@ -112,7 +107,7 @@ struct TokenCommand: AsyncParsableCommand {
         private func endpoint(_ session: StoreSession) -> String {
             if let running = APIEndpointFile.running(in: session.settings.stateDirectory) { return running }
             let api = session.settings.api
-            let scheme = api.certificateFile == nil ? "http" : "https"
+            let scheme = api.usesTLS ? "https" : "http"
             return api.listen.map { APIEndpointFile.url(scheme: scheme, $0) }
                 ?? "<api.listen is none: the API is off>"
         }

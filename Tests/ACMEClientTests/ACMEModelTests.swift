@@ -109,13 +109,27 @@ import X509
         #expect(chain.hasIssuer(named: "Test Root X"))
         #expect(!chain.hasIssuer(named: "Other Root"))
         #expect(chain.fullChainPEM == pem)
-        #expect(throws: ACMEError.self) { try CertificateChain(pem: "not pem") }
+        #expect(throws: ACMEError(.unexpectedResponse)) { try CertificateChain(pem: "not pem") }
     }
 
     @Test func keyTypesParse() {
         #expect(ACMEKeyType(parsing: "ecdsa") == .p256)
         #expect(ACMEKeyType(parsing: "RSA4096") == .rsa4096)
         #expect(ACMEKeyType(parsing: "dsa") == nil)
-        #expect(throws: ACMEError.self) { try ACMEKey(pemRepresentation: "-----BEGIN NOTHING-----") }
+        #expect(throws: ACMEError(.invalidKey)) { try ACMEKey(pemRepresentation: "-----BEGIN NOTHING-----") }
+    }
+
+    /// Errors compare by code alone (tests match `ACMEError(.timeout)`); what an operator reads
+    /// is unchanged; where the error was raised travels with it.
+    @Test func errorsCompareByCodeAndKeepTheirLocation() {
+        let problem = ACMEProblem(type: .rateLimited, detail: "too many orders")
+        let error = ACMEError(.problem, detail: "HTTP 429", problem: problem, url: "https://ca.test/new-order")
+        #expect(error == ACMEError(.problem))
+        #expect(error != ACMEError(.timeout, detail: "HTTP 429"))
+        #expect(Set([error, ACMEError(.problem, detail: "other")]).count == 1)
+        #expect(error.description == "problem: HTTP 429 (rateLimited: too many orders) [https://ca.test/new-order]")
+        #expect(ACMEError(.timeout).description == "timeout")
+        #expect(error.file == "ACMEClientTests/ACMEModelTests.swift")
+        #expect(error.line > 0)
     }
 }

@@ -1,4 +1,3 @@
-import ACMEClient
 import Crypto
 import Foundation
 import HTTPTypes
@@ -6,6 +5,8 @@ import Hummingbird
 import NIOCore
 import SwiftASN1
 import X509
+
+@testable import ACMEClient
 
 /// The fake CA's resources and how it answers each (RFC 8555 §7).
 extension FakeACMEServer {

@@ -97,6 +97,7 @@ import _CryptoExtras
         let macKey = Data((0..<32).map { UInt8($0) })
         let binding = try ExternalAccountBinding(keyID: "kid-1", encodedMACKey: macKey.base64URLEncodedString())
         #expect(binding.macKey == macKey)
+        #expect(try ExternalAccountBinding(keyID: "kid-1", encodedMACKey: binding.encodedMACKey).macKey == macKey)
         let jws = try JWS.externalAccountBinding(
             keyID: "kid-1", macKey: macKey, accountKey: key.jwk, url: "https://ca.test/new-acct")
         let payload = try JSONDecoder().decode(JSONWebKey.self, from: try #require(Data(base64URLEncoded: jws.payload)))
@@ -106,6 +107,6 @@ import _CryptoExtras
         #expect(Data(base64URLEncoded: jws.signature) == Data(expected))
         let protected = String(decoding: try #require(Data(base64URLEncoded: jws.protected)), as: UTF8.self)
         #expect(protected.contains(#""alg":"HS256""#) && protected.contains(#""kid":"kid-1""#))
-        #expect(throws: ACMEError.self) { try ExternalAccountBinding(keyID: "k", encodedMACKey: "not base64!") }
+        #expect(throws: ACMEError(.invalidKey)) { try ExternalAccountBinding(keyID: "k", encodedMACKey: "not base64!") }
     }
 }

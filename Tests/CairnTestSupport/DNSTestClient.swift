@@ -1,3 +1,4 @@
+import DNSWire
 import NIOCore
 import NIOPosix
 
@@ -14,21 +15,14 @@ public enum DNSTestClient {
     public static func exchange(
         _ query: [UInt8], host: String, port: Int, transport: Transport, timeout: Duration = .seconds(2)
     ) async throws -> [UInt8] {
-        try await withThrowingTaskGroup(of: [UInt8]?.self) { group in
-            group.addTask {
-                switch transport {
-                case .udp: return try await udp(query, host: host, port: port)
-                case .tcp: return try await tcp([query], host: host, port: port).first
-                }
+        let response = try await withTimeLimit(timeout) {
+            switch transport {
+            case .udp: return try await udp(query, host: host, port: port)
+            case .tcp: return try await tcp([query], host: host, port: port).first
             }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                return nil
-            }
-            defer { group.cancelAll() }
-            guard let first = try await group.next(), let response = first else { throw Timeout() }
-            return response
         }
+        guard let response = response ?? nil else { throw Timeout() }
+        return response
     }
 
     /// Sends several queries on one TCP connection without waiting (pipelining, RFC 7766
@@ -36,16 +30,9 @@ public enum DNSTestClient {
     public static func pipeline(
         _ queries: [[UInt8]], host: String, port: Int, timeout: Duration = .seconds(5)
     ) async throws -> [[UInt8]] {
-        try await withThrowingTaskGroup(of: [[UInt8]]?.self) { group in
-            group.addTask { try await tcp(queries, host: host, port: port) }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                return nil
-            }
-            defer { group.cancelAll() }
-            guard let first = try await group.next(), let responses = first else { throw Timeout() }
-            return responses
-        }
+        guard let responses = try await withTimeLimit(timeout, { try await tcp(queries, host: host, port: port) })
+        else { throw Timeout() }
+        return responses
     }
 
     private static func udp(_ query: [UInt8], host: String, port: Int) async throws -> [UInt8]? {

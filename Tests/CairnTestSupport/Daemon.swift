@@ -1,3 +1,4 @@
+import DNSWire
 import Foundation
 public import Subprocess
 import SystemPackage
@@ -67,14 +68,7 @@ public enum Daemon {
     private static func poll(
         _ ready: @escaping @Sendable () async -> Bool, until deadline: ContinuousClock.Instant
     ) async -> Bool {
-        await withTaskGroup(of: Bool.self) { group in
-            group.addTask { await ready() }
-            group.addTask {
-                try? await Task.sleep(until: deadline, clock: .continuous)
-                return false
-            }
-            defer { group.cancelAll() }
-            return await group.next() ?? false
-        }
+        let answer = try? await withTimeLimit(deadline - ContinuousClock.now) { await ready() }
+        return answer ?? false
     }
 }

@@ -1,3 +1,4 @@
+import DNSWire
 import Subprocess
 
 /// Runs a command-line tool (dig, kdig, drill, openssl, …) to completion and collects its output.
@@ -27,31 +28,24 @@ public enum Tool {
         for (key, value) in environment { keys[Environment.Key(stringLiteral: key)] = value }
         let executable = Executable.pathOrName(name)
         let command = ([name] + arguments).joined(separator: " ")
-        return try await withThrowingTaskGroup(of: Result?.self) { group in
-            group.addTask { [keys] in
-                var options = PlatformOptions()
-                options.processGroupID = 0
-                options.teardownSequence = [
-                    .gracefulShutDown(toProcessGroup: true, allowedDurationToNextStep: .seconds(2))
-                ]
-                let result = try await Subprocess.run(
-                    executable, arguments: Arguments(arguments), environment: .inherit.updating(keys),
-                    platformOptions: options, output: .string(limit: 16 << 20), error: .combinedWithOutput)
-                let status: Int32?
-                if case .exited(let code) = result.terminationStatus { status = code } else { status = nil }
-                return Result(status: status, output: result.standardOutput)
-            }
-            group.addTask {
-                try? await Task.sleep(for: timeLimit)
-                return nil
-            }
-            defer { group.cancelAll() }
-            guard let first = try await group.next(), let result = first else {
-                try Task.checkCancellation()  // the caller gave up (a test's time limit): say so
-                throw TimedOut(command: command, timeLimit: timeLimit)
-            }
-            return result
+        let finished = try await withTimeLimit(timeLimit) { [keys] in
+            var options = PlatformOptions()
+            options.processGroupID = 0
+            options.teardownSequence = [
+                .gracefulShutDown(toProcessGroup: true, allowedDurationToNextStep: .seconds(2))
+            ]
+            let result = try await Subprocess.run(
+                executable, arguments: Arguments(arguments), environment: .inherit.updating(keys),
+                platformOptions: options, output: .string(limit: 16 << 20), error: .combinedWithOutput)
+            let status: Int32?
+            if case .exited(let code) = result.terminationStatus { status = code } else { status = nil }
+            return Result(status: status, output: result.standardOutput)
         }
+        guard let finished else {
+            try Task.checkCancellation()  // the caller gave up (a test's time limit): say so
+            throw TimedOut(command: command, timeLimit: timeLimit)
+        }
+        return finished
     }
 
     /// Whether `name` is on PATH.

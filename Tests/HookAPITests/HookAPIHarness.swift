@@ -43,16 +43,13 @@ struct HookAPIHarness: Sendable {
         }
     }
 
-    /// A token as `cairn token create` makes it; returns its key.
+    /// A token as `cairn token create` makes it (``NewToken``); returns its key.
     @discardableResult
     func addToken(id: String, names: [OwnedName.Kind: String], domain: String? = nil) async throws -> String {
-        let key = Credential.generateKey()
-        let token = Token(id: id, keyHash: Credential.hash(key), domain: domain, created: 0)
-        let owned = names.map { kind, name in
-            OwnedName(name: name, owner: token.owner, kind: kind, domain: kind == .label ? domain : nil)
-        }
-        try await store.apply([.addToken(token, owned)])
-        return key
+        var made = NewToken(id: id, domain: domain)
+        for (kind, name) in names { made.own(name, as: kind, for: kind == .label ? domain : nil) }
+        try await store.apply([made.change])
+        return made.key
     }
 
     /// The values the authority serves at `name` right now.

@@ -13,7 +13,7 @@ import X509
     static func withClient<T: Sendable>(
         _ pebble: Pebble, _ body: @Sendable (HTTPClient) async throws -> T
     ) async throws -> T {
-        try await HTTPClient.withClient(trustingAlso: pebble.caCertificatePath, body)
+        try await ACMEHTTPClient.withClient(trustingAlso: pebble.caCertificatePath, body)
     }
 
     static let logger = Logger(label: "cairn.test.acme")

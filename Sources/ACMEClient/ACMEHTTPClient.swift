@@ -1,7 +1,8 @@
 public import AsyncHTTPClient
-import NIOSSL
 
-extension HTTPClient {
+/// The HTTP client the ACME client talks to a CA with: the system's trust roots, plus a private
+/// CA's certificates when given (Pebble's, a company CA's).
+public enum ACMEHTTPClient {
     /// Runs `body` with an HTTP client that trusts the system's roots and, when given, the CA
     /// certificates in the PEM file `trustedRoots` (a private ACME server such as Pebble), and
     /// shuts the client down afterwards whatever happens.
@@ -11,15 +12,7 @@ extension HTTPClient {
     public static func withClient<T>(
         trustingAlso trustedRoots: String? = nil, _ body: (HTTPClient) async throws -> T
     ) async throws -> T {
-        var tls = TLSConfiguration.makeClientConfiguration()
-        if let trustedRoots {
-            do {
-                tls.additionalTrustRoots = [.certificates(try NIOSSLCertificate.fromPEMFile(trustedRoots))]
-            } catch {
-                throw ACMEError(.trustRoots, detail: "cannot read CA certificates from \(trustedRoots): \(error)")
-            }
-        }
-        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: Configuration(tlsConfiguration: tls))
+        let client = try make(trustingAlso: trustedRoots)
         do {
             let value = try await body(client)
             try await client.shutdown()

@@ -1,0 +1,66 @@
+import ACMEClient
+import CertificateManager
+import DNSAuthority
+import DNSServer
+import DNSWire
+import Foundation
+import HookAPI
+import Logging
+import Store
+
+/// What `cairn serve` and an in-process `cairn renew` share: the state directory's lock, the
+/// store, the zones and authority, the ordered path from the store to the table, and the
+/// certificate manager publishing through it.
+final class ServeCore: Sendable {
+    let state: StateDirectory
+    let store: SQLiteStore
+    let authority: Authority
+    let writer: ChallengeWriter
+    let manager: CertificateManagerService
+
+    init(settings: ServeSettings, logger: Logger) async throws {
+        if let file = settings.configFile { logger.info("configuration read", metadata: ["file": "\(file)"]) }
+        state = try StateDirectory(path: settings.stateDirectory, logger: logger)
+        store = try SQLiteStore(path: settings.storePath)
+        let served = try ServeZones.load(settings)
+        authority = try Authority(zones: served.zones, configuration: settings.authority)
+        logger.info(
+            "zones loaded",
+            metadata: [
+                "directory": "\(settings.zonesDirectory)",
+                "zones": "\(ZoneDirectory.apexList(served.zones))",
+                "nameservers": "\(served.identity.nameservers.map(\.description).joined(separator: " "))",
+            ])
+        if let advice = served.unreachableAdvice { logger.warning("\(advice)") }
+        // The one ordered path from the store to the table (DESIGN decision 4): the API, reloads
+        // and changes made by the CLI all go through it.
+        let writer = ChallengeWriter(store: store, authority: authority, identity: served.identity, logger: logger)
+        self.writer = writer
+        try await store.apply([.removeExpired(now: UnixTime.now().rawValue)])
+        let restored = try await writer.reload(staticZones: nil, identity: served.identity)
+        logger.info(
+            "challenge table rebuilt from the store",
+            metadata: ["store": "\(settings.storePath)", "restored": "\(restored)"])
+        manager = CertificateManagerService(
+            settings: CertificateManagerService.Settings(
+                certificatesDirectory: settings.acme.certificatesDirectory, stateDirectory: settings.stateDirectory,
+                resolver: settings.acme.resolver, preflight: settings.acme.preflight,
+                preflightNameserverPort: settings.acme.preflightNameserverPort,
+                concurrency: settings.acme.concurrency,
+                failpoint: ProcessInfo.processInfo.environment["CAIRN_FAILPOINT"]),
+            declarations: settings.acme.declarations, store: store,
+            publisher: { certificate in
+                // Through the store, so values are durable and follow the ordered path.
+                StoreChallengePublisher(writer: writer, owner: ChallengeOwner(rawValue: "certificate:\(certificate)"))
+            },
+            logger: logger)
+        if !settings.acme.declarations.certificates.isEmpty {
+            logger.info(
+                "declared certificates",
+                metadata: [
+                    "certificates": "\(settings.acme.declarations.certificates.map(\.name))",
+                    "directory": "\(settings.acme.certificatesDirectory)",
+                ])
+        }
+    }
+}
