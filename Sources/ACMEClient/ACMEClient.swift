@@ -69,12 +69,16 @@ public actor ACMEClient {
 
         /// The CA's problem document as an error, or the start of the body when it sent none.
         func problemError(file: String = #fileID, line: UInt = #line) -> ACMEError {
+            var error: ACMEError
             if let problem = try? JSONDecoder().decode(ACMEProblem.self, from: body) {
-                return ACMEError(
+                error = ACMEError(
                     .problem, detail: "HTTP \(status): \(problem)", problem: problem, url: url, file: file, line: line)
+            } else {
+                let text = String(decoding: body.prefix(300), as: UTF8.self)
+                error = ACMEError(.unexpectedResponse, detail: "HTTP \(status): \(text)", url: url, file: file, line: line)
             }
-            let text = String(decoding: body.prefix(300), as: UTF8.self)
-            return ACMEError(.unexpectedResponse, detail: "HTTP \(status): \(text)", url: url, file: file, line: line)
+            if status == 429 || status == 503 { error.retryAfterSeconds = retryAfterSeconds }
+            return error
         }
 
         func decode<T: Decodable>(_ type: T.Type, file: String = #fileID, line: UInt = #line) throws -> T {
@@ -158,9 +162,11 @@ public actor ACMEClient {
                 wait <= configuration.maximumRetryAfterSeconds
             else { return response }
             guard attempts < configuration.rateLimitRetries else {
-                throw ACMEError(
+                var exhausted = ACMEError(
                     .retriesExhausted, detail: "HTTP \(response.status) with Retry-After \(attempts + 1) times",
                     problem: response.problemError().problem, url: url)
+                exhausted.retryAfterSeconds = wait
+                throw exhausted
             }
             attempts += 1
             logger.notice(
@@ -230,10 +236,12 @@ public actor ACMEClient {
             {
                 // The budget is spent: say so, with the CA's problem (ACMEError.Code.retriesExhausted).
                 guard rateLimited < configuration.rateLimitRetries else {
-                    throw ACMEError(
+                    var exhausted = ACMEError(
                         .retriesExhausted,
                         detail: "HTTP \(response.status) with Retry-After on all \(rateLimited + 1) attempts",
                         problem: error.problem, url: url)
+                    exhausted.retryAfterSeconds = wait
+                    throw exhausted
                 }
                 rateLimited += 1
                 logger.notice(

@@ -43,6 +43,9 @@ public struct ACMEError: Error, Hashable, Sendable, CustomStringConvertible {
     public var problem: ACMEProblem?
     /// The URL of the request that failed, when there was one.
     public var url: String?
+    /// How long the CA asked to wait before trying again (`Retry-After` on a 429 or 503, RFC
+    /// 8555 §6.6), when it did: a caller that gave up should not come back sooner.
+    public var retryAfterSeconds: Double?
     /// Where in Cairn the error was raised (`#fileID`); for diagnostics only.
     public var file: String
     /// The line in ``file``; for diagnostics only.

@@ -415,7 +415,9 @@ package actor CertificateManagerService: Service, CertificateControl {
     ) async {
         var state = states[name] ?? ManagedCertificateState()
         let now = now()
-        _ = 0  // MUTATION backoff
+        // The CA's own Retry-After wins when it asks for longer than the backoff would wait.
+        let retryAfter = (error as? ACMEError)?.retryAfterSeconds.map { Duration.seconds($0) }
+        state.backoff.recordFailure(at: now, retryAfter: retryAfter, using: &generator)
         if let issuer { state.fallback.recordFailure(issuer: issuer) }
         state.lastFailure = now
         state.lastError = "\(error)"
@@ -478,7 +480,7 @@ package actor CertificateManagerService: Service, CertificateControl {
             guard let key = try keyFile.load() else { return }
             let client = ACMEClient(directoryURL: issuer.directoryURL, key: key, httpClient: http, logger: logger)
             guard try await client.directory().renewalInfo != nil else {
-                _ = issuerName  // MUTATION noARI
+                issuersWithoutARI.insert(issuerName)
                 return
             }
             let info = try await client.renewalInfo(for: try ARICertificateID(installed.leaf))
@@ -490,7 +492,7 @@ package actor CertificateManagerService: Service, CertificateControl {
             }
             var state = states[name] ?? ManagedCertificateState()
             state.renewalInfo = ARISchedule(
-                window: window, retryAfter: nil /* MUTATION */, fetchedAt: now(),
+                window: window, retryAfter: info.retryAfterSeconds.map { .seconds($0) }, fetchedAt: now(),
                 previous: state.renewalInfo, using: &generator)
             states[name] = state
             renewalInfoRetry[name] = nil

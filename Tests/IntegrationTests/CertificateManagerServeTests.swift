@@ -398,3 +398,88 @@ extension CertificateManagerServeTests {
         #expect(second.status == .ok)
     }
 }
+
+extension CertificateManagerServeTests {
+    /// CA fallback: the first issuer refuses every order (this Pebble requires External Account
+    /// Binding and none is configured); past its retry budget the next issuer gets the order,
+    /// and `cairn certs` says which one holds the certificate. Another certificate that only
+    /// uses the working CA is issued at start meanwhile: one failing certificate blocks none.
+    @Test func pastItsRetryBudgetTheNextIssuerGetsTheOrder() async throws {
+        let dnsPort = try await LoopbackPorts.free()
+        let apiPort = try await LoopbackPorts.free()
+        let strictOptions = Pebble.Options(
+            dnsServer: "127.0.0.1:\(dnsPort)", externalAccountMACKeys: ["kid-1": "zWNDZM6eQGHWpSRTPal5eIUYFTu7EajVIoguysqZ9wG44nMEtx3MUAsUDkMTQ12W"],
+            environment: ["PEBBLE_WFE_NONCEREJECT": "0"])
+        let fallbackOptions = Pebble.Options(
+            dnsServer: "127.0.0.1:\(dnsPort)", environment: ["PEBBLE_WFE_NONCEREJECT": "0"])
+        try await Pebble.with(strictOptions) { strict in
+            try await Pebble.with(fallbackOptions) { fallback in
+                try await withTemporaryDirectory(prefix: "cairn-fallback") { directory in
+                    try FileManager.default.createDirectory(
+                        atPath: directory.file("zones"), withIntermediateDirectories: true)
+                    let config = try directory.write(
+                        "cairn.yaml",
+                        """
+                        dns:
+                          listen: ["127.0.0.1:\(dnsPort)"]
+                          udpSockets: 1
+                        api:
+                          listen: "127.0.0.1:\(apiPort)"
+                        acme:
+                          preflight: false
+                          resolver: "127.0.0.1:\(dnsPort)"
+                        issuers:
+                          - name: strict
+                            directory: "\(strict.directoryURL)"
+                            caBundle: "\(strict.caCertificatePath)"
+                          - name: fallback
+                            directory: "\(fallback.directoryURL)"
+                            caBundle: "\(fallback.caCertificatePath)"
+                        certificates:
+                          - name: web
+                            domains: [web.test]
+                            issuers: [strict, fallback]
+                          - name: other
+                            domains: [other.test]
+                            issuers: [fallback]
+
+                        """)
+                    let state = directory.file("state")
+                    @Sendable func cairn(_ arguments: [String]) async throws -> Tool.Result {
+                        try await Tool.run(
+                            try CairnBinary.path(), arguments + ["--config", config, "--state-dir", state],
+                            timeLimit: .seconds(120))
+                    }
+                    @Sendable func statuses() async throws -> [[String: Any]] {
+                        let json = try await cairn(["certs", "--json"])
+                        return try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [[String: Any]] ?? []
+                    }
+                    try await Daemon.with(
+                        try CairnBinary.path(),
+                        ["serve", "--config", config, "--zones", directory.file("zones"), "--state-dir", state],
+                        logPath: directory.file("cairn.log"),
+                        ready: { (try? await HookAPIServeTests.request(apiPort, "GET", "/health"))?.status == 200 }
+                    ) { _ in
+                        // Forced renewals until the order succeeds, bounded in count.
+                        var attempts: [Bool] = []
+                        for _ in 0..<6 {
+                            let renewed = try await cairn(["renew", "web", "--force"])
+                            attempts.append(renewed.succeeded)
+                            if renewed.succeeded { break }
+                        }
+                        let log = (try? String(contentsOfFile: directory.file("cairn.log"), encoding: .utf8)) ?? ""
+                        #expect(attempts.last == true, "\(attempts)\n\(log)")
+                        let web = try await statuses().first { $0["name"] as? String == "web" }
+                        #expect(web?["issuer"] as? String == "fallback", "\(String(describing: web))")
+                        #expect(log.contains("externalAccountRequired"), "\(log)")
+                        // The strict CA never got an order; the fallback got web's and other's.
+                        #expect(try await strict.requests(to: "newOrder") == 0)
+                        #expect(try await fallback.requests(to: "newOrder") >= 2)
+                        let other = try await statuses().first { $0["name"] as? String == "other" }
+                        #expect(other?["notAfter"] != nil, "\(String(describing: other))")
+                    }
+                }
+            }
+        }
+    }
+}
