@@ -75,7 +75,8 @@ public actor ACMEClient {
                     .problem, detail: "HTTP \(status): \(problem)", problem: problem, url: url, file: file, line: line)
             } else {
                 let text = String(decoding: body.prefix(300), as: UTF8.self)
-                error = ACMEError(.unexpectedResponse, detail: "HTTP \(status): \(text)", url: url, file: file, line: line)
+                error = ACMEError(
+                    .unexpectedResponse, detail: "HTTP \(status): \(text)", url: url, file: file, line: line)
             }
             if status == 429 || status == 503 { error.retryAfterSeconds = retryAfterSeconds }
             return error

@@ -408,7 +408,8 @@ extension CertificateManagerServeTests {
         let dnsPort = try await LoopbackPorts.free()
         let apiPort = try await LoopbackPorts.free()
         let strictOptions = Pebble.Options(
-            dnsServer: "127.0.0.1:\(dnsPort)", externalAccountMACKeys: ["kid-1": "zWNDZM6eQGHWpSRTPal5eIUYFTu7EajVIoguysqZ9wG44nMEtx3MUAsUDkMTQ12W"],
+            dnsServer: "127.0.0.1:\(dnsPort)",
+            externalAccountMACKeys: ["kid-1": "zWNDZM6eQGHWpSRTPal5eIUYFTu7EajVIoguysqZ9wG44nMEtx3MUAsUDkMTQ12W"],
             environment: ["PEBBLE_WFE_NONCEREJECT": "0"])
         let fallbackOptions = Pebble.Options(
             dnsServer: "127.0.0.1:\(dnsPort)", environment: ["PEBBLE_WFE_NONCEREJECT": "0"])
