@@ -1,3 +1,4 @@
+import CairnTestSupport
 import ACMEClient
 import Foundation
 import Testing

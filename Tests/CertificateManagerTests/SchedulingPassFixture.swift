@@ -1,3 +1,4 @@
+import CairnTestSupport
 import CertificateManager
 import Foundation
 

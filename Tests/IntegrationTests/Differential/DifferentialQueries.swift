@@ -1,3 +1,4 @@
+import CairnTestSupport
 import DNSWire
 
 /// The queries of the differential test, generated deterministically (IDs count up from 1).
@@ -116,7 +117,7 @@ struct DifferentialQueries {
 
     /// 0x20: names in random case, with a fixed seed.
     mutating func addMixedCase() {
-        var random = SplitMix64(state: 0x0020_0020)
+        var random = SplitMix64(seed: 0x0020_0020)
         let names = [
             "@", "txt", "host", "mail", "c1", "foo.wild", "x.y.wild", "*.wild", "foo.wc", "tosub", "tokid", "x.sub",
             "sub", "ext", "sib", "x.bigdel", "nx", "b.ent", "a\\.b", "\\200\\001bin", "mixed", "kid", "www.kid",

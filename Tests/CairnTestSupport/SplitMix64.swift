@@ -1,12 +1,12 @@
 /// A seeded, deterministic random number generator for tests (SplitMix64, Steele, Lea and
 /// Flood 2014): the same seed gives the same draws on every run and platform, so a test that
 /// depends on a draw fails the same way every time.
-struct SplitMix64: RandomNumberGenerator {
+public struct SplitMix64: RandomNumberGenerator {
     private var state: UInt64
 
-    init(seed: UInt64) { state = seed }
+    public init(seed: UInt64) { state = seed }
 
-    mutating func next() -> UInt64 {
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
