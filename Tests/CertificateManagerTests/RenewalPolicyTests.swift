@@ -1,5 +1,5 @@
-import CairnTestSupport
 import ACMEClient
+import CairnTestSupport
 import Foundation
 import Testing
 
