@@ -17,7 +17,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 sizes=${BENCH_SIZES:-3 100}
 limit=${BENCH_TIMEOUT:-1800}
 for tool in pebble pebble-challtestsrv lego openssl curl; do
-    command -v "$tool" >/dev/null || { echo "bench-issue: $tool is missing (make install)" >&2; exit 1; }
+    command -v "$tool" >/dev/null || { echo "bench-issue: $tool is missing (make deps)" >&2; exit 1; }
 done
 
 cairn=${1:-}

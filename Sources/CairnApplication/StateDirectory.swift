@@ -120,7 +120,10 @@ package struct StateDirectory: ~Copyable {
                     + "it. Check what it holds, then run: chmod 700 \(path)")
         }
         try makePrivate(directory, info: info, logger: logger)
-        try makePrivate(contentsOf: directory, logger: logger)
+        // `certificates/` is left alone: the certificate archive sets each file's mode itself
+        // (0640 keys with `group`, 0644 certificates), and undoing that at every start would
+        // break what a deploy hook or a `.path` unit set up.
+        try makePrivate(contentsOf: directory, logger: logger, skipping: ["certificates"])
         let store = ServeSettings.storePath(stateDirectory: path)
         let descriptor = open(store, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         if descriptor >= 0 {
@@ -148,14 +151,16 @@ package struct StateDirectory: ~Copyable {
 
     /// Takes the group and other bits off everything below `directory`; symbolic links are left
     /// alone (their targets are not in the state directory's keeping).
-    private static func makePrivate(contentsOf directory: String, logger: Logger) throws {
+    private static func makePrivate(
+        contentsOf directory: String, logger: Logger, skipping skipped: Set<String> = []
+    ) throws {
         let names: [String]
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: directory)
         } catch {
             throw SettingsError(.stateDirectory, "cannot list \(directory): \(error.localizedDescription)")
         }
-        for name in names.sorted() {
+        for name in names.sorted() where !skipped.contains(name) {
             let path = "\(directory)/\(name)"
             guard let info = Entry(path) else { continue }  // removed meanwhile
             if info.type == .typeDirectory {

@@ -78,6 +78,31 @@ import Testing
         }
     }
 
+    /// The certificate archive sets its own modes (0644 certificates, 0640 keys with `group`);
+    /// a start must not take them back, or a web server's group loses its key at every restart.
+    @Test(.timeLimit(.minutes(2)))
+    func theCertificatesTreeKeepsTheModesTheArchiveGaveIt() async throws {
+        try await withTemporaryDirectory { directory in
+            let state = directory.file("state")
+            let made = try await Self.cairn(directory, ["register"])
+            try #require(made.succeeded, "\(made.output)")
+            try directory.write("state/certificates/live/web/privkey.pem", "key\n")
+            try directory.write("state/certificates/live/web/cert.pem", "cert\n")
+            #expect(chmod("\(state)/certificates/live/web/privkey.pem", 0o640) == 0)
+            #expect(chmod("\(state)/certificates/live/web/cert.pem", 0o644) == 0)
+            for name in ["certificates", "certificates/live", "certificates/live/web"] {
+                #expect(chmod("\(state)/\(name)", 0o750) == 0)
+            }
+
+            let listed = try await Self.cairn(directory, ["registration", "list"])
+            try #require(listed.succeeded, "\(listed.output)")
+            #expect(Self.octal(try Self.mode("\(state)/certificates/live/web/privkey.pem")) == "640")
+            #expect(Self.octal(try Self.mode("\(state)/certificates/live/web/cert.pem")) == "644")
+            #expect(Self.octal(try Self.mode("\(state)/certificates/live/web")) == "750")
+            #expect(!listed.output.contains("made a state file private"), "\(listed.output)")
+        }
+    }
+
     @Test(.timeLimit(.minutes(2)), arguments: [0o777, 0o775, 0o1777])
     func aStateDirectoryOthersCanWriteIsRefused(mode: Int) async throws {
         try await withTemporaryDirectory { directory in
