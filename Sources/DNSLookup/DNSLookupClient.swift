@@ -21,7 +21,7 @@ public struct DNSLookupClient: Sendable {
     /// - Throws: ``DNSLookupError`` when no usable answer came in time.
     public func query(
         _ name: DNSName, _ type: DNSRecordType, server: HostPort, recursive: Bool
-    ) async throws(DNSLookupError) -> DNSMessage {
+    ) async throws -> DNSMessage {
         let question = "\(name) \(type)"
         func failure(_ reason: String) -> DNSLookupError {
             DNSLookupError(server: server.description, question: question, reason: reason)

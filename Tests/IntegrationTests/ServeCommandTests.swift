@@ -66,6 +66,35 @@ import Testing
         }
     }
 
+    /// Run as an unprivileged user (what the systemd unit does), TCP answers too: setting a
+    /// socket option that needs CAP_NET_ADMIN (SO_DEBUG, once passed by mistake for
+    /// TCP_NODELAY) closed every accepted connection.
+    @Test func anUnprivilegedServerAnswersOverTCP() async throws {
+        try await withTemporaryDirectory { directory in
+            let port = try await LoopbackPorts.free()
+            let state = directory.file("state")
+            try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
+            // The state directory belongs to the user cairn runs as; everything else is readable.
+            try FileManager.default.setAttributes(
+                [.ownerAccountID: 65534, .posixPermissions: 0o700], ofItemAtPath: state)
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: directory.path)
+            try await Daemon.with(
+                "setpriv",
+                [
+                    "--reuid=65534", "--regid=65534", "--clear-groups", "--", try CairnBinary.path(), "serve",
+                    "--api-listen", "none", "--listen", "127.0.0.1:\(port)", "--state-dir", state, "--zones",
+                    Self.repositoryZones,
+                ],
+                logPath: directory.file("cairn.log"),
+                ready: { await Self.ask(port, "example.test", .soa, timeout: .milliseconds(200)) != nil }
+            ) { _ in
+                let bytes = try await DNSTestClient.exchange(
+                    try queryBytes("www.example.test", .a), host: "127.0.0.1", port: port, transport: .tcp)
+                #expect(try DNSMessage(decoding: bytes).answers.count == 1)
+            }
+        }
+    }
+
     @Test func defaultUDPSocketCountFollowsTheCPUAffinity() async throws {
         // Pinned to one core with taskset, the default is one UDP socket, not one per machine core.
         try await withTemporaryDirectory { directory in
