@@ -76,6 +76,8 @@ package actor CertificateManagerService: Service, CertificateControl {
     private var generator = SystemRandomNumberGenerator()
     private let (events, eventSink) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     private var loaded = false
+    /// Per issuer, account and key: the registration every order through it waits for.
+    private var accountRegistrations: [String: Task<Void, any Error>] = [:]
     private var changeObservers: [@Sendable (String, InstalledCertificate) -> Void] = []
 
     package init(
@@ -84,6 +86,7 @@ package actor CertificateManagerService: Service, CertificateControl {
     ) {
         self.settings = settings
         self.declarations = declarations
+        self.budget.accountLimits = Self.accountLimits(declarations)
         self.store = store
         self.publisher = publisher
         self.now = now
@@ -180,6 +183,7 @@ package actor CertificateManagerService: Service, CertificateControl {
     package func update(_ new: CertificateDeclarations) {
         let diff = DeclarationDiff(from: declarations, to: new)
         declarations = new
+        budget.accountLimits = Self.accountLimits(new)
         if !diff.isEmpty {
             logger.info(
                 "declared certificates changed",
@@ -201,6 +205,7 @@ package actor CertificateManagerService: Service, CertificateControl {
         for (key, data) in records {
             if key == ManagedCertificateState.budgetKey {
                 budget = (try? decoder.decode(OrderBudget.self, from: data)) ?? OrderBudget()
+                budget.accountLimits = Self.accountLimits(declarations)
             } else if key.hasPrefix("certificate:") {
                 let name = String(key.dropFirst("certificate:".count))
                 if let state = try? decoder.decode(ManagedCertificateState.self, from: data) { states[name] = state }
@@ -243,6 +248,11 @@ package actor CertificateManagerService: Service, CertificateControl {
                 issuers: certificate.issuers),
             installed: facts, renewalInfo: state.renewalInfo, backoff: state.backoff, fallback: state.fallback,
             budget: budget, now: now, account: { self.accountKey(for: $0) })
+    }
+
+    /// Each issuer's account's published limits.
+    private static func accountLimits(_ declarations: CertificateDeclarations) -> [String: OrderBudget.Limits] {
+        Dictionary(declarations.issuers.map { ($0.name, $0.rateLimits) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// The budget's account for an issuer: one account per CA directory.
@@ -354,6 +364,7 @@ package actor CertificateManagerService: Service, CertificateControl {
         let account = ACMEAccountSettings(
             directoryURL: issuer.directoryURL, email: issuer.email, binding: binding, keyType: issuer.accountKeyType,
             stateDirectory: settings.stateDirectory)
+        try await registerOnce(account, issuer: issuer, http: http)
         let preflightDone = states[name]?.lastSuccess != nil
         let path = IssuancePath(
             resolver: settings.resolver, preflight: settings.preflight && !preflightDone,
@@ -375,6 +386,25 @@ package actor CertificateManagerService: Service, CertificateControl {
                 if case .order(.issued) = step, failpoint == "afterFinalize" { Self.crash(at: "afterFinalize") }
                 if let line = Self.describe(step) { say(line) }
             })
+    }
+
+    /// Registers `account` with its CA once (RFC 8555 §7.3) before certificates are ordered
+    /// through it concurrently: concurrent `newAccount` requests for one new key race in the CA
+    /// (Pebble answers all but one `serverInternal`). Later orders still look the account up,
+    /// which for an existing key is a plain read.
+    private func registerOnce(_ account: ACMEAccountSettings, issuer: IssuerDeclaration, http: HTTPClient) async throws
+    {
+        let key = "\(issuer.name) \(issuer.directoryURL) \(account.keyFile.path)"
+        let logger = self.logger
+        let registration =
+            accountRegistrations[key] ?? Task { _ = try await account.client(http: http, logger: logger) }
+        accountRegistrations[key] = registration
+        do {
+            try await registration.value
+        } catch {
+            accountRegistrations[key] = nil
+            throw error
+        }
     }
 
     private func recordOrderPlaced(_ name: String, url: String, account: String) async {
@@ -400,7 +430,7 @@ package actor CertificateManagerService: Service, CertificateControl {
         renewalInfoRetry[name] = nil
         state.hookPendingForVersion = certificate.deployHook == nil ? nil : installed.version
         states[name] = state
-        budget.recordIssued(names: certificate.domains, at: now())
+        budget.recordIssued(names: certificate.domains, account: accountKey(for: issuer), at: now())
         await persist(name)
         await persistBudget()
         say(

@@ -33,11 +33,17 @@ package struct IssuerDeclaration: Hashable, Sendable {
     package var externalAccountBinding: ExternalAccountBindingDeclaration?
     /// `accountKeyType`: the key a new account is made with (default ec256).
     package var accountKeyType: ACMEKeyType
+    /// `rateLimits`: the CA's published limits the manager keeps this account inside:
+    /// `letsencrypt` (default; the cautious choice for any public CA) or `none` (a private CA,
+    /// Pebble).
+    package var rateLimits: OrderBudget.Limits
 
     package init(
         name: String, directoryURL: String, caBundle: String? = nil, email: String? = nil,
-        externalAccountBinding: ExternalAccountBindingDeclaration? = nil, accountKeyType: ACMEKeyType = .p256
+        externalAccountBinding: ExternalAccountBindingDeclaration? = nil, accountKeyType: ACMEKeyType = .p256,
+        rateLimits: OrderBudget.Limits = .letsEncrypt
     ) {
+        self.rateLimits = rateLimits
         self.name = name
         self.directoryURL = directoryURL
         self.caBundle = caBundle
@@ -50,7 +56,7 @@ package struct IssuerDeclaration: Hashable, Sendable {
     package var contact: [String] { email.map { ["mailto:\($0)"] } ?? [] }
 
     /// The keys of an issuer entry.
-    static let keys = ["name", "directory", "caBundle", "email", "eab", "accountKeyType"]
+    static let keys = ["name", "directory", "caBundle", "email", "eab", "accountKeyType", "rateLimits"]
 
     /// The directory URL that `text` means: `production`, `staging` (Let's Encrypt) or an https
     /// URL with a host; `nil` for anything else.
@@ -105,6 +111,19 @@ package struct IssuerDeclaration: Hashable, Sendable {
                 throw entry.problem("accountKeyType", "\"\(text)\" is not an account key type; expected \(known)")
             }
             accountKeyType = type
+        }
+
+        rateLimits = .letsEncrypt
+        if let text = try entry.string("rateLimits") {
+            switch text.lowercased() {
+            case "letsencrypt": rateLimits = .letsEncrypt
+            case "none": rateLimits = .none
+            default:
+                throw entry.problem(
+                    "rateLimits",
+                    "\"\(text)\" is not a rate-limit policy; expected letsencrypt (300 new orders per account per "
+                        + "3 hours, 5 certificates per set of names per week) or none (a private CA)")
+            }
         }
     }
 

@@ -70,8 +70,12 @@ package struct OrderBudget: Hashable, Sendable, Codable {
         package var limit: Limit.Kind
     }
 
-    /// Configuration, not history: not encoded.
+    /// Configuration, not history: not encoded. The limits of an account not in
+    /// ``accountLimits``.
     package var limits: Limits = .letsEncrypt
+    /// Configuration, not history: the limits of each account whose CA publishes others (an
+    /// issuer's `rateLimits: none`, for a private CA or Pebble).
+    package var accountLimits: [String: Limits] = [:]
     /// Per account: when orders were created, oldest first.
     package private(set) var orders: [String: [Date]] = [:]
     /// Per canonical name set (``nameSetKey(_:)``): when certificates were issued, oldest first.
@@ -97,6 +101,7 @@ package struct OrderBudget: Hashable, Sendable, Codable {
     /// As ``block(account:names:now:)``, with the names already made a key by
     /// ``nameSetKey(_:)`` (the scheduling pass computes it once per certificate).
     package func block(account: String, nameSetKey: String, now: Date) -> Block? {
+        let limits = limits(for: account)
         var result: Block?
         if let limit = limits.newOrdersPerAccount, let until = Self.fits(orders[account], limit, now) {
             result = Block(until: until, limit: .newOrdersPerAccount)
@@ -109,16 +114,20 @@ package struct OrderBudget: Hashable, Sendable, Codable {
         return result
     }
 
+    /// The limits that apply to `account`.
+    package func limits(for account: String) -> Limits { accountLimits[account] ?? limits }
+
     /// Counts a new order (RFC 8555 §7.4 `newOrder`) by `account` at `date`, whether or not it
     /// goes on to be issued.
     package mutating func recordOrder(account: String, at date: Date) {
-        guard let limit = limits.newOrdersPerAccount else { return }
+        guard let limit = limits(for: account).newOrdersPerAccount else { return }
         Self.record(date, in: &orders, key: account, limit)
     }
 
-    /// Counts a certificate issued for `names` at `date`.
-    package mutating func recordIssued(names: some Sequence<String>, at date: Date) {
-        guard let limit = limits.certificatesPerExactNameSet else { return }
+    /// Counts a certificate issued for `names` at `date` through `account` (whose limits
+    /// apply; ``limits`` when `nil`).
+    package mutating func recordIssued(names: some Sequence<String>, account: String? = nil, at date: Date) {
+        guard let limit = (account.map { limits(for: $0) } ?? limits).certificatesPerExactNameSet else { return }
         Self.record(date, in: &issued, key: Self.nameSetKey(names), limit)
     }
 

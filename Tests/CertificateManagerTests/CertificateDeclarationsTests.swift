@@ -330,6 +330,18 @@ import Testing
         #expect(accepted.issuers[0].accountKeyType == .p384)
     }
 
+    @Test func anIssuersRateLimitsAreLetsEncryptsUnlessItSaysNone() throws {
+        let plain = try CertificateDeclarations.decode(yaml: certificate(""), source: "cairn.yaml")
+        #expect(plain.issuers[0].rateLimits == .letsEncrypt)
+        let unlimited = try CertificateDeclarations.decode(
+            yaml: certificate("").replacingOccurrences(
+                of: "directory: staging", with: "directory: staging\n    rateLimits: none"),
+            source: "cairn.yaml")
+        #expect(unlimited.issuers[0].rateLimits == .none)
+        let refused = try #require(refusal(issuer("rateLimits: unlimited")))
+        #expect(refused.contains("issuers[le] rateLimits: \"unlimited\" is not a rate-limit policy"), "\(refused)")
+    }
+
     @Test func anEABNeedsAKeyIDAndAKeyFileAndNeverTheKey() throws {
         let noFile = try #require(refusal(issuer("eab:\n  kid: kid-1")))
         #expect(noFile.contains("cairn.yaml:5: issuers[le] eab.hmacKeyFile: missing"))

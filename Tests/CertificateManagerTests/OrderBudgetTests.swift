@@ -123,6 +123,23 @@ import Testing
         #expect(budget.orders.isEmpty && budget.issued.isEmpty)
     }
 
+    @Test func anAccountWithoutLimitsIsNotHeldBackWhileAnotherIs() {
+        var budget = OrderBudget()
+        budget.accountLimits = ["pebble": .none]
+        for i in 0..<400 {
+            for account in ["pebble", "le"] {
+                budget.recordOrder(account: account, at: t0.addingTimeInterval(Double(i)))
+            }
+        }
+        for i in 0..<6 {
+            budget.recordIssued(names: ["p.example"], account: "pebble", at: t0.addingTimeInterval(Double(i)))
+        }
+        let now = t0.addingTimeInterval(400)
+        #expect(budget.block(account: "pebble", names: ["p.example"], now: now) == nil)
+        #expect(budget.block(account: "le", names: ["l.example"], now: now)?.limit == .newOrdersPerAccount)
+        #expect(budget.orders["pebble"] == nil && budget.issued.isEmpty)
+    }
+
     @Test func theHistorySurvivesARestartAndTheLimitsAreNotStored() throws {
         var budget = OrderBudget()
         for i in 0..<300 { budget.recordOrder(account: "a", at: t0.addingTimeInterval(Double(i))) }
