@@ -52,6 +52,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.3.0"),
     ],
     targets: [
         .target(
@@ -71,6 +72,7 @@ let package = Package(
                 "CLDNS",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Atomics", package: "swift-atomics"),
+                .product(name: "HashTreeCollections", package: "swift-collections"),
             ],
             swiftSettings: answerPathSettings
         ),
@@ -212,7 +214,10 @@ let package = Package(
         ),
         .testTarget(
             name: "DNSAuthorityTests",
-            dependencies: ["DNSAuthority", "DNSWire", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: [
+                "DNSAuthority", "DNSWire", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HashTreeCollections", package: "swift-collections"),
+            ],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
@@ -278,6 +283,7 @@ let package = Package(
             name: "HookAPITests",
             dependencies: [
                 "HookAPI", "Store", "DNSAuthority", "DNSWire",
+                .product(name: "HashTreeCollections", package: "swift-collections"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),

@@ -27,6 +27,9 @@ where Reloads.Failure == Never, Reloads.Element: Sendable {
     package var onDNSBound: @Sendable ([SocketAddress]) async -> Void
     /// Told the hook API's address once it listens.
     package var onAPIBound: @Sendable (SocketAddress) async -> Void
+    /// How long the start waits for the table to be restored before the DNS listener opens
+    /// anyway (answering static data, holding negative answers back until the restore ends).
+    package var restoreGrace: Duration = .seconds(1)
 
     package init(
         settings: ServeSettings, reloadSettings: @escaping @Sendable () async throws -> ServeSettings,
@@ -49,16 +52,25 @@ where Reloads.Failure == Never, Reloads.Element: Sendable {
         let core = try await ServeCore(settings: settings, logger: logger)
         let (writer, manager, authority) = (core.writer, core.manager, core.authority)
         let pidFile = core.state.pidFile
+        // The table is restored from the store in one pass. A store that takes longer than the
+        // grace below (millions of names) is restored while the DNS listener already answers
+        // static data, holding negative answers back (SERVFAIL, Not Ready) until it is done.
+        let restore = Task { try await core.restore(logger: logger) }
+        _ = try await withTimeLimit(restoreGrace) { try await restore.value }
+        if authority.isRestoring {
+            logger.notice("answering DNS while the challenge table is restored; negative answers wait for it")
+        }
 
         let onDNSBound = self.onDNSBound
         let server = DNSServer(
             authority: authority, configuration: settings.serverConfiguration, logger: logger,
             onBound: { addresses in
+                // "ready" (and the callback tests wait for) means every stored name is answered.
+                _ = await restore.result
                 logger.info("ready", metadata: ["pidFile": "\(pidFile)"])
                 await onDNSBound(addresses)
             })
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: server),
+        var gated: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(
                 service: StoreReloadService(
                     writer: writer, reloads: reloads, reloadSettings: reloadSettings,
@@ -68,14 +80,16 @@ where Reloads.Failure == Never, Reloads.Element: Sendable {
                 service: StoreFollowService(writer: writer, interval: .seconds(1), logger: logger),
                 successTerminationBehavior: .ignore),
         ]
-        services.append(.init(service: manager))
+        gated.append(.init(service: manager))
         // The CLI talks to this server through an owner-only socket in the state directory.
-        services.append(
+        gated.append(
             .init(
                 service: ControlSocketService(
                     stateDirectory: settings.stateDirectory, control: manager, logger: logger),
                 successTerminationBehavior: .ignore))
-        if let api = try await hookAPI(writer: writer, server: server, manager: manager) { services.append(api) }
+        if let api = try await hookAPI(writer: writer, server: server, manager: manager) { gated.append(api) }
+        let services: [ServiceGroupConfiguration.ServiceConfiguration] =
+            [.init(service: server)] + gated.map { $0.afterRestore(restore) }
         APIEndpointFile.remove(in: settings.stateDirectory)
         defer { APIEndpointFile.remove(in: settings.stateDirectory) }
         let group = ServiceGroup(

@@ -14,6 +14,7 @@ package enum InProcessRenewal {
         progress: @escaping @Sendable (String) -> Void
     ) async throws -> [CertificateStatus] {
         let core = try await ServeCore(settings: settings, logger: logger)
+        try await core.restore(logger: logger)
         try await core.manager.load()
         let (bound, boundSink) = AsyncStream.makeStream(of: Void.self)
         let server = DNSServer(

@@ -17,13 +17,15 @@ final class ServeCore: Sendable {
     let authority: Authority
     let writer: ChallengeWriter
     let manager: CertificateManagerService
+    private let identity: NameserverIdentity
+    private let storePath: String
 
     init(settings: ServeSettings, logger: Logger) async throws {
         if let file = settings.configFile { logger.info("configuration read", metadata: ["file": "\(file)"]) }
         state = try StateDirectory(path: settings.stateDirectory, logger: logger)
         store = try SQLiteStore(path: settings.storePath)
         let served = try ServeZones.load(settings)
-        authority = try Authority(zones: served.zones, configuration: settings.authority)
+        authority = try Authority(zones: served.zones, configuration: settings.authority, restoring: true)
         logger.info(
             "zones loaded",
             metadata: [
@@ -36,11 +38,8 @@ final class ServeCore: Sendable {
         // and changes made by the CLI all go through it.
         let writer = ChallengeWriter(store: store, authority: authority, identity: served.identity, logger: logger)
         self.writer = writer
-        try await store.apply([.removeExpired(now: UnixTime.now().rawValue)])
-        let restored = try await writer.reload(staticZones: nil, identity: served.identity)
-        logger.info(
-            "challenge table rebuilt from the store",
-            metadata: ["store": "\(settings.storePath)", "restored": "\(restored)"])
+        self.identity = served.identity
+        self.storePath = settings.storePath
         manager = CertificateManagerService(
             settings: CertificateManagerService.Settings(
                 certificatesDirectory: settings.acme.certificatesDirectory, stateDirectory: settings.stateDirectory,
@@ -62,5 +61,19 @@ final class ServeCore: Sendable {
                     "directory": "\(settings.acme.certificatesDirectory)",
                 ])
         }
+    }
+
+    /// Rebuilds the challenge table from the store in one pass (start-up). Until it returns,
+    /// the authority answers static data and holds negative answers back (SERVFAIL, Not Ready).
+    func restore(logger: Logger) async throws {
+        let clock = ContinuousClock()
+        let started = clock.now
+        try await store.apply([.removeExpired(now: UnixTime.now().rawValue)])
+        let restored = try await writer.reload(staticZones: nil, identity: identity)
+        logger.info(
+            "challenge table rebuilt from the store",
+            metadata: [
+                "store": "\(storePath)", "restored": "\(restored)", "duration": "\(clock.now - started)",
+            ])
     }
 }

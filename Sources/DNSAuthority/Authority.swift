@@ -1,5 +1,6 @@
 import Atomics
 public import DNSWire
+import HashTreeCollections
 public import NIOCore
 import Synchronization
 
@@ -18,28 +19,44 @@ public final class Authority: Sendable {
     private struct WriterState: Sendable {
         /// Zones as loaded, without challenge data: the static zones (master files, zones built in
         /// code) and the challenge zones synthesized for owned names.
-        var loadedZones: [DNSName: Zone]
+        var loadedZones: TreeDictionary<DNSName, Zone>
         /// The apexes in `loadedZones` synthesized for owned names (NS delegation of
         /// `_acme-challenge.<domain>`); they come and go with their owner.
-        var synthesizedApexes: Set<DNSName> = []
+        var synthesizedApexes: TreeSet<DNSName> = []
         /// Zones as served: loaded zones with the challenge table merged in.
-        var servedZones: [DNSName: Zone]
+        var servedZones: TreeDictionary<DNSName, Zone>
         var table: ChallengeTable
+        /// Set until the first ``Authority/reconcile(staticZones:states:identity:now:)`` has
+        /// restored the table: negative answers are held back meanwhile.
+        var restoring: Bool
+        /// The label counts of `servedZones`' apexes.
+        var apexLabels: ApexLabelCounts
     }
 
     /// Serves `zones` with an empty challenge table.
     ///
+    /// - Parameter restoring: the table is still to be restored (start-up with a store): until
+    ///   the first ``reconcile(staticZones:states:identity:now:)``, answers that would say a name
+    ///   or its TXT records do not exist are SERVFAIL with Extended DNS Error 14, Not Ready
+    ///   (RFC 8914 §4.15), instead of an NXDOMAIN or NODATA a resolver would cache (RFC 2308)
+    ///   for a name that may well be owned. Static data is answered meanwhile.
     /// - Throws: ``AuthorityError/Code/duplicateZone`` when two zones share an apex.
-    public init(zones: [Zone], configuration: AuthorityConfiguration = AuthorityConfiguration()) throws(AuthorityError)
-    {
+    public init(
+        zones: [Zone], configuration: AuthorityConfiguration = AuthorityConfiguration(), restoring: Bool = false
+    ) throws(AuthorityError) {
         let byApex = try Self.byApex(zones)
         self.configuration = configuration
-        self.current = ManagedAtomic(AuthoritySnapshot(zones: byApex, configuration: configuration))
+        self.current = ManagedAtomic(
+            AuthoritySnapshot(zones: byApex, configuration: configuration, restoring: restoring))
         self.writer = Mutex(
             WriterState(
                 loadedZones: byApex, servedZones: byApex,
-                table: ChallengeTable(maximumValuesPerName: configuration.maximumValuesPerName)))
+                table: ChallengeTable(maximumValuesPerName: configuration.maximumValuesPerName), restoring: restoring,
+                apexLabels: ApexLabelCounts(byApex.values)))
     }
+
+    /// Whether the table is still to be restored (see ``init(zones:configuration:restoring:)``).
+    public var isRestoring: Bool { snapshot.restoring }
 
     package var snapshot: AuthoritySnapshot { current.load(ordering: .acquiring) }
 
@@ -140,6 +157,7 @@ public final class Authority: Sendable {
                 if let first = Self.first(lost) { throw first }
             }
             state = next
+            state.restoring = false
             publish(state)
             return failures
         }
@@ -300,7 +318,7 @@ public final class Authority: Sendable {
         }
     }
 
-    private static func advanceSerial(of apex: DNSName, in zones: inout [DNSName: Zone]) {
+    private static func advanceSerial(of apex: DNSName, in zones: inout TreeDictionary<DNSName, Zone>) {
         let serial = SerialNumber.next(after: zones[apex]!.serial)
         zones[apex]!.setSerial(serial)
     }
@@ -309,7 +327,7 @@ public final class Authority: Sendable {
     ///
     /// - Returns: the zone's apex.
     private static func checkClaimable(
-        _ name: DNSName, in zones: [DNSName: Zone]
+        _ name: DNSName, in zones: TreeDictionary<DNSName, Zone>
     ) throws(AuthorityError)
         -> DNSName
     {
@@ -327,8 +345,8 @@ public final class Authority: Sendable {
         return zone.apex
     }
 
-    private static func byApex(_ zones: [Zone]) throws(AuthorityError) -> [DNSName: Zone] {
-        var byApex: [DNSName: Zone] = [:]
+    private static func byApex(_ zones: [Zone]) throws(AuthorityError) -> TreeDictionary<DNSName, Zone> {
+        var byApex: TreeDictionary<DNSName, Zone> = [:]
         for zone in zones {
             guard byApex[zone.apex] == nil else { throw AuthorityError(.duplicateZone, name: zone.apex) }
             byApex[zone.apex] = zone
@@ -343,33 +361,50 @@ public final class Authority: Sendable {
     }
 
     /// Adds `zone` to the loaded and served zones, moving owned names below its apex into it.
+    ///
+    /// Only the zone that held `zone.apex` before can hold such names, and only below its node
+    /// at `zone.apex`: in the common case (a challenge zone synthesized for a new owner) that
+    /// node is missing or has no children, and nothing is scanned.
     private static func add(_ zone: Zone, to state: inout WriterState) throws(AuthorityError) {
         guard state.loadedZones[zone.apex] == nil else { throw AuthorityError(.duplicateZone, name: zone.apex) }
         var served = state.servedZones
+        let enclosing = placement(of: zone.apex, in: served).flatMap { served[$0] }
         served[zone.apex] = zone
-        // Owned names may now fall in the new, deeper zone.
-        for (name, records) in state.table.entries where name.isSubdomain(of: zone.apex) {
-            let apex = try checkClaimable(name, in: served)
-            for (otherApex, _) in served where otherApex != apex { served[otherApex]!.setChallenge(nil, at: name) }
-            served[apex]!.setChallenge(records, at: name)
+        if let enclosing, let node = enclosing.nodes[zone.apex] {
+            var moving: [(DNSName, ChallengeRecords)] = []
+            if node.childCount == 0 {
+                if let challenge = node.challenge { moving.append((zone.apex, challenge)) }
+            } else {
+                for (name, node) in enclosing.nodes where name.isSubdomain(of: zone.apex) {
+                    if let challenge = node.challenge { moving.append((name, challenge)) }
+                }
+            }
+            for (name, records) in moving {
+                let apex = try checkClaimable(name, in: served)
+                served[enclosing.apex]!.setChallenge(nil, at: name)
+                served[apex]!.setChallenge(records, at: name)
+            }
         }
         state.loadedZones[zone.apex] = zone
+        state.apexLabels.add(zone)
         state.servedZones = served
     }
 
-    /// Removes the zone at `apex`, moving owned names below it into the zone above.
+    /// Removes the zone at `apex`, moving owned names in it into the zone above.
     ///
     /// - Returns: whether such a zone was loaded.
     private static func removeZone(at apex: DNSName, from state: inout WriterState) throws(AuthorityError) -> Bool {
         guard state.loadedZones[apex] != nil else { return false }
         var served = state.servedZones
-        served[apex] = nil
-        for (name, records) in state.table.entries where name.isSubdomain(of: apex) {
+        let removed = served.removeValue(forKey: apex)
+        for (name, node) in removed?.nodes ?? [:] {
+            guard let records = node.challenge else { continue }
             let newApex = try checkClaimable(name, in: served)
             served[newApex]!.setChallenge(records, at: name)
         }
         state.loadedZones[apex] = nil
         state.synthesizedApexes.remove(apex)
+        if let removed { state.apexLabels.remove(removed) }
         state.servedZones = served
         return true
     }
@@ -423,12 +458,13 @@ public final class Authority: Sendable {
     /// The state `states` and `staticZones` describe, built from nothing, with each zone's serial
     /// continuing from what `old` served.
     private static func rebuild(
-        _ old: WriterState, staticZones: [DNSName: Zone], states: [ChallengeState], identity: NameserverIdentity?,
+        _ old: WriterState, staticZones: TreeDictionary<DNSName, Zone>, states: [ChallengeState],
+        identity: NameserverIdentity?,
         now: UnixTime, maximumValues: Int
     ) -> (state: WriterState, failures: [DNSName: AuthorityError]) {
         var failures: [DNSName: AuthorityError] = [:]
         var loaded = staticZones
-        var synthesized: Set<DNSName> = []
+        var synthesized: TreeSet<DNSName> = []
         for item in states where item.owner != nil && item.isZoneApex && loaded[item.name] == nil {
             guard !item.name.isWildcard else { continue }  // refused below
             do throws(AuthorityError) {
@@ -470,7 +506,9 @@ public final class Authority: Sendable {
                     loaded: zone.serial, current: previous.serial, changed: !zone.hasSameContent(as: previous)))
         }
         return (
-            WriterState(loadedZones: loaded, synthesizedApexes: synthesized, servedZones: served, table: table),
+            WriterState(
+                loadedZones: loaded, synthesizedApexes: synthesized, servedZones: served, table: table,
+                restoring: old.restoring, apexLabels: ApexLabelCounts(served.values)),
             failures
         )
     }
@@ -478,13 +516,15 @@ public final class Authority: Sendable {
     /// Checks that a challenge zone synthesized at `apex` would hide nothing: no zone served
     /// around it may hold records at or below `apex` (a CNAME an operator put at
     /// `_acme-challenge.<domain>`, say).
-    private static func checkSynthesizable(_ apex: DNSName, in zones: [DNSName: Zone]) throws(AuthorityError) {
+    private static func checkSynthesizable(
+        _ apex: DNSName, in zones: TreeDictionary<DNSName, Zone>
+    ) throws(AuthorityError) {
         guard let parent = apex.parent, let enclosing = placement(of: parent, in: zones) else { return }
         if zones[enclosing]!.nodes[apex] != nil { throw AuthorityError(.nameHasOtherData, name: apex) }
     }
 
     /// The apex of the zone with the longest apex that `name` is in or below.
-    private static func placement(of name: DNSName, in zones: [DNSName: Zone]) -> DNSName? {
+    private static func placement(of name: DNSName, in zones: TreeDictionary<DNSName, Zone>) -> DNSName? {
         var candidate: DNSName? = name
         while let current = candidate {
             if zones[current] != nil { return current }
@@ -495,7 +535,11 @@ public final class Authority: Sendable {
 
     /// Swaps in a snapshot of `state`.
     private func publish(_ state: WriterState) {
-        current.store(AuthoritySnapshot(zones: state.servedZones, configuration: configuration), ordering: .releasing)
+        current.store(
+            AuthoritySnapshot(
+                zones: state.servedZones, configuration: configuration, restoring: state.restoring,
+                apexLabels: state.apexLabels),
+            ordering: .releasing)
     }
 }
 

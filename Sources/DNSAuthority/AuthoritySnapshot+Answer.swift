@@ -1,4 +1,5 @@
 import DNSWire
+import HashTreeCollections
 package import NIOCore
 
 extension AuthoritySnapshot {
@@ -148,8 +149,17 @@ private struct AnswerContext {
     /// REFUSED for a name outside every zone, with Extended DNS Error 20, Not Authoritative
     /// (RFC 8914 §4.21), as Knot and NSD send.
     mutating func refuseNotAuthoritative() {
+        if snapshot.restoring { return holdBackUntilRestored() }
         fail(.refused)
         extendedError = 20
+    }
+
+    /// SERVFAIL with Extended DNS Error 14, Not Ready (RFC 8914 §4.15), in place of a negative
+    /// answer while the challenge table is restored: the name may be owned, and a resolver
+    /// would cache an NXDOMAIN or NODATA (RFC 2308 §5) but not this.
+    mutating func holdBackUntilRestored() {
+        fail(.serverFailure)
+        extendedError = 14
     }
 
     /// RFC 1034 §4.3.2, restricted to authoritative data, with RFC 4592 wildcards,
@@ -284,6 +294,7 @@ private struct AnswerContext {
     /// The SOA for a negative answer, its TTL min(SOA TTL, MINIMUM, the configured cap)
     /// (RFC 2308 §3).
     mutating func addNegativeSOA(_ zone: Zone) {
+        if snapshot.restoring { return holdBackUntilRestored() }
         let ttl = min(zone.soaTTL, zone.soa.minimum, configuration.maximumNegativeTTL)
         builder.add(.authority, owner: zone.apex, type: .soa, ttl: ttl, rdata: zone.soaRData)
     }

@@ -1,26 +1,30 @@
 package import DNSWire
+package import HashTreeCollections
 
 /// The immutable state the answer path reads: every zone served, challenge values merged in.
 ///
 /// Built by a writer and swapped in whole (DESIGN decision 2), so a query sees one
 /// consistent state and readers never wait.
 package final class AuthoritySnapshot: Sendable {
-    /// Zones by apex.
-    package let zones: [DNSName: Zone]
+    /// Zones by apex: a persistent map, as each zone's nodes are, so the next snapshot shares
+    /// all but the path to what changed (a challenge zone synthesized per delegated domain
+    /// makes millions of zones possible).
+    package let zones: TreeDictionary<DNSName, Zone>
     package let configuration: AuthorityConfiguration
+    /// The challenge table is still being restored: negative answers are SERVFAIL (Not Ready).
+    package let restoring: Bool
     /// Bit n set when some zone's apex has n labels (n < 128), so suffixes of a query name
     /// that cannot be an apex are not hashed.
     private let apexLabelCounts: (UInt64, UInt64)
 
-    package init(zones: [DNSName: Zone], configuration: AuthorityConfiguration) {
+    package init(
+        zones: TreeDictionary<DNSName, Zone>, configuration: AuthorityConfiguration, restoring: Bool = false,
+        apexLabels: ApexLabelCounts? = nil
+    ) {
         self.zones = zones
         self.configuration = configuration
-        var counts: (UInt64, UInt64) = (0, 0)
-        for zone in zones.values {
-            let labels = zone.apexLabelCount
-            if labels < 64 { counts.0 |= 1 << UInt64(labels) } else { counts.1 |= 1 << UInt64(labels - 64) }
-        }
-        self.apexLabelCounts = counts
+        self.restoring = restoring
+        self.apexLabelCounts = (apexLabels ?? ApexLabelCounts(zones.values)).mask
     }
 
     @inline(__always)

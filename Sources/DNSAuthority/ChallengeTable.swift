@@ -1,12 +1,19 @@
 public import DNSWire
+public import HashTreeCollections
 
 /// The challenge names Cairn answers for, their owners, and the TXT values published there.
 ///
 /// A plain value: the ``Authority`` keeps one, checks each change against the zones it
 /// serves, and merges the affected names into the next snapshot.
 public struct ChallengeTable: Sendable {
-    /// Owned names and what they hold.
-    public private(set) var entries: [DNSName: ChallengeRecords]
+    /// Owned names and what they hold: a persistent map, so a copy (a metrics scrape, a
+    /// summary) costs nothing and the next change copies O(log n) trie nodes, not the table.
+    public private(set) var entries: TreeDictionary<DNSName, ChallengeRecords>
+    /// The number of values held at all names, kept as they change (a metrics scrape reads it
+    /// without walking millions of names).
+    public private(set) var valueCount = 0
+    /// The number of owned names.
+    public var nameCount: Int { entries.count }
     /// The most values one name keeps; publishing one more drops the oldest.
     public let maximumValuesPerName: Int
     /// The longest TXT value accepted.
@@ -35,7 +42,7 @@ public struct ChallengeTable: Sendable {
             return false
         }
         guard !name.isWildcard else { throw AuthorityError(.wildcardName, name: name) }
-        entries[name] = ChallengeRecords(owner: owner)
+        store(ChallengeRecords(owner: owner), at: name)
         return true
     }
 
@@ -46,7 +53,11 @@ public struct ChallengeTable: Sendable {
     /// - Throws: for a wildcard name or a value that is too long; nothing changes then.
     @discardableResult
     public mutating func set(_ records: ChallengeRecords?, at name: DNSName) throws(AuthorityError) -> Bool {
-        guard var records else { return entries.removeValue(forKey: name) != nil }
+        guard var records else {
+            guard entries[name] != nil else { return false }
+            store(nil, at: name)
+            return true
+        }
         guard !name.isWildcard else { throw AuthorityError(.wildcardName, name: name) }
         guard records.values.allSatisfy({ $0.text.count <= Self.maximumValueLength }) else {
             throw AuthorityError(.valueTooLong, name: name)
@@ -55,14 +66,14 @@ public struct ChallengeTable: Sendable {
             records.values.removeFirst(records.values.count - maximumValuesPerName)
         }
         guard entries[name] != records else { return false }
-        entries[name] = records
+        store(records, at: name)
         return true
     }
 
     /// Takes `name` from `owner`, with its values.
     public mutating func release(_ name: DNSName, owner: ChallengeOwner) throws(AuthorityError) {
         try checkOwner(name, owner)
-        entries[name] = nil
+        store(nil, at: name)
     }
 
     /// Adds `value` at `name`, or refreshes its TTL and expiry if the same text is there.
@@ -77,7 +88,7 @@ public struct ChallengeTable: Sendable {
         if record.values.count > maximumValuesPerName {
             record.values.removeFirst(record.values.count - maximumValuesPerName)
         }
-        entries[name] = record
+        store(record, at: name)
     }
 
     /// Removes the value with `text` at `name`.
@@ -90,15 +101,20 @@ public struct ChallengeTable: Sendable {
         -> Bool
     {
         try checkOwner(name, owner)
-        let before = entries[name]!.values.count
-        entries[name]!.values.removeAll { $0.text == text }
-        return entries[name]!.values.count != before
+        var record = entries[name]!
+        let before = record.values.count
+        record.values.removeAll { $0.text == text }
+        guard record.values.count != before else { return false }
+        store(record, at: name)
+        return true
     }
 
     /// Removes every value at `name`, keeping the name owned.
     public mutating func withdrawAll(at name: DNSName, owner: ChallengeOwner) throws(AuthorityError) {
         try checkOwner(name, owner)
-        entries[name]!.values.removeAll()
+        var record = entries[name]!
+        record.values.removeAll()
+        store(record, at: name)
     }
 
     /// Removes values whose expiry is at or before `now`.
@@ -107,7 +123,9 @@ public struct ChallengeTable: Sendable {
     public mutating func removeExpired(now: UnixTime) -> [DNSName] {
         var changed: [DNSName] = []
         for (name, record) in entries where record.values.contains(where: { $0.expires <= now }) {
-            entries[name]!.values.removeAll { $0.expires <= now }
+            var record = record
+            record.values.removeAll { $0.expires <= now }
+            store(record, at: name)
             changed.append(name)
         }
         return changed
@@ -116,6 +134,12 @@ public struct ChallengeTable: Sendable {
     /// The earliest expiry of any value.
     public var nextExpiry: UnixTime? {
         entries.values.compactMap(\.earliestExpiry).min()
+    }
+
+    /// Makes `name` hold `records` (`nil`: nothing), keeping ``valueCount``.
+    private mutating func store(_ records: ChallengeRecords?, at name: DNSName) {
+        let old = records == nil ? entries.removeValue(forKey: name) : entries.updateValue(records!, forKey: name)
+        valueCount += (records?.values.count ?? 0) - (old?.values.count ?? 0)
     }
 
     private func checkOwner(_ name: DNSName, _ owner: ChallengeOwner) throws(AuthorityError) {

@@ -1,4 +1,5 @@
 public import DNSWire
+import HashTreeCollections
 
 extension NameserverIdentity {
     /// A nameserver name that an NS record Cairn prints or serves would point resolvers to, but

@@ -1,4 +1,5 @@
 public import DNSWire
+package import HashTreeCollections
 
 /// One zone of authority (RFC 1034 §4.2): static data from a master file or built in code,
 /// checked at construction, plus the challenge values the ``Authority`` merges in.
@@ -8,7 +9,11 @@ public struct Zone: Sendable {
     /// The zone's top node, which holds its SOA and NS records.
     public let apex: DNSName
     /// Every name with data, every empty non-terminal, and every owned challenge name.
-    package private(set) var nodes: [DNSName: ZoneNode]
+    ///
+    /// A persistent map (a hash array mapped trie): a snapshot that holds this zone keeps its
+    /// nodes while a writer changes a copy, and a change copies O(log n) trie nodes rather
+    /// than the whole map, so a publish costs the same at 10 thousand names as at millions.
+    package private(set) var nodes: TreeDictionary<DNSName, ZoneNode>
     package let apexLabelCount: Int
     package private(set) var soaTTL: UInt32
     package private(set) var soa: DNSRData.SOA {
@@ -81,7 +86,7 @@ public struct Zone: Sendable {
         self.apex = apex
         self.source = source
         self.apexLabelCount = apex.labelCount
-        var nodes: [DNSName: ZoneNode] = [:]
+        var nodes: TreeDictionary<DNSName, ZoneNode> = [:]
         var firstSource: [DNSName: SourcedRecord] = [:]
         var soa: (DNSRData.SOA, UInt32)? = nil
         for item in sourced {
@@ -115,7 +120,7 @@ public struct Zone: Sendable {
         if apexNode.rrset(.cname) != nil { throw fail(.cnameAtApex, firstSource[apex]) }
         // Zone cuts: NS below the apex. Below a cut only address glue may sit; at the cut
         // only NS and the parent-side DS (RFC 4035 §2.4).
-        let cuts = Set(nodes.filter { $0.key != apex && $0.value.rrset(.ns) != nil }.keys)
+        let cuts = Set(nodes.lazy.filter { $0.key != apex && $0.value.rrset(.ns) != nil }.map(\.key))
         if !cuts.isEmpty {
             for (name, node) in nodes where name != apex {
                 var ancestor: DNSName? = name

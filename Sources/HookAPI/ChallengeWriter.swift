@@ -344,11 +344,10 @@ public final class ChallengeWriter: Sendable {
     }
 
     private func summary(skipped: Int) -> Summary {
-        let now = now()
         let table = authority.challengeTable
         var summary = Summary()
-        summary.names = table.entries.count
-        summary.values = table.entries.values.reduce(0) { $0 + $1.values.count { $0.expires > now } }
+        summary.names = table.nameCount
+        summary.values = table.valueCount
         summary.zones = authority.synthesizedZoneCount
         summary.skipped = skipped
         summary.sequence = state.withLock { $0.applied }

@@ -39,8 +39,8 @@ struct HookMetrics: Sendable {
     /// The exposition text, table size read now.
     func exposition(authority: Authority) -> Response {
         let table = authority.challengeTable
-        names.set(Double(table.entries.count))
-        values.set(Double(table.entries.values.reduce(0) { $0 + $1.values.count }))
+        names.set(Double(table.nameCount))
+        values.set(Double(table.valueCount))
         return Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))

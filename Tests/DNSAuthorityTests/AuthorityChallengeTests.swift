@@ -1,5 +1,6 @@
 import DNSAuthority
 import DNSWire
+import HashTreeCollections
 import NIOCore
 import Testing
 

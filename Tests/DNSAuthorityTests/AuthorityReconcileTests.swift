@@ -1,5 +1,6 @@
 import DNSAuthority
 import DNSWire
+import HashTreeCollections
 import Testing
 
 /// The table following the store: whole-table rebuilds (start-up, reloads) and batches of name

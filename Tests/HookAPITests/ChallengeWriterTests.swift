@@ -1,6 +1,7 @@
 import DNSAuthority
 import DNSWire
 import Foundation
+import HashTreeCollections
 import HookAPI
 import Logging
 import Store

@@ -2,6 +2,7 @@ import DNSAuthority
 import DNSWire
 import Foundation
 import HTTPTypes
+import HashTreeCollections
 import Hummingbird
 import HummingbirdTesting
 import Logging

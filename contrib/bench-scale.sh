@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# The data plane at scale (issue "Data plane at internet scale"): N owned challenge names with
+# one TXT value each, 90 % labels in the auth zone (CNAME delegation, acme-dns style) and 10 %
+# synthesized `_acme-challenge.<domain>` zones (NS delegation), written straight into a fresh
+# store; then a release `cairn serve` is started on it.
+#
+# It reports: the time from exec to the first DNS answer for the auth zone's SOA (static data,
+# answered while the table is restored), the time until a stored name's TXT value is answered
+# (the table restored), the "challenge table rebuilt" duration Cairn logs, the peak RSS and RSS
+# after the restore, and the RSS per name over an empty store's.
+#
+# usage: contrib/bench-scale.sh [N ...] [-- PATH-TO-CAIRN]   (default N: 10000 100000 1000000)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+sizes=()
+cairn=""
+while [ $# -gt 0 ]; do
+    if [ "$1" = "--" ]; then cairn=${2:-}; break; fi
+    sizes+=("$1")
+    shift
+done
+[ ${#sizes[@]} -gt 0 ] || sizes=(10000 100000 1000000)
+for tool in dig python3 sqlite3; do
+    command -v "$tool" >/dev/null || { echo "bench-scale: $tool is missing (make deps)" >&2; exit 1; }
+done
+if [ -z "$cairn" ]; then
+    (cd "$root" && swift build -c release --product cairn >&2)
+    cairn="$(cd "$root" && swift build -c release --show-bin-path)/cairn"
+fi
+
+work=$(mktemp -d /tmp/cairn-bench-scale.XXXXXX)
+pid=""
+trap '[ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
+
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+now() { date +%s.%N; }
+rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+hwm_kb() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+
+mkdir -p "$work/zones"
+cat >"$work/zones/auth.bench.test.zone" <<'EOF'
+$ORIGIN auth.bench.test.
+@    3600 IN SOA ns1 hostmaster 1 3600 600 1209600 60
+@    3600 IN NS  ns1
+ns1  3600 IN A   127.0.0.1
+EOF
+
+# Writes N names into the store of state directory $2 (created by cairn, so the schema is its own).
+seed() {
+    local count=$1 state=$2
+    CAIRN_API_AUTH_ZONE=auth.bench.test "$cairn" registration list --state-dir "$state" --zones "$work/zones" >/dev/null
+    python3 - "$state/cairn.sqlite" "$count" <<'EOF'
+import sqlite3, sys, uuid
+path, count = sys.argv[1], int(sys.argv[2])
+db = sqlite3.connect(path)
+db.execute("PRAGMA journal_mode=WAL")
+expires = 4_000_000_000
+def rows():
+    for i in range(count):
+        owner = f"registration:bench{i}"
+        if i % 10 == 9:
+            yield (f"_acme-challenge.d{i}.bench.test", owner, "zone", None)
+        else:
+            yield (f"{uuid.UUID(int=i)}.auth.bench.test", owner, "label", None)
+names = list(rows())
+db.executemany("INSERT INTO owned_name (name, owner, kind, domain) VALUES (?, ?, ?, ?)", names)
+db.executemany("INSERT INTO txt_value (name, text, expires, ttl) VALUES (?, ?, ?, NULL)",
+               ((n[0], f"{i:043d}", expires) for i, n in enumerate(names)))
+db.commit()
+EOF
+}
+
+printf '%-9s %9s %10s %12s %9s %9s %10s\n' names "SOA (s)" "TXT (s)" "rebuild" "peak MB" "RSS MB" "B/name"
+base_rss=""
+for count in 0 "${sizes[@]}"; do
+    state="$work/state-$count"
+    seed "$count" "$state"
+    port=$(free_port)
+    probe=$(python3 -c "import uuid; print(f'{uuid.UUID(int=0)}.auth.bench.test')")
+    start=$(now)
+    CAIRN_API_AUTH_ZONE=auth.bench.test "$cairn" serve --state-dir "$state" --zones "$work/zones" \
+        --listen "127.0.0.1:$port" --api-listen none --udp-sockets 1 >"$work/serve-$count.log" 2>&1 &
+    pid=$!
+    soa=""
+    txt=""
+    for _ in $(seq 1 6000); do
+        if [ -z "$soa" ] && dig +short +time=1 +tries=1 -p "$port" @127.0.0.1 auth.bench.test SOA 2>/dev/null | grep -q .; then
+            soa=$(echo "$(now) - $start" | bc)
+        fi
+        if [ "$count" = 0 ]; then
+            [ -n "$soa" ] && { txt=$soa; break; }
+        elif dig +short +time=1 +tries=1 -p "$port" @127.0.0.1 "$probe" TXT 2>/dev/null | grep -q '"'; then
+            txt=$(echo "$(now) - $start" | bc)
+            break
+        fi
+        kill -0 "$pid" 2>/dev/null || { echo "bench-scale: cairn exited:" >&2; tail "$work/serve-$count.log" >&2; exit 1; }
+        sleep 0.05
+    done
+    rebuild=$(grep -o 'duration=[^ ]*' "$work/serve-$count.log" | head -1 | cut -d= -f2)
+    peak=$(hwm_kb "$pid")
+    rss=$(rss_kb "$pid")
+    kill -TERM "$pid"
+    wait "$pid" 2>/dev/null || true
+    pid=""
+    if [ "$count" = 0 ]; then base_rss=$rss; continue; fi
+    per=$(((rss - base_rss) * 1024 / count))
+    printf '%-9s %9.2f %10.2f %12s %9d %9d %10d\n' "$count" "$soa" "$txt" "${rebuild:-?}" $((peak / 1024)) \
+        $((rss / 1024)) "$per"
+done
