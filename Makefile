@@ -18,7 +18,7 @@ UNITS := cairn.service cairn-renew.service cairn-renew.timer cairn-reload-webser
 HOOKS := $(notdir $(wildcard contrib/hooks/*.sh))
 INSTALL_STAGE := .build/install-stage
 
-.PHONY: deps build-deps install install-strip uninstall build release run demo demo-dns test bench bench-answer bench-issue bench-api clean
+.PHONY: deps build-deps install install-strip uninstall build release run demo demo-dns test bench bench-answer bench-issue bench-api bench-manager bench-scale clean
 
 # apt-get install of those of the packages $(1) that are missing; their daemons are not started.
 APT_INSTALL = missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -114,6 +114,16 @@ bench: deps
 # authorization at a time) side by side with `cairn issue` (release build), 3 and 100 names.
 bench-issue: deps
 	contrib/bench-issue.sh
+
+# The certificate manager at scale: 1,000 declared certificates of 3 names each from a cold
+# start against one Pebble, acme.concurrency 4 and 16 (BENCH_CONCURRENCY); about 3 minutes.
+bench-manager: deps
+	contrib/bench-manager.sh $${BENCH_CERTIFICATES:-1000}
+
+# Start-up on large stores: time to the first answer and to a restored value, RSS per name,
+# for 10,000, 100,000 and 1,000,000 stored names (BENCH_SIZES).
+bench-scale: deps
+	contrib/bench-scale.sh $${BENCH_SIZES:-10000 100000 1000000}
 
 # Durable hook API updates per second: 32 wrk connections against a release cairn serve, and the
 # CPU cost of one bcrypt-10 check (contrib/bench-api/README.md). BENCH_API_SECONDS=15.
