@@ -37,19 +37,8 @@ stop_all() {
 }
 trap 'stop_all; [ -n "${BENCH_KEEP:-}" ] && echo "kept $work" >&2 || rm -rf "$work"' EXIT
 
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# Waits (at most 10 s) until `$@` succeeds.
-wait_for() {
-    for _ in $(seq 1 100); do
-        if "$@" >/dev/null 2>&1; then return 0; fi
-        sleep 0.1
-    done
-    echo "bench-issue: not ready: $*" >&2
-    return 1
-}
+# shellcheck source=contrib/bench-common.sh
+. "$root/contrib/bench-common.sh"
 
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$work/pebble-key.pem" \
     -out "$work/pebble-cert.pem" -days 2 -subj /CN=localhost \

@@ -56,21 +56,8 @@ stop_all() {
 trap 'stop_all; if [ -n "${BENCH_KEEP:-}" ]; then echo "kept $work" >&2; else rm -rf "$work"; fi' EXIT
 trap 'exit 130' INT TERM
 
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# Waits (at most 15 s) until `$@` succeeds.
-wait_for() {
-    for _ in $(seq 1 150); do
-        if "$@" >/dev/null 2>&1; then return 0; fi
-        sleep 0.1
-    done
-    echo "bench-manager: not ready: $*" >&2
-    return 1
-}
-
-now() { date +%s.%N; }
+# shellcheck source=contrib/bench-common.sh
+. "$root/contrib/bench-common.sh"
 
 # Peak resident set (VmHWM) of process $1 in kB, empty once it is gone.
 peak_rss() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status" 2>/dev/null || true; }

@@ -1,0 +1,19 @@
+# Shell helpers the contrib/bench-*.sh scripts share; sourced, not run.
+
+# A TCP port free on 127.0.0.1 now.
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# Waits (at most 15 s) until `$@` succeeds.
+wait_for() {
+    for _ in $(seq 1 150); do
+        if "$@" >/dev/null 2>&1; then return 0; fi
+        sleep 0.1
+    done
+    echo "$(basename "$0"): not ready: $*" >&2
+    return 1
+}
+
+# Seconds since the epoch, with nanoseconds.
+now() { date +%s.%N; }
