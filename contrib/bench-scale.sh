@@ -91,6 +91,7 @@ for count in 0 "${sizes[@]}"; do
             [ -n "$soa" ] && { txt=$soa; break; }
         elif dig +short +time=1 +tries=1 -p "$port" @127.0.0.1 "$probe" TXT 2>/dev/null | grep -q '"'; then
             txt=$(echo "$(now) - $start" | bc)
+            [ -n "$soa" ] || soa=$txt
             break
         fi
         kill -0 "$pid" 2>/dev/null || { echo "bench-scale: cairn exited:" >&2; tail "$work/serve-$count.log" >&2; exit 1; }
