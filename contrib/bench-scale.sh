@@ -30,7 +30,7 @@ fi
 
 work=$(mktemp -d /tmp/cairn-bench-scale.XXXXXX)
 pid=""
-trap '[ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
+trap '[ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null; wait 2>/dev/null; if [ -n "${BENCH_KEEP:-}" ]; then echo "kept $work" >&2; else rm -rf "$work"; fi' EXIT
 
 # shellcheck source=contrib/bench-common.sh
 . "$root/contrib/bench-common.sh"
@@ -97,7 +97,12 @@ for count in 0 "${sizes[@]}"; do
         kill -0 "$pid" 2>/dev/null || { echo "bench-scale: cairn exited:" >&2; tail "$work/serve-$count.log" >&2; exit 1; }
         sleep 0.05
     done
-    rebuild=$(grep -o 'duration=[^ ]*' "$work/serve-$count.log" | head -1 | cut -d= -f2)
+    # The log line comes after the swap (and after freed memory is returned to the system).
+    for _ in $(seq 1 600); do
+        grep -q "challenge table rebuilt" "$work/serve-$count.log" && break
+        sleep 0.05
+    done
+    rebuild=$(grep -o "duration=[^ ]*" "$work/serve-$count.log" | head -1 | cut -d= -f2 || true)
     peak=$(hwm_kb "$pid")
     rss=$(rss_kb "$pid")
     kill -TERM "$pid"

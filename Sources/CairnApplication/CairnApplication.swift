@@ -55,8 +55,17 @@ where Reloads.Failure == Never, Reloads.Element: Sendable {
         // The table is restored from the store in one pass. A store that takes longer than the
         // grace below (millions of names) is restored while the DNS listener already answers
         // static data, holding negative answers back (SERVFAIL, Not Ready) until it is done.
-        let restore = Task { try await core.restore(logger: logger) }
-        _ = try await withTimeLimit(restoreGrace) { try await restore.value }
+        let (restored, restoredSink) = AsyncStream.makeStream(of: Never.self)
+        let restore = Task {
+            defer { restoredSink.finish() }
+            try await core.restore(logger: logger)
+        }
+        // Waiting on the stream, not on the task: a time limit cancels the wait, never the restore.
+        let finished = try await withTimeLimit(restoreGrace) {
+            for await _ in restored {}
+            return true
+        }
+        if finished == true { try await restore.value }
         if authority.isRestoring {
             logger.notice("answering DNS while the challenge table is restored; negative answers wait for it")
         }

@@ -490,11 +490,17 @@ public final class Authority: Sendable {
         var table = ChallengeTable(maximumValuesPerName: maximumValues)
         var served = loaded
         for item in states {
-            guard let owner = item.owner, failures[item.name] == nil else { continue }
+            guard let owner = item.owner, failures.isEmpty || failures[item.name] == nil else { continue }
             do throws(AuthorityError) {
                 let apex = try checkClaimable(item.name, in: served)
-                try table.set(ChallengeRecords(owner: owner, values: item.values), at: item.name)
-                served[apex]!.setChallenge(table.entries[item.name], at: item.name)
+                // Trimmed here as the table trims, so the zone gets the same records without
+                // a second lookup.
+                var records = ChallengeRecords(owner: owner, values: item.values)
+                if records.values.count > maximumValues {
+                    records.values.removeFirst(records.values.count - maximumValues)
+                }
+                try table.set(records, at: item.name)
+                served[apex]!.setChallenge(records, at: item.name)
             } catch {
                 failures[item.name] = error
             }

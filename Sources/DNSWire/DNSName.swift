@@ -36,6 +36,10 @@ public struct DNSName: Sendable {
     /// `\X` and `\DDD` escapes. A trailing dot is optional: names are always absolute.
     /// `.` alone is the root.
     public init(_ text: some StringProtocol) throws {
+        if let name = Self.parsedWithoutEscapes(text) {
+            self = name
+            return
+        }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(text.utf8.count + 2)
         let utf8 = Array(text.utf8)
@@ -91,6 +95,59 @@ public struct DNSName: Sendable {
         bytes.append(0)
         guard bytes.count <= Self.maximumWireLength else { throw DNSWireError(.nameTooLong, at: 0) }
         self.wire = ByteBuffer(bytes: bytes)
+    }
+
+    /// The common case of ``init(_:)``: a valid name without escapes, parsed in one pass into
+    /// one buffer (a start-up parses millions of stored names). `nil` for anything else, which
+    /// the general parser then parses, or refuses with the exact error.
+    private static func parsedWithoutEscapes(_ text: some StringProtocol) -> DNSName? {
+        text.utf8.withContiguousStorageIfAvailable { parsedWithoutEscapes($0) } ?? nil
+    }
+
+    private static func parsedWithoutEscapes(_ source: UnsafeBufferPointer<UInt8>) -> DNSName? {
+        let count = source.count
+        guard count > 1, count < maximumWireLength else { return nil }
+        var valid = true
+        var wire = ByteBufferAllocator().buffer(capacity: count + 2)
+        wire.writeWithUnsafeMutableBytes(minimumWritableBytes: count + 2) { out in
+            // Slot 0 is the first label's length octet, filled in at its end.
+            var lengthAt = 0
+            var position = 1
+            var length = 0
+            var lastWasDot = false
+            for byte in source {
+                if byte == UInt8(ascii: ".") {
+                    guard length > 0 else {
+                        valid = false
+                        return 0
+                    }
+                    out[lengthAt] = UInt8(length)
+                    lengthAt = position
+                    out[position] = 0
+                    position += 1
+                    length = 0
+                    lastWasDot = true
+                } else {
+                    guard byte != UInt8(ascii: "\\"), length < maximumLabelLength else {
+                        valid = false
+                        return 0
+                    }
+                    out[position] = byte
+                    position += 1
+                    length += 1
+                    lastWasDot = false
+                }
+            }
+            // After a trailing dot the octet reserved at `lengthAt` (0) is the root label.
+            if !lastWasDot {
+                out[lengthAt] = UInt8(length)
+                out[position] = 0
+                position += 1
+            }
+            return position
+        }
+        guard valid, wire.readableBytes <= maximumWireLength else { return nil }
+        return DNSName(uncheckedWire: wire)
     }
 
     static func validateUncompressed(_ buffer: ByteBuffer) throws {
