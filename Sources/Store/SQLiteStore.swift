@@ -184,7 +184,8 @@ public final class SQLiteStore: ChallengeStore {
                 if let text: String = row[4] {
                     names[names.count - 1].values.append(
                         StoredValue(
-                            name: name, text: text, expires: row[5], ttl: (row[6] as Int64?).map { UInt32(clamping: $0) }))
+                            name: name, text: text, expires: row[5],
+                            ttl: (row[6] as Int64?).map { UInt32(clamping: $0) }))
                 }
             }
             return StoreSnapshot(sequence: sequence, names: names)
