@@ -19,6 +19,7 @@ final class ServeCore: Sendable {
     let manager: CertificateManagerService
     private let identity: NameserverIdentity
     private let storePath: String
+    private let stateDirectory: String
 
     init(settings: ServeSettings, logger: Logger) async throws {
         if let file = settings.configFile { logger.info("configuration read", metadata: ["file": "\(file)"]) }
@@ -40,6 +41,7 @@ final class ServeCore: Sendable {
         self.writer = writer
         self.identity = served.identity
         self.storePath = settings.storePath
+        self.stateDirectory = settings.stateDirectory
         manager = CertificateManagerService(
             settings: CertificateManagerService.Settings(
                 certificatesDirectory: settings.acme.certificatesDirectory, stateDirectory: settings.stateDirectory,
@@ -68,6 +70,7 @@ final class ServeCore: Sendable {
     func restore(logger: Logger) async throws {
         let clock = ContinuousClock()
         let started = clock.now
+        try await holdIfAsked(logger: logger)
         try await store.apply([.removeExpired(now: UnixTime.now().rawValue)])
         let restored = try await writer.reload(staticZones: nil, identity: identity)
         // The store's rows and the intermediate states are garbage now; glibc keeps freed
@@ -78,6 +81,22 @@ final class ServeCore: Sendable {
             metadata: [
                 "store": "\(storePath)", "restored": "\(restored)", "duration": "\(clock.now - started)",
             ])
+    }
+}
+
+extension ServeCore {
+    /// The file whose creation ends the `holdRestore` failpoint.
+    static func restoreReleaseFile(stateDirectory: String) -> String { "\(stateDirectory)/release-restore" }
+
+    /// `CAIRN_FAILPOINT=holdRestore`: the restore waits until `<state>/release-restore` exists,
+    /// so a test can watch what the server answers while a large store is being restored.
+    private func holdIfAsked(logger: Logger) async throws {
+        guard ProcessInfo.processInfo.environment["CAIRN_FAILPOINT"] == "holdRestore" else { return }
+        let file = Self.restoreReleaseFile(stateDirectory: stateDirectory)
+        logger.notice("failpoint holdRestore: the restore waits for \(file)")
+        while !FileManager.default.fileExists(atPath: file) {
+            try await Task.sleep(for: .milliseconds(20))
+        }
     }
 }
 
