@@ -17,3 +17,10 @@ wait_for() {
 
 # Seconds since the epoch, with nanoseconds.
 now() { date +%s.%N; }
+
+# A self-signed certificate for Pebble's HTTPS listener: $1/pebble-cert.pem and $1/pebble-key.pem.
+pebble_certificate() {
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$1/pebble-key.pem" \
+        -out "$1/pebble-cert.pem" -days 2 -subj /CN=localhost \
+        -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" 2>/dev/null
+}

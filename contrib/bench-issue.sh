@@ -40,9 +40,7 @@ trap 'stop_all; [ -n "${BENCH_KEEP:-}" ] && echo "kept $work" >&2 || rm -rf "$wo
 # shellcheck source=contrib/bench-common.sh
 . "$root/contrib/bench-common.sh"
 
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$work/pebble-key.pem" \
-    -out "$work/pebble-cert.pem" -days 2 -subj /CN=localhost \
-    -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" 2>/dev/null
+pebble_certificate "$work"
 
 # Starts a fresh Pebble asking DNS server $1 (host:port); sets $directory.
 start_pebble() {

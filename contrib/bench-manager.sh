@@ -67,9 +67,7 @@ cpu_seconds() {
     awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$1/stat" 2>/dev/null || echo 0
 }
 
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$work/pebble-key.pem" \
-    -out "$work/pebble-cert.pem" -days 2 -subj /CN=localhost \
-    -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" 2>/dev/null
+pebble_certificate "$work"
 
 # Starts a fresh Pebble asking DNS server $1 (host:port), logging to $2; sets $directory, $pebble_pid.
 start_pebble() {
