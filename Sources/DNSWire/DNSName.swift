@@ -101,15 +101,26 @@ public struct DNSName: Sendable {
     /// one buffer (a start-up parses millions of stored names). `nil` for anything else, which
     /// the general parser then parses, or refuses with the exact error.
     private static func parsedWithoutEscapes(_ text: some StringProtocol) -> DNSName? {
-        text.utf8.withContiguousStorageIfAvailable { parsedWithoutEscapes($0) } ?? nil
+        let count = text.utf8.count
+        guard count > 1, count < maximumWireLength else { return nil }
+        var wire = ByteBufferAllocator().buffer(capacity: count + 2)
+        guard appendWithoutEscapes(text, to: &wire) else { return nil }
+        return DNSName(uncheckedWire: wire)
     }
 
-    private static func parsedWithoutEscapes(_ source: UnsafeBufferPointer<UInt8>) -> DNSName? {
+    /// Appends the wire form of `text` to `buffer` if it is a valid name without escapes.
+    ///
+    /// - Returns: whether it was; `buffer` is unchanged when not.
+    private static func appendWithoutEscapes(_ text: some StringProtocol, to buffer: inout ByteBuffer) -> Bool {
+        text.utf8.withContiguousStorageIfAvailable { appendWithoutEscapes($0, to: &buffer) } ?? false
+    }
+
+    private static func appendWithoutEscapes(_ source: UnsafeBufferPointer<UInt8>, to buffer: inout ByteBuffer) -> Bool
+    {
         let count = source.count
-        guard count > 1, count < maximumWireLength else { return nil }
+        guard count > 1, count < maximumWireLength else { return false }
         var valid = true
-        var wire = ByteBufferAllocator().buffer(capacity: count + 2)
-        wire.writeWithUnsafeMutableBytes(minimumWritableBytes: count + 2) { out in
+        let written = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: count + 2) { out in
             // Slot 0 is the first label's length octet, filled in at its end.
             var lengthAt = 0
             var position = 1
@@ -146,8 +157,50 @@ public struct DNSName: Sendable {
             }
             return position
         }
-        guard valid, wire.readableBytes <= maximumWireLength else { return nil }
-        return DNSName(uncheckedWire: wire)
+        guard valid, written <= maximumWireLength else {
+            buffer.moveWriterIndex(to: buffer.writerIndex - written)
+            return false
+        }
+        return true
+    }
+
+    /// Parses many names at once (a start-up restoring millions): names without escapes share
+    /// storage, in chunks of about 64 KiB, instead of one buffer object and one byte allocation
+    /// each; the others are parsed one by one. Each result is what ``init(_:)`` gives, or `nil`
+    /// where it throws.
+    ///
+    /// A chunk stays allocated while any name in it lives: meant for tables built in bulk.
+    package static func parsingMany(_ texts: some Collection<some StringProtocol>) -> [DNSName?] {
+        var names: [DNSName?] = []
+        names.reserveCapacity(texts.count)
+        let chunkCapacity = 64 << 10
+        var chunk = ByteBufferAllocator().buffer(capacity: chunkCapacity)
+        // Where each name of the chunk being filled starts; sliced once the chunk is full, so
+        // the chunk is uniquely referenced (no copy on write) while it is written.
+        var pending: [(index: Int, start: Int)] = []
+        func flush() {
+            for (offset, item) in pending.enumerated() {
+                let end = offset + 1 < pending.count ? pending[offset + 1].start : chunk.writerIndex
+                names[item.index] = DNSName(uncheckedWire: chunk.getSlice(at: item.start, length: end - item.start)!)
+            }
+            pending.removeAll(keepingCapacity: true)
+        }
+        for text in texts {
+            let index = names.count
+            names.append(nil)
+            if chunk.writableBytes < maximumWireLength + 2 {
+                flush()
+                chunk = ByteBufferAllocator().buffer(capacity: chunkCapacity)
+            }
+            let start = chunk.writerIndex
+            if appendWithoutEscapes(text, to: &chunk) {
+                pending.append((index, start))
+            } else {
+                names[index] = try? DNSName(text)
+            }
+        }
+        flush()
+        return names
     }
 
     static func validateUncompressed(_ buffer: ByteBuffer) throws {

@@ -327,8 +327,9 @@ public final class ChallengeWriter: Sendable {
     /// The authority's form of stored names: unexpired values only.
     private func states(_ names: [StoredName], now: UnixTime) -> [ChallengeState] {
         let maximumTTL = authority.configuration.maximumChallengeTTL
-        return names.compactMap { stored in
-            guard let name = try? DNSName(stored.name) else {
+        let parsed = DNSName.parsingMany(names.lazy.map(\.name))
+        return zip(names, parsed).compactMap { stored, name in
+            guard let name else {
                 logger.warning("stored name is not a domain name", metadata: ["name": "\(stored.name)"])
                 return nil
             }

@@ -1,3 +1,4 @@
+import NIOCore
 import Testing
 
 @testable import DNSWire
@@ -13,6 +14,28 @@ private func parse(_ text: String) throws -> DNSName {
 }
 
 @Suite struct DNSNamePresentationParsingTests {
+    @Test func parsingManyGivesWhatParsingEachGives() throws {
+        // Enough names to fill several shared chunks, with escapes, errors and edge lengths mixed in.
+        var texts: [String] = (0..<5_000).map { "n\($0).auth.example.test" }
+        texts += [
+            "Example.COM.", "a\\.b.example", "x\\065y.example", "", "..", "a..b", ".", "-",
+            String(repeating: "a", count: 63) + ".test",
+            String(repeating: "a", count: 64) + ".test",
+            (0..<4).map { _ in String(repeating: "b", count: 63) }.joined(separator: ".") + ".",
+            (0..<4).map { _ in String(repeating: "b", count: 63) }.joined(separator: ".") + ".c",
+        ]
+        texts.shuffle()
+        let many = DNSName.parsingMany(texts)
+        #expect(many.count == texts.count)
+        for (text, name) in zip(texts, many) {
+            let one = try? DNSName(text)
+            #expect(name == one, "\(text)")
+            #expect(
+                name.map { Array($0.wire.readableBytesView) } == one.map { Array($0.wire.readableBytesView) }, "\(text)"
+            )
+        }
+    }
+
     @Test func parsesLabelsIntoWireForm() throws {
         let name = try parse("www.example.com")
         #expect(name.wireBytes == [3] + Array("www".utf8) + [7] + Array("example".utf8) + [3] + Array("com".utf8) + [0])
