@@ -7,7 +7,8 @@
 # It reports: the time from exec to the first DNS answer for the auth zone's SOA (static data,
 # answered while the table is restored), the time until a stored name's TXT value is answered
 # (the table restored), the "challenge table rebuilt" duration Cairn logs, the peak RSS and RSS
-# after the restore, and the RSS per name over an empty store's.
+# after the restore, the RSS per name over an empty store's, and the server's CPU per query at a
+# fixed rate of queries for random stored names (dnsperf; BENCH_QPS, default 20000).
 #
 # usage: contrib/bench-scale.sh [N ...] [-- PATH-TO-CAIRN]   (default N: 10000 100000 1000000)
 set -euo pipefail
@@ -70,7 +71,30 @@ db.commit()
 EOF
 }
 
-printf '%-9s %9s %10s %12s %9s %9s %10s\n' names "SOA (s)" "TXT (s)" "rebuild" "peak MB" "RSS MB" "B/name"
+# CPU microseconds per query of process $1 on port $2 at a fixed $qps queries/s of random stored
+# names' TXT (10 s, after 3 s of warm-up), or "-" without dnsperf.
+qps=${BENCH_QPS:-20000}
+cpu_per_query() {
+    local pid=$1 port=$2 count=$3 before after completed
+    command -v dnsperf >/dev/null || { echo "-"; return; }
+    python3 - "$count" >"$work/queries-$count.txt" <<'PY'
+import random, sys, uuid
+count = int(sys.argv[1])
+pick = random.Random(1)
+for _ in range(100_000):
+    i = pick.randrange(count)
+    print(f"_acme-challenge.d{i}.bench.test TXT" if i % 10 == 9 else f"{uuid.UUID(int=i)}.auth.bench.test TXT")
+PY
+    dnsperf -s 127.0.0.1 -p "$port" -d "$work/queries-$count.txt" -l 3 -Q "$qps" >/dev/null 2>&1
+    before=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+    completed=$(dnsperf -s 127.0.0.1 -p "$port" -d "$work/queries-$count.txt" -l 10 -Q "$qps" 2>&1 |
+        awk '/Queries completed/ {print $3}')
+    after=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+    echo "scale=2; ($after - $before) * 1000000 / $(getconf CLK_TCK) / ${completed:-1}" | bc
+}
+
+printf '%-9s %9s %10s %12s %9s %9s %10s %10s\n' names "SOA (s)" "TXT (s)" "rebuild" "peak MB" "RSS MB" "B/name" \
+    "us/q@$qps"
 base_rss=""
 for count in 0 "${sizes[@]}"; do
     state="$work/state-$count"
@@ -105,11 +129,13 @@ for count in 0 "${sizes[@]}"; do
     rebuild=$(grep -o "duration=[^ ]*" "$work/serve-$count.log" | head -1 | cut -d= -f2 || true)
     peak=$(hwm_kb "$pid")
     rss=$(rss_kb "$pid")
+    cpu="-"
+    [ "$count" = 0 ] || cpu=$(cpu_per_query "$pid" "$port" "$count")
     kill -TERM "$pid"
     wait "$pid" 2>/dev/null || true
     pid=""
     if [ "$count" = 0 ]; then base_rss=$rss; continue; fi
     per=$(((rss - base_rss) * 1024 / count))
-    printf '%-9s %9.2f %10.2f %12s %9d %9d %10d\n' "$count" "$soa" "$txt" "${rebuild:-?}" $((peak / 1024)) \
-        $((rss / 1024)) "$per"
+    printf '%-9s %9.2f %10.2f %12s %9d %9d %10d %10s\n' "$count" "$soa" "$txt" "${rebuild:-?}" $((peak / 1024)) \
+        $((rss / 1024)) "$per" "$cpu"
 done
