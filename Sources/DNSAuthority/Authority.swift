@@ -45,14 +45,16 @@ public final class Authority: Sendable {
         zones: [Zone], configuration: AuthorityConfiguration = AuthorityConfiguration(), restoring: Bool = false
     ) throws(AuthorityError) {
         let byApex = try Self.byApex(zones)
+        let apexLabels = ApexLabelCounts(byApex.values)
         self.configuration = configuration
         self.current = ManagedAtomic(
-            AuthoritySnapshot(zones: byApex, configuration: configuration, restoring: restoring))
+            AuthoritySnapshot(
+                zones: byApex, configuration: configuration, restoring: restoring, apexLabels: apexLabels))
         self.writer = Mutex(
             WriterState(
                 loadedZones: byApex, servedZones: byApex,
                 table: ChallengeTable(maximumValuesPerName: configuration.maximumValuesPerName), restoring: restoring,
-                apexLabels: ApexLabelCounts(byApex.values)))
+                apexLabels: apexLabels))
     }
 
     /// Whether the table is still to be restored (see ``init(zones:configuration:restoring:)``).

@@ -18,13 +18,13 @@ package final class AuthoritySnapshot: Sendable {
     private let apexLabelCounts: (UInt64, UInt64)
 
     package init(
-        zones: TreeDictionary<DNSName, Zone>, configuration: AuthorityConfiguration, restoring: Bool = false,
-        apexLabels: ApexLabelCounts? = nil
+        zones: TreeDictionary<DNSName, Zone>, configuration: AuthorityConfiguration, restoring: Bool,
+        apexLabels: ApexLabelCounts
     ) {
         self.zones = zones
         self.configuration = configuration
         self.restoring = restoring
-        self.apexLabelCounts = (apexLabels ?? ApexLabelCounts(zones.values)).mask
+        self.apexLabelCounts = apexLabels.mask
     }
 
     @inline(__always)

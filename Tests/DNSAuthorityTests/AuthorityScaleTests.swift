@@ -107,7 +107,7 @@ private func malloc_info(_ options: Int32, _ stream: UnsafeMutablePointer<FILE>)
 
     /// Bytes the allocator has handed out and not taken back, over every arena (glibc's
     /// `malloc_info`: system bytes minus free chunks, plus mmapped ones).
-    package static func bytesInUse() -> Int {
+    static func bytesInUse() -> Int {
         var buffer: UnsafeMutablePointer<CChar>? = nil
         var size = 0
         guard let stream = open_memstream(&buffer, &size) else { return 0 }
