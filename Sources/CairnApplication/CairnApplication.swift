@@ -27,9 +27,10 @@ where Reloads.Failure == Never, Reloads.Element: Sendable {
     package var onDNSBound: @Sendable ([SocketAddress]) async -> Void
     /// Told the hook API's address once it listens.
     package var onAPIBound: @Sendable (SocketAddress) async -> Void
+
     /// How long the start waits for the table to be restored before the DNS listener opens
     /// anyway (answering static data, holding negative answers back until the restore ends).
-    package var restoreGrace: Duration = .seconds(1)
+    private static var restoreGrace: Duration { .seconds(1) }
 
     package init(
         settings: ServeSettings, reloadSettings: @escaping @Sendable () async throws -> ServeSettings,
@@ -61,7 +62,7 @@ where Reloads.Failure == Never, Reloads.Element: Sendable {
             try await core.restore(logger: logger)
         }
         // Waiting on the stream, not on the task: a time limit cancels the wait, never the restore.
-        let finished = try await withTimeLimit(restoreGrace) {
+        let finished = try await withTimeLimit(Self.restoreGrace) {
             for await _ in restored {}
             return true
         }

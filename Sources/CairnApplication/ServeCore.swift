@@ -20,6 +20,8 @@ final class ServeCore: Sendable {
     private let identity: NameserverIdentity
     private let storePath: String
     private let stateDirectory: String
+    /// `CAIRN_FAILPOINT`: where a test asks the process to stop or wait.
+    private let failpoint = ProcessInfo.processInfo.environment["CAIRN_FAILPOINT"]
 
     init(settings: ServeSettings, logger: Logger) async throws {
         if let file = settings.configFile { logger.info("configuration read", metadata: ["file": "\(file)"]) }
@@ -48,7 +50,7 @@ final class ServeCore: Sendable {
                 resolver: settings.acme.resolver, preflight: settings.acme.preflight,
                 preflightNameserverPort: settings.acme.preflightNameserverPort,
                 concurrency: settings.acme.concurrency,
-                failpoint: ProcessInfo.processInfo.environment["CAIRN_FAILPOINT"]),
+                failpoint: failpoint),
             declarations: settings.acme.declarations, store: store,
             publisher: { certificate in
                 // Through the store, so values are durable and follow the ordered path.
@@ -91,7 +93,7 @@ extension ServeCore {
     /// `CAIRN_FAILPOINT=holdRestore`: the restore waits until `<state>/release-restore` exists,
     /// so a test can watch what the server answers while a large store is being restored.
     private func holdIfAsked(logger: Logger) async throws {
-        guard ProcessInfo.processInfo.environment["CAIRN_FAILPOINT"] == "holdRestore" else { return }
+        guard failpoint == "holdRestore" else { return }
         let file = Self.restoreReleaseFile(stateDirectory: stateDirectory)
         logger.notice("failpoint holdRestore: the restore waits for \(file)")
         while !FileManager.default.fileExists(atPath: file) {
