@@ -65,6 +65,8 @@ package actor CertificateManagerService: Service, CertificateControl {
     private var states: [String: ManagedCertificateState] = [:]
     private var budget = OrderBudget()
     private var inFlight: Set<String> = []
+    /// Per certificate in flight: the `renew` requests waiting for that attempt to end.
+    private var inFlightWaiters: [String: [CheckedContinuation<Void, Never>]] = [:]
     private var fetchingRenewalInfo: Set<String> = []
     /// Issuers whose directory offers no renewalInfo (RFC 9773), learnt once.
     private var issuersWithoutARI: Set<String> = []
@@ -220,18 +222,26 @@ package actor CertificateManagerService: Service, CertificateControl {
     private func persist(_ name: String) async {
         guard let state = states[name], let data = try? JSONEncoder().encode(state) else { return }
         do {
-            try await store.apply([.setManagerRecord(key: ManagedCertificateState.storeKey(name), value: data)])
+            try await saveRecord(key: ManagedCertificateState.storeKey(name), value: data)
         } catch {
             logger.error(
                 "could not save the certificate's state", metadata: ["certificate": "\(name)", "error": "\(error)"])
         }
     }
 
+    /// Writes one manager record, to the end even when the calling task is cancelled: a stop
+    /// right after an install or a deploy hook cancels the manager, and a write abandoned then
+    /// makes the next start repeat the hook (or the order) it had recorded as done.
+    private func saveRecord(key: String, value: Data) async throws {
+        let store = self.store
+        try await Task { try await store.apply([.setManagerRecord(key: key, value: value)]) }.value
+    }
+
     private func persistBudget() async {
         budget.prune(now: now())
         guard let data = try? JSONEncoder().encode(budget) else { return }
         do {
-            try await store.apply([.setManagerRecord(key: ManagedCertificateState.budgetKey, value: data)])
+            try await saveRecord(key: ManagedCertificateState.budgetKey, value: data)
         } catch {
             logger.error("could not save the rate-limit budget", metadata: ["error": "\(error)"])
         }
@@ -273,13 +283,17 @@ package actor CertificateManagerService: Service, CertificateControl {
 
     /// Orders, installs and deploys `name` now, whatever its schedule.
     ///
+    /// Ends `name`'s attempt: wakes the `renew` requests waiting for it and the scheduler.
+    private func endInFlight(_ name: String) {
+        inFlight.remove(name)
+        for waiter in inFlightWaiters.removeValue(forKey: name) ?? [] { waiter.resume() }
+        eventSink.yield()
+    }
+
     /// - Returns: whether a new certificate was installed.
     @discardableResult
     private func renewNow(_ name: String, progress: (@Sendable (String) -> Void)?) async -> Bool {
-        defer {
-            inFlight.remove(name)
-            eventSink.yield()
-        }
+        defer { endInFlight(name) }
         guard let certificate = declarations.certificate(named: name) else { return false }
         let say: @Sendable (String) -> Void = { [logger] line in
             logger.info("\(line)", metadata: ["certificate": "\(name)"])
@@ -466,10 +480,7 @@ package actor CertificateManagerService: Service, CertificateControl {
     // MARK: Deploy hooks
 
     private func retryHook(_ name: String) async {
-        defer {
-            inFlight.remove(name)
-            eventSink.yield()
-        }
+        defer { endInFlight(name) }
         guard let installed = installed(name) else { return }
         await runHook(
             name, installed: installed, say: { [logger] in logger.info("\($0)", metadata: ["certificate": "\(name)"]) })
@@ -585,9 +596,11 @@ package actor CertificateManagerService: Service, CertificateControl {
         var results: [CertificateStatus] = []
         for name in names {
             guard let certificate = declarations.certificate(named: name) else { continue }
-            if inFlight.contains(name) {
-                progress("\(name): already being renewed")
-                continue
+            // An attempt already running (the schedule's, or a deploy hook retry) is waited for;
+            // then this request is decided as if it had come after it.
+            if inFlight.contains(name) { progress("\(name): already being renewed; waiting for that attempt") }
+            while inFlight.contains(name) {
+                await withCheckedContinuation { inFlightWaiters[name, default: []].append($0) }
             }
             let now = now()
             if !force, !decide(certificate, now: now).isDue(at: now) {
