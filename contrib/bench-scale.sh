@@ -58,7 +58,7 @@ db.execute("PRAGMA journal_mode=WAL")
 expires = 4_000_000_000
 def rows():
     for i in range(count):
-        owner = f"registration:bench{i}"
+        owner = f"registration:{uuid.UUID(int=(1 << 127) | i)}"  # acme-dns usernames are UUIDs
         if i % 10 == 9:
             yield (f"_acme-challenge.d{i}.bench.test", owner, "zone", None)
         else:

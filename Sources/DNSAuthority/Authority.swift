@@ -23,7 +23,8 @@ public final class Authority: Sendable {
         /// The apexes in `loadedZones` synthesized for owned names (NS delegation of
         /// `_acme-challenge.<domain>`); they come and go with their owner.
         var synthesizedApexes: TreeSet<DNSName> = []
-        /// Zones as served: loaded zones with the challenge table merged in.
+        /// Zones as served: loaded zones with the empty non-terminals above owned names, each
+        /// owned name counted in the zone it is in (its records are the table's).
         var servedZones: TreeDictionary<DNSName, Zone>
         var table: ChallengeTable
         /// Set until the first ``Authority/reconcile(staticZones:states:identity:now:)`` has
@@ -49,7 +50,8 @@ public final class Authority: Sendable {
         self.configuration = configuration
         self.current = ManagedAtomic(
             AuthoritySnapshot(
-                zones: byApex, configuration: configuration, restoring: restoring, apexLabels: apexLabels))
+                zones: byApex, challenges: [:], configuration: configuration, restoring: restoring,
+                apexLabels: apexLabels))
         self.writer = Mutex(
             WriterState(
                 loadedZones: byApex, servedZones: byApex,
@@ -98,7 +100,8 @@ public final class Authority: Sendable {
     /// The apexes of the zones served.
     public var zoneApexes: [DNSName] { Array(snapshot.zones.keys) }
 
-    /// The zone served at `apex`, challenge data merged in.
+    /// The zone served at `apex`: its static data and the empty non-terminals above owned names
+    /// (their values are in ``challengeTable``).
     public func zone(at apex: DNSName) -> Zone? { snapshot.zones[apex] }
 
     /// The zone with the longest apex that `name` is in or below, if any is served.
@@ -290,13 +293,12 @@ public final class Authority: Sendable {
         writer.withLock { state in
             let changed = state.table.removeExpired(now: now)
             guard !changed.isEmpty else { return 0 }
+            // The names stay owned: only the serials of their zones change.
+            var touched: Set<DNSName> = []
             for name in changed {
-                // Each name was valid when claimed and zones are checked on every change.
-                if let apex = try? Self.checkClaimable(name, in: state.servedZones) {
-                    state.servedZones[apex]!.setChallenge(state.table.entries[name], at: name)
-                    Self.advanceSerial(of: apex, in: &state.servedZones)
-                }
+                if let apex = Self.placement(of: name, in: state.servedZones) { touched.insert(apex) }
             }
+            for apex in touched { Self.advanceSerial(of: apex, in: &state.servedZones) }
             publish(state)
             return changed.count
         }
@@ -313,11 +315,39 @@ public final class Authority: Sendable {
             let apex = try Self.checkClaimable(name, in: state.servedZones)
             // In place: every ChallengeTable change checks before it changes anything, so a
             // throw leaves the table as it was, and no O(n) copy of the table is made.
+            let wasOwned = state.table.entries[name] != nil
             guard try body(&state.table) else { return }
-            state.servedZones[apex]!.setChallenge(state.table.entries[name], at: name)
+            Self.placeOwnership(of: name, wasOwned: wasOwned, in: apex, of: &state)
             Self.advanceSerial(of: apex, in: &state.servedZones)
             publish(state)
         }
+    }
+
+    /// Counts `name` in, or out of, the zone at `apex` when the table's change gave or took it.
+    private static func placeOwnership(of name: DNSName, wasOwned: Bool, in apex: DNSName, of state: inout WriterState)
+    {
+        let table = state.table
+        let isOwned = table.entries[name] != nil
+        guard isOwned != wasOwned else { return }
+        if isOwned {
+            state.servedZones[apex]!.addOwnedName(name) { table.entries[$0] != nil }
+        } else {
+            state.servedZones[apex]!.removeOwnedName(name) { table.entries[$0] != nil }
+        }
+    }
+
+    /// The owned names placed in the zone at `apex` of `zones`: its apex if owned, and the owned
+    /// names below it that no deeper zone holds. Only a zone whose apex has children can hold names
+    /// below it, and only then is the table scanned.
+    private static func ownedNames(
+        in apex: DNSName, of zones: TreeDictionary<DNSName, Zone>, table: ChallengeTable
+    ) -> [DNSName] {
+        var names = table.entries[apex] != nil ? [apex] : []
+        guard let zone = zones[apex], let node = zone.nodes[apex], node.childCount > 0 else { return names }
+        for name in table.entries.keys where name != apex && name.isSubdomain(of: apex) {
+            if placement(of: name, in: zones) == apex { names.append(name) }
+        }
+        return names
     }
 
     private static func advanceSerial(of apex: DNSName, in zones: inout TreeDictionary<DNSName, Zone>) {
@@ -333,18 +363,24 @@ public final class Authority: Sendable {
     ) throws(AuthorityError)
         -> DNSName
     {
+        try checkedPlacement(of: name, in: zones).apex
+    }
+
+    /// ``checkClaimable(_:in:)``, also saying whether the zone has a node at `name` already (an
+    /// apex or an empty non-terminal), which a restore of millions of names need not look up twice.
+    private static func checkedPlacement(
+        of name: DNSName, in zones: TreeDictionary<DNSName, Zone>
+    ) throws(AuthorityError) -> (apex: DNSName, hasNode: Bool) {
         guard let apex = placement(of: name, in: zones), let zone = zones[apex] else {
             throw AuthorityError(.nameOutsideZones, name: name)
         }
         if zone.delegation(atOrAbove: name) != nil { throw AuthorityError(.nameBelowDelegation, name: name) }
-        if let node = zone.nodes[name] {
-            let isApex = name.wireLength == zone.apex.wireLength
-            let allowed: [DNSRecordType] = isApex ? [.soa, .ns] : []
-            if node.rrsets.contains(where: { !allowed.contains($0.type) }) {
-                throw AuthorityError(.nameHasOtherData, name: name)
-            }
+        guard let node = zone.nodes[name] else { return (apex, false) }
+        let isApex = name.wireLength == zone.apex.wireLength
+        if node.rrsets.contains(where: { $0.type != .soa && $0.type != .ns || !isApex }) {
+            throw AuthorityError(.nameHasOtherData, name: name)
         }
-        return zone.apex
+        return (apex, true)
     }
 
     private static func byApex(_ zones: [Zone]) throws(AuthorityError) -> TreeDictionary<DNSName, Zone> {
@@ -370,21 +406,20 @@ public final class Authority: Sendable {
     private static func add(_ zone: Zone, to state: inout WriterState) throws(AuthorityError) {
         guard state.loadedZones[zone.apex] == nil else { throw AuthorityError(.duplicateZone, name: zone.apex) }
         var served = state.servedZones
+        let table = state.table
         let enclosing = placement(of: zone.apex, in: served).flatMap { served[$0] }
         served[zone.apex] = zone
-        if let enclosing, let node = enclosing.nodes[zone.apex] {
-            var moving: [(DNSName, ChallengeRecords)] = []
-            if node.childCount == 0 {
-                if let challenge = node.challenge { moving.append((zone.apex, challenge)) }
-            } else {
-                for (name, node) in enclosing.nodes where name.isSubdomain(of: zone.apex) {
-                    if let challenge = node.challenge { moving.append((name, challenge)) }
-                }
+        if let enclosing, table.entries[zone.apex] != nil || enclosing.nodes[zone.apex] != nil {
+            // Owned names at or below the new apex move into the new zone (into a deeper one
+            // already served, they stay).
+            let moving = table.entries.keys.filter {
+                $0.isSubdomain(of: zone.apex) && placement(of: $0, in: state.servedZones) == enclosing.apex
             }
-            for (name, records) in moving {
+            let stays = { (name: DNSName) in table.entries[name] != nil && !name.isSubdomain(of: zone.apex) }
+            for name in moving {
                 let apex = try checkClaimable(name, in: served)
-                served[enclosing.apex]!.setChallenge(nil, at: name)
-                served[apex]!.setChallenge(records, at: name)
+                served[enclosing.apex]!.removeOwnedName(name, isOwned: stays)
+                served[apex]!.addOwnedName(name) { table.entries[$0] != nil }
             }
         }
         state.loadedZones[zone.apex] = zone
@@ -398,11 +433,12 @@ public final class Authority: Sendable {
     private static func removeZone(at apex: DNSName, from state: inout WriterState) throws(AuthorityError) -> Bool {
         guard state.loadedZones[apex] != nil else { return false }
         var served = state.servedZones
+        let table = state.table
+        let moving = ownedNames(in: apex, of: served, table: table)
         let removed = served.removeValue(forKey: apex)
-        for (name, node) in removed?.nodes ?? [:] {
-            guard let records = node.challenge else { continue }
+        for name in moving {
             let newApex = try checkClaimable(name, in: served)
-            served[newApex]!.setChallenge(records, at: name)
+            served[newApex]!.addOwnedName(name) { table.entries[$0] != nil }
         }
         state.loadedZones[apex] = nil
         state.synthesizedApexes.remove(apex)
@@ -423,11 +459,11 @@ public final class Authority: Sendable {
         guard let owner = item.owner else {
             var changed = false
             if state.table.entries[name] != nil {
+                try state.table.set(nil, at: name)
                 if let apex = placement(of: name, in: state.servedZones) {
-                    state.servedZones[apex]!.setChallenge(nil, at: name)
+                    placeOwnership(of: name, wasOwned: true, in: apex, of: &state)
                     touched.insert(apex)
                 }
-                try state.table.set(nil, at: name)
                 changed = true
             }
             if state.synthesizedApexes.contains(name) {
@@ -449,8 +485,9 @@ public final class Authority: Sendable {
             changed = true
         }
         let apex = try checkClaimable(name, in: state.servedZones)
+        let wasOwned = state.table.entries[name] != nil
         if try state.table.set(ChallengeRecords(owner: owner, values: item.values), at: name) {
-            state.servedZones[apex]!.setChallenge(state.table.entries[name], at: name)
+            placeOwnership(of: name, wasOwned: wasOwned, in: apex, of: &state)
             touched.insert(apex)
             changed = true
         }
@@ -491,27 +528,35 @@ public final class Authority: Sendable {
         }
         var table = ChallengeTable(maximumValuesPerName: maximumValues)
         var served = loaded
+        // Zones whose owned names or their values differ from `old`'s: their serials advance.
+        var touched: Set<DNSName> = []
         for item in states {
             guard let owner = item.owner, failures.isEmpty || failures[item.name] == nil else { continue }
             do throws(AuthorityError) {
-                let apex = try checkClaimable(item.name, in: served)
-                // Trimmed here as the table trims, so the zone gets the same records without
-                // a second lookup.
-                var records = ChallengeRecords(owner: owner, values: item.values)
-                if records.values.count > maximumValues {
-                    records.values.removeFirst(records.values.count - maximumValues)
+                let (apex, hasNode) = try checkedPlacement(of: item.name, in: served)
+                let records = ChallengeRecords(owner: owner, values: item.values)
+                if try table.replace(records, at: item.name) == nil {
+                    served[apex]!.addOwnedName(item.name, hasNode: hasNode) { table.entries[$0] != nil }
                 }
-                try table.set(records, at: item.name)
-                served[apex]!.setChallenge(records, at: item.name)
+                if let before = old.table.entries[item.name] {
+                    if before == table.entries[item.name], placement(of: item.name, in: old.servedZones) == apex {
+                        continue
+                    }
+                    if let previous = placement(of: item.name, in: old.servedZones) { touched.insert(previous) }
+                }
+                touched.insert(apex)
             } catch {
                 failures[item.name] = error
             }
         }
+        for name in old.table.entries.keys where table.entries[name] == nil {
+            if let apex = placement(of: name, in: old.servedZones) { touched.insert(apex) }
+        }
         for (apex, zone) in served {
             guard let previous = old.servedZones[apex] else { continue }
+            let changed = touched.contains(apex) || !zone.hasSameContent(as: previous)
             served[apex]!.setSerial(
-                SerialNumber.afterReload(
-                    loaded: zone.serial, current: previous.serial, changed: !zone.hasSameContent(as: previous)))
+                SerialNumber.afterReload(loaded: zone.serial, current: previous.serial, changed: changed))
         }
         return (
             WriterState(
@@ -535,7 +580,8 @@ public final class Authority: Sendable {
     private static func placement(of name: DNSName, in zones: TreeDictionary<DNSName, Zone>) -> DNSName? {
         var candidate: DNSName? = name
         while let current = candidate {
-            if zones[current] != nil { return current }
+            // The keys' `contains`, not the subscript: no copy of a zone is made to be dropped.
+            if zones.keys.contains(current) { return current }
             candidate = current.parent
         }
         return nil
@@ -545,8 +591,8 @@ public final class Authority: Sendable {
     private func publish(_ state: WriterState) {
         current.store(
             AuthoritySnapshot(
-                zones: state.servedZones, configuration: configuration, restoring: state.restoring,
-                apexLabels: state.apexLabels),
+                zones: state.servedZones, challenges: state.table.entries, configuration: configuration,
+                restoring: state.restoring, apexLabels: state.apexLabels),
             ordering: .releasing)
     }
 }

@@ -195,9 +195,14 @@ private struct AnswerContext {
                 addReferral(zone: zone, cut: cut)
                 return
             }
+            let own = zone.nodes[name]
+            let challenge =
+                own?.mayBeOwned ?? true ? challengeRecords(at: name, in: zone, chased: !chained.isEmpty) : nil
             let found: ZoneNode?
-            if let node = zone.nodes[name] {
-                found = node
+            if let own {
+                found = own
+            } else if challenge != nil {
+                found = ZoneNode()
             } else if zone.hasWildcards, let source = wildcardSource(for: name, in: zone) {
                 found = source
             } else {
@@ -209,7 +214,7 @@ private struct AnswerContext {
                 addNegativeSOA(zone)
                 return
             }
-            if node.challenge != nil { touchedChallengeName = true }
+            if challenge != nil { touchedChallengeName = true }
             if type != .cname, type != .any, let cname = node.rrset(.cname),
                 case .cname(let target) = cname.rdata.first
             {
@@ -222,16 +227,24 @@ private struct AnswerContext {
                 name = next
                 continue
             }
-            answer(node: node, owner: name, zone: zone)
+            answer(node: node, challenge: challenge, owner: name, zone: zone)
             return
         }
+    }
+
+    /// The challenge records at `name`, an owned name of `zone`. A name reached through a CNAME
+    /// may lie in another zone served here, whose data this zone's answer does not include.
+    func challengeRecords(at name: DNSName, in zone: Zone, chased: Bool) -> ChallengeRecords? {
+        guard let records = snapshot.challenges[name] else { return nil }
+        guard chased else { return records }
+        return snapshot.zone(containing: name)?.apex == zone.apex ? records : nil
     }
 
     /// The source of synthesis for `name` (RFC 4592 §3.3.1): `*.<closest encloser>`.
     func wildcardSource(for name: DNSName, in zone: Zone) -> ZoneNode? {
         var current = name
         while let parent = current.parent, parent.wireLength >= zone.apex.wireLength {
-            if zone.nodes[parent] != nil {
+            if zone.nodes[parent] != nil || snapshot.challenges[parent] != nil {
                 guard let wildcard = zone.wildcardOwners[parent] else { return nil }
                 return zone.nodes[wildcard]
             }
@@ -240,11 +253,12 @@ private struct AnswerContext {
         return nil
     }
 
-    /// The answer at an existing node (or one synthesized from a wildcard) for `owner`.
-    mutating func answer(node: ZoneNode, owner: DNSName, zone: Zone) {
+    /// The answer at an existing node (or one synthesized from a wildcard) for `owner`, with the
+    /// challenge records there if it is owned.
+    mutating func answer(node: ZoneNode, challenge: ChallengeRecords?, owner: DNSName, zone: Zone) {
         let type = query.type
-        if type == .any { return answerMinimalAny(node: node, owner: owner, zone: zone) }
-        if let challenge = node.challenge, type == .txt, addChallengeValues(challenge, owner: owner) { return }
+        if type == .any { return answerMinimalAny(node: node, challenge: challenge, owner: owner, zone: zone) }
+        if let challenge, type == .txt, addChallengeValues(challenge, owner: owner) { return }
         if let rrset = node.rrset(type) {
             builder.add(.answer, owner: owner, type: type, ttl: rrset.ttl, rdata: rrset.rdata)
             addAdditionalData(for: rrset, owner: owner, zone: zone)
@@ -257,13 +271,13 @@ private struct AnswerContext {
     /// (NSD's order: A, AAAA, MX, SOA, PTR), else the lowest type. Challenge values count as
     /// the TXT RRset, of which one record is sent ("return just one of them", RFC 8482 §4.1):
     /// up to 16 values would turn a 50-octet query into a 950-octet answer.
-    mutating func answerMinimalAny(node: ZoneNode, owner: DNSName, zone: Zone) {
+    mutating func answerMinimalAny(node: ZoneNode, challenge: ChallengeRecords?, owner: DNSName, zone: Zone) {
         let preferred: [DNSRecordType] = [.cname, .a, .aaaa, .mx, .soa, .ptr]
         let chosen = preferred.lazy.compactMap({ node.rrset($0) }).first ?? node.rrsets.first
         // The values come first unless a preferred RRset or a lower type is there (the SOA at
         // the apex of a challenge zone), or none is live.
         let valuesFirst = chosen.map { !preferred.contains($0.type) && $0.type > .txt } ?? true
-        if let challenge = node.challenge, valuesFirst, addChallengeValues(challenge, owner: owner, limit: 1) {
+        if let challenge, valuesFirst, addChallengeValues(challenge, owner: owner, limit: 1) {
             return
         }
         if let chosen {

@@ -1,7 +1,7 @@
 package import DNSWire
 package import HashTreeCollections
 
-/// The immutable state the answer path reads: every zone served, challenge values merged in.
+/// The immutable state the answer path reads: every zone served and the challenge table.
 ///
 /// Built by a writer and swapped in whole (DESIGN decision 2), so a query sees one
 /// consistent state and readers never wait.
@@ -10,6 +10,10 @@ package final class AuthoritySnapshot: Sendable {
     /// all but the path to what changed (a challenge zone synthesized per delegated domain
     /// makes millions of zones possible).
     package let zones: TreeDictionary<DNSName, Zone>
+    /// Owned challenge names and their values (``ChallengeTable/entries``): each is in the zone
+    /// ``zone(containing:)`` finds for it, which has no node for it unless it is that zone's apex
+    /// or an empty non-terminal.
+    package let challenges: TreeDictionary<DNSName, ChallengeRecords>
     package let configuration: AuthorityConfiguration
     /// The challenge table is still being restored: negative answers are SERVFAIL (Not Ready).
     package let restoring: Bool
@@ -18,10 +22,11 @@ package final class AuthoritySnapshot: Sendable {
     private let apexLabelCounts: (UInt64, UInt64)
 
     package init(
-        zones: TreeDictionary<DNSName, Zone>, configuration: AuthorityConfiguration, restoring: Bool,
-        apexLabels: ApexLabelCounts
+        zones: TreeDictionary<DNSName, Zone>, challenges: TreeDictionary<DNSName, ChallengeRecords>,
+        configuration: AuthorityConfiguration, restoring: Bool, apexLabels: ApexLabelCounts
     ) {
         self.zones = zones
+        self.challenges = challenges
         self.configuration = configuration
         self.restoring = restoring
         self.apexLabelCounts = apexLabels.mask

@@ -53,21 +53,29 @@ public struct ChallengeTable: Sendable {
     /// - Throws: for a wildcard name or a value that is too long; nothing changes then.
     @discardableResult
     public mutating func set(_ records: ChallengeRecords?, at name: DNSName) throws(AuthorityError) -> Bool {
-        guard var records else {
-            guard entries[name] != nil else { return false }
-            store(nil, at: name)
-            return true
-        }
+        let previous = try replace(records, at: name)
+        return previous != records.map { trimmed($0) }
+    }
+
+    /// ``set(_:at:)``, returning what `name` held before (`nil`: it was not owned), with one
+    /// lookup of `name`.
+    package mutating func replace(
+        _ records: ChallengeRecords?, at name: DNSName
+    ) throws(AuthorityError) -> ChallengeRecords? {
+        guard let records else { return store(nil, at: name) }
         guard !name.isWildcard else { throw AuthorityError(.wildcardName, name: name) }
         guard records.values.allSatisfy({ $0.text.count <= Self.maximumValueLength }) else {
             throw AuthorityError(.valueTooLong, name: name)
         }
-        if records.values.count > maximumValuesPerName {
-            records.values.removeFirst(records.values.count - maximumValuesPerName)
-        }
-        guard entries[name] != records else { return false }
-        store(records, at: name)
-        return true
+        return store(trimmed(records), at: name)
+    }
+
+    /// `records` with the values beyond ``maximumValuesPerName`` dropped, oldest first.
+    private func trimmed(_ records: ChallengeRecords) -> ChallengeRecords {
+        guard records.values.count > maximumValuesPerName else { return records }
+        var records = records
+        records.values.removeFirst(records.values.count - maximumValuesPerName)
+        return records
     }
 
     /// Takes `name` from `owner`, with its values.
@@ -137,9 +145,13 @@ public struct ChallengeTable: Sendable {
     }
 
     /// Makes `name` hold `records` (`nil`: nothing), keeping ``valueCount``.
-    private mutating func store(_ records: ChallengeRecords?, at name: DNSName) {
+    ///
+    /// - Returns: what it held before.
+    @discardableResult
+    private mutating func store(_ records: ChallengeRecords?, at name: DNSName) -> ChallengeRecords? {
         let old = records == nil ? entries.removeValue(forKey: name) : entries.updateValue(records!, forKey: name)
         valueCount += (records?.values.count ?? 0) - (old?.values.count ?? 0)
+        return old
     }
 
     private func checkOwner(_ name: DNSName, _ owner: ChallengeOwner) throws(AuthorityError) {

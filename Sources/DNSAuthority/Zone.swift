@@ -2,34 +2,69 @@ public import DNSWire
 package import HashTreeCollections
 
 /// One zone of authority (RFC 1034 §4.2): static data from a master file or built in code,
-/// checked at construction, plus the challenge values the ``Authority`` merges in.
+/// checked at construction, and the empty non-terminals above the owned challenge names the
+/// ``Authority`` places in it (their values are the challenge table's).
 ///
 /// A value type: the ``Authority`` keeps the zones it serves inside immutable snapshots.
 public struct Zone: Sendable {
+    /// What a zone holds besides its nodes, which changes only with the serial: one reference,
+    /// so copying a zone (every query finds one, every change updates one) retains two objects,
+    /// not eight.
+    private final class Header: Sendable {
+        let apex: DNSName
+        let apexLabelCount: Int
+        let soaTTL: UInt32
+        let soa: DNSRData.SOA
+        let soaRData: [DNSRData]
+        let hasDelegations: Bool
+        let wildcardOwners: [DNSName: DNSName]
+        let source: String?
+
+        init(
+            apex: DNSName, soaTTL: UInt32, soa: DNSRData.SOA, hasDelegations: Bool,
+            wildcardOwners: [DNSName: DNSName], source: String?
+        ) {
+            self.apex = apex
+            self.apexLabelCount = apex.labelCount
+            self.soaTTL = soaTTL
+            self.soa = soa
+            self.soaRData = [.soa(soa)]
+            self.hasDelegations = hasDelegations
+            self.wildcardOwners = wildcardOwners
+            self.source = source
+        }
+
+        func with(soa: DNSRData.SOA) -> Header {
+            Header(
+                apex: apex, soaTTL: soaTTL, soa: soa, hasDelegations: hasDelegations, wildcardOwners: wildcardOwners,
+                source: source)
+        }
+    }
+
+    private var header: Header
+
     /// The zone's top node, which holds its SOA and NS records.
-    public let apex: DNSName
-    /// Every name with data, every empty non-terminal, and every owned challenge name.
+    public var apex: DNSName { header.apex }
+    /// Every name with data and every empty non-terminal (above static data or owned names).
     ///
     /// A persistent map (a hash array mapped trie): a snapshot that holds this zone keeps its
     /// nodes while a writer changes a copy, and a change copies O(log n) trie nodes rather
     /// than the whole map, so a publish costs the same at 10 thousand names as at millions.
     package private(set) var nodes: TreeDictionary<DNSName, ZoneNode>
-    package let apexLabelCount: Int
-    package private(set) var soaTTL: UInt32
-    package private(set) var soa: DNSRData.SOA {
-        didSet { soaRData = [.soa(soa)] }
-    }
+    package var apexLabelCount: Int { header.apexLabelCount }
+    package var soaTTL: UInt32 { header.soaTTL }
+    package var soa: DNSRData.SOA { header.soa }
     /// `soa` as the RDATA of an RRset, kept so negative answers allocate nothing.
-    package private(set) var soaRData: [DNSRData]
+    package var soaRData: [DNSRData] { header.soaRData }
     /// Whether any name below the apex holds NS records (a zone cut).
-    package let hasDelegations: Bool
+    package var hasDelegations: Bool { header.hasDelegations }
     /// Whether any owner name starts with the `*` label (RFC 4592).
-    package var hasWildcards: Bool { !wildcardOwners.isEmpty }
+    package var hasWildcards: Bool { !header.wildcardOwners.isEmpty }
     /// Each wildcard owner `*.<parent>` keyed by its parent, so the answer path finds the
     /// source of synthesis of a closest encloser without building a name.
-    package let wildcardOwners: [DNSName: DNSName]
+    package var wildcardOwners: [DNSName: DNSName] { header.wildcardOwners }
     /// The master file the zone was read from, if any.
-    public let source: String?
+    public var source: String? { header.source }
 
     /// The SOA serial currently served.
     public var serial: UInt32 { soa.serial }
@@ -83,9 +118,6 @@ public struct Zone: Sendable {
         func fail(_ code: ZoneError.Code, _ item: SourcedRecord?) -> ZoneError {
             ZoneError(code, zone: apex, name: item?.record.name, file: item?.file ?? source, line: item?.line)
         }
-        self.apex = apex
-        self.source = source
-        self.apexLabelCount = apex.labelCount
         var nodes: TreeDictionary<DNSName, ZoneNode> = [:]
         var firstSource: [DNSName: SourcedRecord] = [:]
         var soa: (DNSRData.SOA, UInt32)? = nil
@@ -135,16 +167,14 @@ public struct Zone: Sendable {
                 }
             }
         }
-        self.nodes = nodes
-        self.soa = soaValue
-        self.soaRData = [.soa(soaValue)]
-        self.soaTTL = soaTTL
-        self.hasDelegations = !cuts.isEmpty
         var wildcardOwners: [DNSName: DNSName] = [:]
         for name in nodes.keys where name.isWildcard {
             if let parent = name.parent { wildcardOwners[parent] = name }
         }
-        self.wildcardOwners = wildcardOwners
+        self.nodes = nodes
+        self.header = Header(
+            apex: apex, soaTTL: soaTTL, soa: soaValue, hasDelegations: !cuts.isEmpty, wildcardOwners: wildcardOwners,
+            source: source)
         for name in Array(nodes.keys) where name != apex {
             linkToParents(name)
         }
@@ -180,8 +210,8 @@ extension Zone {
         return highest
     }
 
-    /// Whether `other` serves the same records as this zone, challenge values included, the SOA
-    /// serial aside: a reload that changes nothing must not advance the serial (secondaries
+    /// Whether `other` serves the same records and empty non-terminals as this zone, the SOA
+    /// serial aside (challenge values are the challenge table's): a reload that changes nothing must not advance the serial (secondaries
     /// compare it, and two servers with the same data must answer the same one).
     package func hasSameContent(as other: Zone) -> Bool {
         guard apex == other.apex, soaTTL == other.soaTTL else { return false }
@@ -192,7 +222,9 @@ extension Zone {
 
     /// Serves `serial` from now on.
     package mutating func setSerial(_ serial: UInt32) {
+        var soa = header.soa
         soa.serial = serial
+        header = header.with(soa: soa)
         guard var apexNode = nodes[apex], let index = apexNode.rrsets.firstIndex(where: { $0.type == .soa }) else {
             return
         }
@@ -200,38 +232,51 @@ extension Zone {
         nodes[apex] = apexNode
     }
 
-    /// Attaches challenge records to `name`, creating the node and the empty non-terminals
-    /// above it; `nil` detaches them and removes nodes left empty.
-    package mutating func setChallenge(_ challenge: ChallengeRecords?, at name: DNSName) {
-        if let challenge {
-            if nodes[name] == nil {
-                nodes[name] = ZoneNode()
-                linkToParents(name)
-            }
-            nodes[name]!.challenge = challenge
-        } else if var node = nodes[name] {
-            node.challenge = nil
-            nodes[name] = node
-            removeIfUnused(name)
+    /// Counts the owned challenge name `name` as existing: the empty non-terminals above it are
+    /// created and it counts among its parent's children. The challenge table holds its values,
+    /// not the zone (one map entry per owned name, not two).
+    ///
+    /// - Parameters:
+    ///   - hasNode: whether the zone has a node at `name`, if the caller looked already.
+    ///   - isOwned: whether a name is an owned challenge name of this zone, which counts in its
+    ///     parent already.
+    package mutating func addOwnedName(_ name: DNSName, hasNode: Bool? = nil, isOwned: (DNSName) -> Bool) {
+        guard name.wireLength > apex.wireLength, !(hasNode ?? (nodes[name] != nil)) else { return }
+        linkToParents(name, isOwned: isOwned)
+    }
+
+    /// Stops counting `name`, no longer owned (`isOwned` says so already), and removes the empty
+    /// non-terminals left with no children.
+    package mutating func removeOwnedName(_ name: DNSName, isOwned: (DNSName) -> Bool) {
+        guard name.wireLength > apex.wireLength else { return }
+        if nodes[name] != nil {
+            removeIfUnused(name, isOwned: isOwned)
+        } else if let parent = name.parent {
+            nodes[parent]?.childCount -= 1
+            removeIfUnused(parent, isOwned: isOwned)
         }
     }
 
     /// Counts `name` in its parent's children, creating missing ancestors as empty
     /// non-terminals up to the apex.
-    private mutating func linkToParents(_ name: DNSName) {
+    private mutating func linkToParents(_ name: DNSName, isOwned: (DNSName) -> Bool = { _ in false }) {
         var child = name
         while child.wireLength > apex.wireLength, let parent = child.parent {
-            let existed = nodes[parent] != nil
-            nodes[parent, default: ZoneNode()].childCount += 1
-            if existed { return }
+            // One lookup when the parent exists (the common case: it is the apex).
+            if (nodes[parent]?.childCount += 1) != nil { return }
+            nodes[parent] = ZoneNode(childCount: 1)
+            // An owned name without a node counts in its parent already.
+            if isOwned(parent) { return }
             child = parent
         }
     }
 
-    /// Removes `name` and then each ancestor that is left with no data and no children.
-    private mutating func removeIfUnused(_ name: DNSName) {
+    /// Removes `name` and then each ancestor that is left with no data, no children and no owner.
+    private mutating func removeIfUnused(_ name: DNSName, isOwned: (DNSName) -> Bool) {
         var current = name
-        while current.wireLength > apex.wireLength, let node = nodes[current], node.isEmpty, node.childCount == 0 {
+        while current.wireLength > apex.wireLength, let node = nodes[current], node.isEmpty, node.childCount == 0,
+            !isOwned(current)
+        {
             nodes[current] = nil
             guard let parent = current.parent else { return }
             nodes[parent]?.childCount -= 1

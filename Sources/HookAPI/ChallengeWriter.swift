@@ -306,9 +306,10 @@ public final class ChallengeWriter: Sendable {
         any Error
     )? {
         let now = now()
-        let snapshot = try await store.snapshot(now: now.rawValue)
+        let (sequence, states) = try await store.snapshot(now: now.rawValue, batchSize: 4096) { [self] names in
+            self.states(names, now: now)
+        }
         let identity = state.withLock { $0.identity }
-        let states = states(snapshot.names, now: now)
         var zoneError: (any Error)? = nil
         do {
             failures.merge(
@@ -320,7 +321,7 @@ public final class ChallengeWriter: Sendable {
                 _, new in new
             }
         }
-        state.withLock { $0.applied = snapshot.sequence }
+        state.withLock { $0.applied = sequence }
         return zoneError
     }
 

@@ -32,9 +32,15 @@ public protocol ChallengeStore: Sendable {
     ///   touched.
     @discardableResult
     func apply(_ changes: [StoreChange]) async throws(StoreError) -> StoreUpdate
-    /// Every owned name with its unexpired values (expiry after `now`) and the sequence number
-    /// they are current at, read in one transaction.
-    func snapshot(now: Int64) async throws(StoreError) -> StoreSnapshot
+    /// Every owned name with its unexpired values (expiry after `now`), in name order, and the
+    /// sequence number they are current at, read in one transaction and handed to `transform`
+    /// `batchSize` names at a time inside it: a start-up reads millions of names, and only one
+    /// batch of rows need exist at once.
+    ///
+    /// - Returns: the sequence number and what `transform` made of every batch, in order.
+    func snapshot<Element: Sendable>(
+        now: Int64, batchSize: Int, transform: @escaping @Sendable ([StoredName]) -> [Element]
+    ) async throws(StoreError) -> (sequence: Int64, elements: [Element])
     /// The state of every name touched by transactions after `sequence`, or `nil` when the
     /// record of those transactions was pruned (the reader then needs a ``snapshot(now:)``).
     func changes(after sequence: Int64) async throws(StoreError) -> StoreUpdate?
@@ -45,4 +51,13 @@ public protocol ChallengeStore: Sendable {
     func managerRecords() async throws(StoreError) -> [String: Data]
     /// Checks that the store answers a trivial query (for `GET /health`).
     func check() async throws(StoreError)
+}
+
+extension ChallengeStore {
+    /// Every owned name with its unexpired values (expiry after `now`) and the sequence number
+    /// they are current at, read in one transaction.
+    public func snapshot(now: Int64) async throws(StoreError) -> StoreSnapshot {
+        let (sequence, names) = try await snapshot(now: now, batchSize: .max) { $0 }
+        return StoreSnapshot(sequence: sequence, names: names)
+    }
 }

@@ -159,13 +159,19 @@ public final class SQLiteStore: ChallengeStore {
         }
     }
 
-    public func snapshot(now: Int64) async throws(StoreError) -> StoreSnapshot {
+    public func snapshot<Element: Sendable>(
+        now: Int64, batchSize: Int, transform: @escaping @Sendable ([StoredName]) -> [Element]
+    ) async throws(StoreError) -> (sequence: Int64, elements: [Element]) {
         try await read("snapshot") { db in
             let sequence = try Self.sequence(in: db).sequence
-            // One ordered pass over a join, through a cursor, columns by position: a start-up
-            // reads millions of names, and only one row at a time needs to exist.
+            // One ordered pass over a join, through a cursor, columns by position, a batch of
+            // names at a time: a start-up reads millions of names.
+            let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM owned_name") ?? 0
+            let batchSize = max(1, min(batchSize, total))
+            var elements: [Element] = []
+            elements.reserveCapacity(total)
             var names: [StoredName] = []
-            names.reserveCapacity(try Int.fetchOne(db, sql: "SELECT count(*) FROM owned_name") ?? 0)
+            names.reserveCapacity(batchSize)
             let rows = try Row.fetchCursor(
                 db,
                 sql: """
@@ -177,6 +183,11 @@ public final class SQLiteStore: ChallengeStore {
             while let row = try rows.next() {
                 let name: String = row[0]
                 if names.last?.name != name {
+                    // The previous name is complete: hand over a full batch before starting another.
+                    if names.count == batchSize {
+                        elements.append(contentsOf: transform(names))
+                        names.removeAll(keepingCapacity: true)
+                    }
                     let owned = OwnedName(
                         name: name, owner: row[1], kind: OwnedName.Kind(rawValue: row[2]), domain: row[3])
                     names.append(StoredName(name: name, owned: owned, values: []))
@@ -188,7 +199,8 @@ public final class SQLiteStore: ChallengeStore {
                             ttl: (row[6] as Int64?).map { UInt32(clamping: $0) }))
                 }
             }
-            return StoreSnapshot(sequence: sequence, names: names)
+            if !names.isEmpty { elements.append(contentsOf: transform(names)) }
+            return (sequence, elements)
         }
     }
 

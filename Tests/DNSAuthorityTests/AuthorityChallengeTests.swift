@@ -50,6 +50,60 @@ import Testing
         #expect(parent.authorityTypes == [.soa])
     }
 
+    /// Owned names have no zone node of their own (the table holds them), so the empty
+    /// non-terminals above them are counted: a name owned below another owned name, released in
+    /// either order, leaves exactly the zone there was before.
+    @Test(arguments: [true, false])
+    func nestedOwnedNamesKeepTheirEmptyNonTerminalsUntilTheLastIsReleased(innerFirst: Bool) throws {
+        let original = try #require(authority.zone(at: "auth.example.test"))
+        let outer: DNSName = "_acme-challenge.deep.host.auth.example.test"
+        let inner: DNSName = "x.y._acme-challenge.deep.host.auth.example.test"
+        for claimed in innerFirst ? [inner, outer] : [outer, inner] { try authority.claim(claimed, owner: owner) }
+        try authority.publish(value("outer"), at: outer, owner: owner)
+        #expect(try client.ask(outer, .txt, now: now).answers.count == 1)
+        for between in ["y._acme-challenge.deep.host.auth.example.test", "deep.host.auth.example.test"] {
+            let response = try client.ask(DNSName(between), .txt, now: now)
+            #expect(response.responseCode == .noError && response.answers.isEmpty, "\(between)")
+        }
+
+        try authority.release(innerFirst ? inner : outer, owner: owner)
+        let kept = innerFirst ? outer : inner
+        #expect(try client.ask(kept, .txt, now: now).responseCode == .noError)
+        // The released one: an empty non-terminal still when the inner name stays, else gone.
+        let released = try client.ask(innerFirst ? inner : outer, .txt, now: now)
+        #expect(released.responseCode == (innerFirst ? .nameError : .noError))
+        #expect(released.answers.isEmpty)
+        if innerFirst {
+            #expect(
+                try client.ask("y._acme-challenge.deep.host.auth.example.test", .txt, now: now).responseCode
+                    == .nameError)
+        }
+
+        try authority.release(kept, owner: owner)
+        for gone in [outer, inner, "deep.host.auth.example.test", "host.auth.example.test"] as [DNSName] {
+            #expect(try client.ask(gone, .txt, now: now).responseCode == .nameError, "\(gone)")
+        }
+        let after = try #require(authority.zone(at: "auth.example.test"))
+        #expect(after.hasSameContent(as: original))
+    }
+
+    /// A CNAME is followed only within its zone: an owned name in a challenge zone below is that
+    /// zone's data, not the parent's (as Knot and NSD answer from the zone the query is in).
+    @Test func aCNAMEIntoAChallengeZoneBelowIsNotFollowedThere() throws {
+        let apex: DNSName = "_acme-challenge.sub.auth.example.test"
+        let failures = authority.apply(
+            [ChallengeState(name: apex, owner: owner, isZoneApex: true, values: [value("digest")])],
+            identity: TestZones.identity, now: now)
+        #expect(failures.isEmpty)
+        #expect(try client.ask(apex, .txt, now: now).answers.count == 1)
+        let zone = try #require(authority.zone(at: "auth.example.test"))
+        var records = zone.records
+        records.append(TestZones.record("pointer.auth.example.test", TestZones.cname(apex)))
+        try authority.replaceZones([try Zone(apex: zone.apex, records: records)])
+        let response = try client.ask("pointer.auth.example.test", .txt, now: now)
+        #expect(response.answers.map(\.type) == [.cname])
+    }
+
     @Test func valuesThatFillExactly512OctetsAreNotTruncatedAndOneMoreIs() throws {
         // Header 12 + question 44 = 56; each 43-character value takes 2 (owner pointer) + 10
         // + 44 = 56, so 8 values make 504 octets and a 9th would make 560.

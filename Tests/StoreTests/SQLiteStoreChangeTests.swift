@@ -98,6 +98,28 @@ import Testing
         }
     }
 
+    /// A snapshot read in batches hands over every name once, in order, each with all its values
+    /// (a batch never ends inside a name's values), in batches of at most the size asked for.
+    @Test func aSnapshotReadInBatchesIsTheWholeSnapshot() async throws {
+        try await SQLiteStoreTests.withStore { store, _ in
+            var changes: [StoreChange] = []
+            for index in 1...7 {
+                let (registration, owned) = SQLiteStoreTests.registration(index)
+                changes.append(.addRegistration(registration, owned))
+                for text in ["a", "b", "c"].prefix(index % 3 + 1) { changes.append(Self.value(owned.name, text)) }
+            }
+            try await store.apply(changes)
+            let whole = try await store.snapshot(now: 0)
+            for batchSize in [1, 2, 3, 7, 100] {
+                let (sequence, batches) = try await store.snapshot(now: 0, batchSize: batchSize) { [$0] }
+                #expect(sequence == whole.sequence)
+                #expect(batches.flatMap { $0 } == whole.names, "batch size \(batchSize)")
+                #expect(batches.allSatisfy { $0.count <= batchSize && !$0.isEmpty })
+                #expect(batches.count == (whole.names.count + batchSize - 1) / batchSize)
+            }
+        }
+    }
+
     /// A database made before the change record existed (schema v1) opens, migrates, and starts
     /// numbering at 1 with its data intact.
     @Test func aVersionOneDatabaseMigrates() async throws {
