@@ -473,7 +473,7 @@ public final class Authority: Sendable {
         }
         // Checked before a zone is synthesized, so a refused name leaves nothing behind.
         guard !name.isWildcard else { throw AuthorityError(.wildcardName, name: name) }
-        guard item.values.allSatisfy({ $0.text.count <= ChallengeTable.maximumValueLength }) else {
+        guard item.values.packed.allSatisfy({ $0.text.count <= ChallengeTable.maximumValueLength }) else {
             throw AuthorityError(.valueTooLong, name: name)
         }
         var changed = false

@@ -2,13 +2,13 @@
 public struct ChallengeRecords: Hashable, Sendable {
     public var owner: ChallengeOwner
     /// Values in publication order, oldest first.
-    public var values: [ChallengeValue]
+    public var values: ChallengeValues
 
-    public init(owner: ChallengeOwner, values: [ChallengeValue] = []) {
+    public init(owner: ChallengeOwner, values: ChallengeValues = []) {
         self.owner = owner
         self.values = values
     }
 
     /// The earliest expiry among the values, if any.
-    public var earliestExpiry: UnixTime? { values.map(\.expires).min() }
+    public var earliestExpiry: UnixTime? { values.packed.lazy.map(\.expires).min() }
 }

@@ -13,9 +13,9 @@ public struct ChallengeState: Hashable, Sendable {
     /// `_acme-challenge.<domain>`), rather than a name inside a zone served already.
     public var isZoneApex: Bool
     /// Values in publication order, oldest first.
-    public var values: [ChallengeValue]
+    public var values: ChallengeValues
 
-    public init(name: DNSName, owner: ChallengeOwner?, isZoneApex: Bool = false, values: [ChallengeValue] = []) {
+    public init(name: DNSName, owner: ChallengeOwner?, isZoneApex: Bool = false, values: ChallengeValues = []) {
         self.name = name
         self.owner = owner
         self.isZoneApex = isZoneApex

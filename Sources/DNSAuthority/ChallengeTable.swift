@@ -64,7 +64,7 @@ public struct ChallengeTable: Sendable {
     ) throws(AuthorityError) -> ChallengeRecords? {
         guard let records else { return store(nil, at: name) }
         guard !name.isWildcard else { throw AuthorityError(.wildcardName, name: name) }
-        guard records.values.allSatisfy({ $0.text.count <= Self.maximumValueLength }) else {
+        guard records.values.packed.allSatisfy({ $0.text.count <= Self.maximumValueLength }) else {
             throw AuthorityError(.valueTooLong, name: name)
         }
         return store(trimmed(records), at: name)
@@ -130,7 +130,7 @@ public struct ChallengeTable: Sendable {
     /// - Returns: the names that lost values.
     public mutating func removeExpired(now: UnixTime) -> [DNSName] {
         var changed: [DNSName] = []
-        for (name, record) in entries where record.values.contains(where: { $0.expires <= now }) {
+        for (name, record) in entries where record.values.packed.contains(where: { $0.expires <= now }) {
             var record = record
             record.values.removeAll { $0.expires <= now }
             store(record, at: name)

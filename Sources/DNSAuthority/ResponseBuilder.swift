@@ -83,12 +83,12 @@ struct ResponseBuilder {
     ///
     /// - Returns: how many values were written (0 when none is live or they did not fit).
     mutating func addChallengeValues(
-        owner: DNSName, values: [ChallengeValue], now: UnixTime, maximumTTL: UInt32, limit: Int = .max
+        owner: DNSName, values: ChallengeValues, now: UnixTime, maximumTTL: UInt32, limit: Int = .max
     ) -> Int {
         guard !truncated else { return 0 }
         var ttl = maximumTTL
         var live = 0
-        for value in values where value.expires > now {
+        for value in values.packed where value.expires > now {
             ttl = min(ttl, value.ttl)
             live += 1
         }
@@ -98,13 +98,15 @@ struct ResponseBuilder {
         var compressor: DNSNameCompressor? = self.compressor
         var overflowed = false
         var written = 0
-        for value in values where value.expires > now {
+        let bytes = values.bytes
+        for value in values.packed where value.expires > now {
             guard written < count else { break }
             written += 1
             // A record takes at least 1 octet of owner (a pointer takes 2), 10 fixed octets and its
             // character-strings; when even that passes the limit, the RRset cannot fit (and
             // the buffer is not grown for octets that commit would discard).
-            let smallest = 11 + value.text.count + max(1, (value.text.count + 254) / 255)
+            let text = value.text
+            let smallest = 11 + text.count + max(1, (text.count + 254) / 255)
             if buffer.writerIndex + smallest > recordLimit {
                 overflowed = true
                 break
@@ -112,13 +114,13 @@ struct ResponseBuilder {
             compressor!.write(owner, into: &buffer)
             buffer.writeMultipleIntegers(DNSRecordType.txt.rawValue, DNSClass.internet.rawValue, ttl, UInt16(0))
             let rdataStart = buffer.writerIndex
-            var start = 0
+            var start = text.lowerBound
             repeat {
-                let end = min(start + 255, value.text.count)
+                let end = min(start + 255, text.upperBound)
                 buffer.writeInteger(UInt8(end - start))
-                buffer.writeBytes(value.text[start..<end])
+                buffer.writeBytes(bytes[start..<end])
                 start = end
-            } while start < value.text.count
+            } while start < text.upperBound
             buffer.setInteger(UInt16(truncatingIfNeeded: buffer.writerIndex - rdataStart), at: rdataStart - 2)
             if buffer.writerIndex > recordLimit { break }
         }

@@ -334,14 +334,15 @@ public final class ChallengeWriter: Sendable {
                 logger.warning("stored name is not a domain name", metadata: ["name": "\(stored.name)"])
                 return nil
             }
+            var values = ChallengeValues()
+            for value in stored.values where value.expires > now.rawValue {
+                values.append(
+                    text: value.text.utf8, ttl: min(value.ttl ?? maximumTTL, maximumTTL),
+                    expires: UnixTime(rawValue: value.expires))
+            }
             return ChallengeState(
                 name: name, owner: stored.owned.map { ChallengeOwner(rawValue: $0.owner) },
-                isZoneApex: stored.owned?.kind == .challengeZone,
-                values: stored.values.filter { $0.expires > now.rawValue }.map { value in
-                    ChallengeValue(
-                        value.text, ttl: min(value.ttl ?? maximumTTL, maximumTTL),
-                        expires: UnixTime(rawValue: value.expires))
-                })
+                isZoneApex: stored.owned?.kind == .challengeZone, values: values)
         }
     }
 
