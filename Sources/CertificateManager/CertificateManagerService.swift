@@ -234,7 +234,7 @@ package actor CertificateManagerService: Service, CertificateControl {
     /// makes the next start repeat the hook (or the order) it had recorded as done.
     private func saveRecord(key: String, value: Data) async throws {
         let store = self.store
-        try await Task { try await store.apply([.setManagerRecord(key: key, value: value)]) }.value
+        _ = try await Task { try await store.apply([.setManagerRecord(key: key, value: value)]) }.value
     }
 
     private func persistBudget() async {

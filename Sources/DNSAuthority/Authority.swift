@@ -122,7 +122,7 @@ public final class Authority: Sendable {
                     values: records.values)
             }
             let (next, failures) = Self.rebuild(
-                state, staticZones: byApex, states: states, identity: nil, now: .now(),
+                state, staticZones: byApex, states: states, prebuilt: nil, identity: nil, now: .now(),
                 maximumValues: configuration.maximumValuesPerName)
             if let first = Self.first(failures) { throw first }
             state = next
@@ -148,11 +148,27 @@ public final class Authority: Sendable {
     public func reconcile(
         staticZones: [Zone]?, states: [ChallengeState], identity: NameserverIdentity?, now: UnixTime = .now()
     ) throws(AuthorityError) -> [DNSName: AuthorityError] {
+        try reconcile(staticZones: staticZones, states: states, prebuilt: nil, identity: identity, now: now)
+    }
+
+    /// ``reconcile(staticZones:states:identity:now:)`` with the table `prebuilt` filled from
+    /// `states` already, while they were read.
+    ///
+    /// - Parameter prebuilt: a table built from exactly `states` with the configured
+    ///   ``AuthorityConfiguration/maximumValuesPerName``; `nil` builds one here.
+    @discardableResult
+    public func reconcile(
+        staticZones: [Zone]?, states: [ChallengeState], prebuilt: ChallengeTableBuilder?,
+        identity: NameserverIdentity?, now: UnixTime = .now()
+    ) throws(AuthorityError) -> [DNSName: AuthorityError] {
         let byApex = try staticZones.map { (zones) throws(AuthorityError) in try Self.byApex(zones) }
+        let prebuilt = prebuilt.flatMap {
+            !$0.sawDuplicates && $0.table.maximumValuesPerName == configuration.maximumValuesPerName ? $0 : nil
+        }
         return try writer.withLock { (state: inout WriterState) throws(AuthorityError) in
             let zones = byApex ?? state.loadedZones.filter { !state.synthesizedApexes.contains($0.key) }
             let (next, failures) = Self.rebuild(
-                state, staticZones: zones, states: states, identity: identity, now: now,
+                state, staticZones: zones, states: states, prebuilt: prebuilt, identity: identity, now: now,
                 maximumValues: configuration.maximumValuesPerName)
             if byApex != nil {
                 let owners = Dictionary(states.map { ($0.name, $0.owner) }, uniquingKeysWith: { _, last in last })
@@ -368,10 +384,12 @@ public final class Authority: Sendable {
 
     /// ``checkClaimable(_:in:)``, also saying whether the zone has a node at `name` already (an
     /// apex or an empty non-terminal), which a restore of millions of names need not look up twice.
+    ///
+    /// - Parameter apex: the placement of `name`, if the caller found it already.
     private static func checkedPlacement(
-        of name: DNSName, in zones: TreeDictionary<DNSName, Zone>
+        of name: DNSName, in zones: TreeDictionary<DNSName, Zone>, apex: DNSName?? = nil
     ) throws(AuthorityError) -> (apex: DNSName, hasNode: Bool) {
-        guard let apex = placement(of: name, in: zones), let zone = zones[apex] else {
+        guard let apex = apex ?? placement(of: name, in: zones), let zone = zones[apex] else {
             throw AuthorityError(.nameOutsideZones, name: name)
         }
         if zone.delegation(atOrAbove: name) != nil { throw AuthorityError(.nameBelowDelegation, name: name) }
@@ -498,12 +516,16 @@ public final class Authority: Sendable {
     /// continuing from what `old` served.
     private static func rebuild(
         _ old: WriterState, staticZones: TreeDictionary<DNSName, Zone>, states: [ChallengeState],
-        identity: NameserverIdentity?,
+        prebuilt: ChallengeTableBuilder?, identity: NameserverIdentity?,
         now: UnixTime, maximumValues: Int
     ) -> (state: WriterState, failures: [DNSName: AuthorityError]) {
         var failures: [DNSName: AuthorityError] = [:]
         var loaded = staticZones
         var synthesized: TreeSet<DNSName> = []
+        // One zone synthesized at the root, copied to every apex that needs one.
+        let root = DNSName.root
+        let fresh = identity.map { Zone.synthesized(apex: root, identity: $0, at: now) }
+        let unnumbered = identity.map { Zone.synthesized(apex: root, identity: $0, serial: 0) }
         for item in states where item.owner != nil && item.isZoneApex && loaded[item.name] == nil {
             guard !item.name.isWildcard else { continue }  // refused below
             do throws(AuthorityError) {
@@ -513,29 +535,52 @@ public final class Authority: Sendable {
                 continue
             }
             if let existing = old.loadedZones[item.name], old.synthesizedApexes.contains(item.name),
-                identity.map({
-                    existing.hasSameContent(as: Zone.synthesized(apex: item.name, identity: $0, serial: 0))
-                }) ?? true
+                unnumbered.map({ existing.hasSameContent(as: $0.synthesizedCopy(at: item.name)) }) ?? true
             {
                 loaded[item.name] = existing
-            } else if let identity {
-                loaded[item.name] = Zone.synthesized(apex: item.name, identity: identity, at: now)
+            } else if let fresh {
+                loaded[item.name] = fresh.synthesizedCopy(at: item.name)
             } else {
                 failures[item.name] = AuthorityError(.nameOutsideZones, name: item.name)
                 continue
             }
             synthesized.insert(item.name)
         }
-        var table = ChallengeTable(maximumValuesPerName: maximumValues)
+        var table = prebuilt?.table ?? ChallengeTable(maximumValuesPerName: maximumValues)
         var served = loaded
         // Zones whose owned names or their values differ from `old`'s: their serials advance.
         var touched: Set<DNSName> = []
+        // The placement of the last parent looked up: a store lists names in order, so siblings
+        // (a million labels in one auth zone) come one after another.
+        var lastParent: (name: DNSName, apex: DNSName?)? = nil
+        func placementInOrder(of item: ChallengeState) -> DNSName? {
+            // Only a challenge zone's apex or a static zone's can be an apex: the static zones are
+            // few, where looking up every name among all zones misses the cache every time.
+            let name = item.name
+            if item.isZoneApex ? served.keys.contains(name) : staticZones.keys.contains(name) { return name }
+            guard let parent = name.parent else { return nil }
+            if let lastParent, lastParent.name == parent { return lastParent.apex }
+            let apex = Self.placement(of: parent, in: served)
+            lastParent = (parent, apex)
+            return apex
+        }
+        var lastTouched: DNSName? = nil
         for item in states {
-            guard let owner = item.owner, failures.isEmpty || failures[item.name] == nil else { continue }
+            guard let owner = item.owner else { continue }
             do throws(AuthorityError) {
-                let (apex, hasNode) = try checkedPlacement(of: item.name, in: served)
-                let records = ChallengeRecords(owner: owner, values: item.values)
-                if try table.replace(records, at: item.name) == nil {
+                if !failures.isEmpty, let failure = failures[item.name] { throw failure }
+                let (apex, hasNode) = try checkedPlacement(of: item.name, in: served, apex: placementInOrder(of: item))
+                let isNew: Bool
+                if let prebuilt {
+                    // The table holds the name already, unless it refused it: the same call says why.
+                    if !prebuilt.refused.isEmpty, prebuilt.refused.contains(item.name) {
+                        _ = try table.replace(ChallengeRecords(owner: owner, values: item.values), at: item.name)
+                    }
+                    isNew = true
+                } else {
+                    isNew = try table.replace(ChallengeRecords(owner: owner, values: item.values), at: item.name) == nil
+                }
+                if isNew {
                     served[apex]!.addOwnedName(item.name, hasNode: hasNode) { table.entries[$0] != nil }
                 }
                 if let before = old.table.entries[item.name] {
@@ -544,9 +589,15 @@ public final class Authority: Sendable {
                     }
                     if let previous = placement(of: item.name, in: old.servedZones) { touched.insert(previous) }
                 }
-                touched.insert(apex)
+                // Siblings share an apex: inserting it once per run of them, not once per name.
+                if lastTouched != apex {
+                    touched.insert(apex)
+                    lastTouched = apex
+                }
             } catch {
                 failures[item.name] = error
+                // A prebuilt table holds every name given; one that cannot be served leaves it.
+                if prebuilt != nil { _ = try? table.set(nil, at: item.name) }
             }
         }
         for name in old.table.entries.keys where table.entries[name] == nil {

@@ -6,7 +6,7 @@
 /// each value's text. Each value takes 16 octets — its expiry, TTL and text length — before its
 /// text. Reading an element decodes it; the answer path reads the buffer in place instead
 /// (``packed``).
-public struct ChallengeValues: Collection, Hashable, Sendable, ExpressibleByArrayLiteral {
+public struct ChallengeValues: Collection, Hashable, Sendable, ExpressibleByArrayLiteral, CustomStringConvertible {
     private static let headerLength = 16
 
     private var storage: [UInt8] = []
@@ -47,6 +47,8 @@ public struct ChallengeValues: Collection, Hashable, Sendable, ExpressibleByArra
         let value = packedValue(at: position.offset)
         return ChallengeValue(text: Array(storage[value.text]), ttl: value.ttl, expires: value.expires)
     }
+
+    public var description: String { Array(self).description }
 
     /// Adds `value` after the others.
     public mutating func append(_ value: ChallengeValue) {

@@ -21,14 +21,14 @@ public struct Zone: Sendable {
         let source: String?
 
         init(
-            apex: DNSName, soaTTL: UInt32, soa: DNSRData.SOA, hasDelegations: Bool,
+            apex: DNSName, soaTTL: UInt32, soa: DNSRData.SOA, soaRData: [DNSRData]? = nil, hasDelegations: Bool,
             wildcardOwners: [DNSName: DNSName], source: String?
         ) {
             self.apex = apex
             self.apexLabelCount = apex.labelCount
             self.soaTTL = soaTTL
             self.soa = soa
-            self.soaRData = [.soa(soa)]
+            self.soaRData = soaRData ?? [.soa(soa)]
             self.hasDelegations = hasDelegations
             self.wildcardOwners = wildcardOwners
             self.source = source
@@ -100,6 +100,19 @@ public struct Zone: Sendable {
         } catch {
             preconditionFailure("a synthesized zone is valid by construction: \(error)")
         }
+    }
+
+    /// This zone, synthesized, at another apex: the records of a synthesized zone name no owner
+    /// but the apex, so its RRsets are shared rather than built again (a restore synthesizes one
+    /// zone per NS-delegated domain, hundreds of thousands of them).
+    package func synthesizedCopy(at apex: DNSName) -> Zone {
+        precondition(nodes.count == 1, "only a synthesized zone, which is its apex alone, can be copied")
+        var copy = self
+        copy.header = Header(
+            apex: apex, soaTTL: soaTTL, soa: soa, soaRData: soaRData, hasDelegations: false, wildcardOwners: [:],
+            source: nil)
+        copy.nodes = [apex: nodes[self.apex]!]
+        return copy
     }
 
     /// A challenge zone synthesized at `time`: its serial is the clock in seconds, as NSD and Knot

@@ -306,20 +306,43 @@ public final class ChallengeWriter: Sendable {
         any Error
     )? {
         let now = now()
-        let (sequence, states) = try await store.snapshot(now: now.rawValue, batchSize: 4096) { [self] names in
-            self.states(names, now: now)
+        // The table is filled batch by batch on another thread while the store is still read: at
+        // millions of names, reading and filling each take seconds.
+        let (batches, producer) = AsyncStream.makeStream(of: [ChallengeState].self)
+        let maximumValues = authority.configuration.maximumValuesPerName
+        let building = Task {
+            var builder = ChallengeTableBuilder(maximumValuesPerName: maximumValues)
+            for await batch in batches { builder.add(batch) }
+            return builder
         }
+        let sequence: Int64
+        let states: [ChallengeState]
+        do {
+            (sequence, states) = try await store.snapshot(now: now.rawValue, batchSize: 4096) { [self] names in
+                let states = self.states(names, now: now)
+                producer.yield(states)
+                return states
+            }
+            producer.finish()
+        } catch {
+            producer.finish()
+            building.cancel()
+            throw error
+        }
+        let prebuilt = await building.value
         let identity = state.withLock { $0.identity }
         var zoneError: (any Error)? = nil
         do {
             failures.merge(
-                try authority.reconcile(staticZones: staticZones, states: states, identity: identity, now: now)
+                try authority.reconcile(
+                    staticZones: staticZones, states: states, prebuilt: prebuilt, identity: identity, now: now)
             ) { _, new in new }
         } catch {
             zoneError = error
-            failures.merge(try authority.reconcile(staticZones: nil, states: states, identity: identity, now: now)) {
-                _, new in new
-            }
+            failures.merge(
+                try authority.reconcile(
+                    staticZones: nil, states: states, prebuilt: prebuilt, identity: identity, now: now)
+            ) { _, new in new }
         }
         state.withLock { $0.applied = sequence }
         return zoneError

@@ -30,6 +30,45 @@ import Testing
         try #require(authority.zone(at: apex)).serial
     }
 
+    /// A restore hands over the table it filled while reading the store: the result is the one a
+    /// table filled by the rebuild gives, names that cannot be served reported and left out —
+    /// outside every zone, a wildcard, beside static data.
+    @Test(arguments: [false, true])
+    func aPrebuiltTableGivesWhatTheRebuildWouldBuild(duplicated: Bool) throws {
+        var states = [
+            ChallengeState(name: label, owner: owner, values: [value("a")]),
+            ChallengeState(name: challengeZone, owner: owner, isZoneApex: true, values: [value("b")]),
+            ChallengeState(name: "deep.x._acme-challenge.customer.example", owner: owner, values: [value("c")]),
+            ChallengeState(name: "outside.invalid", owner: owner, values: [value("d")]),
+            ChallengeState(name: "*.auth.example.test", owner: owner, values: [value("e")]),
+            ChallengeState(name: "ns1.auth.example.test", owner: owner, values: [value("f")]),
+            ChallengeState(name: "_acme-challenge.ns1.auth.example.test", owner: owner, isZoneApex: true),
+            ChallengeState(name: "released.auth.example.test", owner: nil),
+        ]
+        // A name twice: the builder says so, and the rebuild fills its own table (the last state wins).
+        if duplicated { states.append(ChallengeState(name: label, owner: owner, values: [value("g")])) }
+        let built = try Authority(zones: [try auth()])
+        let builtFailures = try built.reconcile(
+            staticZones: nil, states: states, identity: TestZones.identity, now: now)
+        var builder = ChallengeTableBuilder(maximumValuesPerName: built.configuration.maximumValuesPerName)
+        builder.add(states.prefix(3))
+        builder.add(states.dropFirst(3))
+        let prebuilt = try Authority(zones: [try auth()])
+        let prebuiltFailures = try prebuilt.reconcile(
+            staticZones: nil, states: states, prebuilt: builder, identity: TestZones.identity, now: now)
+
+        #expect(
+            Set(builtFailures.keys) == ["outside.invalid", "*.auth.example.test", "ns1.auth.example.test"]
+                as Set<DNSName>)
+        #expect(prebuiltFailures.mapValues(\.code) == builtFailures.mapValues(\.code))
+        #expect(prebuilt.challengeTable.entries == built.challengeTable.entries)
+        #expect(prebuilt.challengeTable.valueCount == built.challengeTable.valueCount)
+        #expect(Set(prebuilt.zoneApexes) == Set(built.zoneApexes))
+        for apex in built.zoneApexes {
+            #expect(try #require(prebuilt.zone(at: apex)).hasSameContent(as: try #require(built.zone(at: apex))))
+        }
+    }
+
     @Test func aReloadOfUnchangedZonesKeepsEverySerial() throws {
         let authority = try Authority(zones: [try auth()])
         try authority.reconcile(

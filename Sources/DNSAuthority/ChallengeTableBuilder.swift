@@ -1,0 +1,31 @@
+public import DNSWire
+
+/// A challenge table filled from states as they are read, so that a restore — millions of names
+/// read from the store in batches — fills the table while the store is still being read, and
+/// ``Authority/reconcile(staticZones:states:prebuilt:identity:now:)`` takes it rather than
+/// filling one itself after the last row.
+public struct ChallengeTableBuilder: Sendable {
+    package private(set) var table: ChallengeTable
+    /// Names the table refused (a wildcard, a value too long): the rebuild reports them.
+    package private(set) var refused: Set<DNSName> = []
+    /// A name came twice: the rebuild cannot tell which claims are new, and fills its own table.
+    package private(set) var sawDuplicates = false
+
+    public init(maximumValuesPerName: Int) {
+        table = ChallengeTable(maximumValuesPerName: maximumValuesPerName)
+    }
+
+    /// Adds the owned names among `states` with their values.
+    public mutating func add(_ states: some Sequence<ChallengeState>) {
+        for state in states {
+            guard let owner = state.owner else { continue }
+            do throws(AuthorityError) {
+                if try table.replace(ChallengeRecords(owner: owner, values: state.values), at: state.name) != nil {
+                    sawDuplicates = true
+                }
+            } catch {
+                refused.insert(state.name)
+            }
+        }
+    }
+}
