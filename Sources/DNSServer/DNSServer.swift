@@ -28,6 +28,8 @@ public struct DNSServer: Service {
     private let group: MultiThreadedEventLoopGroup
     private let onBound: @Sendable ([SocketAddress]) async -> Void
     private let counters: DNSQueryCounterSet
+    /// One for every listener, so its limit holds for the server.
+    private let queryLog: ChallengeQueryLog
 
     /// - Parameters:
     ///   - onBound: called once every socket listens, with the TCP address of each configured
@@ -43,6 +45,7 @@ public struct DNSServer: Service {
         self.group = eventLoopGroup
         self.onBound = onBound
         self.counters = DNSQueryCounterSet(group: eventLoopGroup)
+        self.queryLog = ChallengeQueryLog(logger: logger)
     }
 
     /// Query counts over every event loop.
@@ -118,7 +121,7 @@ public struct DNSServer: Service {
 
     private func bindUDP(_ address: SocketAddress, on loop: any EventLoop) async throws -> any Channel {
         let authority = self.authority
-        let queryLog = ChallengeQueryLog(logger: logger)
+        let queryLog = self.queryLog
         let counters = self.counters
         return try await DatagramBootstrap(group: loop)
             .channelOption(
@@ -144,7 +147,7 @@ public struct DNSServer: Service {
 
     private func bindTCP(_ address: SocketAddress, listen: DNSListenAddress) async throws -> any Channel {
         let authority = self.authority
-        let queryLog = ChallengeQueryLog(logger: logger)
+        let queryLog = self.queryLog
         let counters = self.counters
         let limiter = TCPConnectionLimiter(configuration: configuration.tcp)
         let timeout = configuration.tcp.messageTimeout
