@@ -43,6 +43,8 @@ public struct ChallengeQueryLog: Sendable {
     }
 
     func log(query: ByteBuffer, from source: SocketAddress, transport: String, summary: AnswerSummary) {
+        // Below `info` nothing is logged: no window, no decoding.
+        guard logger.logLevel <= .info else { return }
         let second = clock()
         let (logs, notLogged) = window.counts.withLock { counts -> (Bool, Int) in
             var notLogged = 0
