@@ -24,3 +24,55 @@ pebble_certificate() {
         -out "$1/pebble-cert.pem" -days 2 -subj /CN=localhost \
         -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" 2>/dev/null
 }
+
+# The auth zone the scale benchmarks serve: $1/auth.bench.test.zone.
+write_bench_zone() {
+    mkdir -p "$1"
+    cat >"$1/auth.bench.test.zone" <<'EOF'
+$ORIGIN auth.bench.test.
+@    3600 IN SOA ns1 hostmaster 1 3600 600 1209600 60
+@    3600 IN NS  ns1
+ns1  3600 IN A   127.0.0.1
+EOF
+}
+
+# Writes $3 owned names with one TXT value each into the store of state directory $4, made by
+# cairn $1 with the zones of directory $2 (so the schema is its own): 90 % labels in the auth
+# zone (CNAME delegation, acme-dns style), 10 % `_acme-challenge.<domain>` zones (NS delegation),
+# owners `registration:<uuid>` as acme-dns usernames are. Name i is `uuid(int=i).auth.bench.test`,
+# or `_acme-challenge.d<i>.bench.test` when i % 10 == 9; its value is i in 43 digits.
+seed_store() {
+    local cairn=$1 zones=$2 count=$3 state=$4
+    CAIRN_API_AUTH_ZONE=auth.bench.test "$cairn" registration list --state-dir "$state" --zones "$zones" >/dev/null
+    python3 - "$state/cairn.sqlite" "$count" <<'EOF'
+import sqlite3, sys, uuid
+path, count = sys.argv[1], int(sys.argv[2])
+db = sqlite3.connect(path)
+db.execute("PRAGMA journal_mode=WAL")
+expires = 4_000_000_000
+def rows():
+    for i in range(count):
+        owner = f"registration:{uuid.UUID(int=(1 << 127) | i)}"
+        if i % 10 == 9:
+            yield (f"_acme-challenge.d{i}.bench.test", owner, "zone", None)
+        else:
+            yield (f"{uuid.UUID(int=i)}.auth.bench.test", owner, "label", None)
+names = list(rows())
+db.executemany("INSERT INTO owned_name (name, owner, kind, domain) VALUES (?, ?, ?, ?)", names)
+db.executemany("INSERT INTO txt_value (name, text, expires, ttl) VALUES (?, ?, ?, NULL)",
+               ((n[0], f"{i:043d}", expires) for i, n in enumerate(names)))
+db.commit()
+EOF
+}
+
+# 100,000 TXT queries for random names among the first $1 that seed_store writes, dnsperf's format.
+bench_queries() {
+    python3 - "$1" <<'EOF'
+import random, sys, uuid
+count = int(sys.argv[1])
+pick = random.Random(1)
+for _ in range(100_000):
+    i = pick.randrange(count)
+    print(f"_acme-challenge.d{i}.bench.test TXT" if i % 10 == 9 else f"{uuid.UUID(int=i)}.auth.bench.test TXT")
+EOF
+}

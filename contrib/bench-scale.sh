@@ -38,38 +38,7 @@ trap '[ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null; wait 2>/dev/null; if [ -n 
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 hwm_kb() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 
-mkdir -p "$work/zones"
-cat >"$work/zones/auth.bench.test.zone" <<'EOF'
-$ORIGIN auth.bench.test.
-@    3600 IN SOA ns1 hostmaster 1 3600 600 1209600 60
-@    3600 IN NS  ns1
-ns1  3600 IN A   127.0.0.1
-EOF
-
-# Writes N names into the store of state directory $2 (created by cairn, so the schema is its own).
-seed() {
-    local count=$1 state=$2
-    CAIRN_API_AUTH_ZONE=auth.bench.test "$cairn" registration list --state-dir "$state" --zones "$work/zones" >/dev/null
-    python3 - "$state/cairn.sqlite" "$count" <<'EOF'
-import sqlite3, sys, uuid
-path, count = sys.argv[1], int(sys.argv[2])
-db = sqlite3.connect(path)
-db.execute("PRAGMA journal_mode=WAL")
-expires = 4_000_000_000
-def rows():
-    for i in range(count):
-        owner = f"registration:{uuid.UUID(int=(1 << 127) | i)}"  # acme-dns usernames are UUIDs
-        if i % 10 == 9:
-            yield (f"_acme-challenge.d{i}.bench.test", owner, "zone", None)
-        else:
-            yield (f"{uuid.UUID(int=i)}.auth.bench.test", owner, "label", None)
-names = list(rows())
-db.executemany("INSERT INTO owned_name (name, owner, kind, domain) VALUES (?, ?, ?, ?)", names)
-db.executemany("INSERT INTO txt_value (name, text, expires, ttl) VALUES (?, ?, ?, NULL)",
-               ((n[0], f"{i:043d}", expires) for i, n in enumerate(names)))
-db.commit()
-EOF
-}
+write_bench_zone "$work/zones"
 
 # CPU microseconds per query of process $1 on port $2 at a fixed $qps queries/s of random stored
 # names' TXT (10 s, after 3 s of warm-up), or "-" without dnsperf.
@@ -77,14 +46,7 @@ qps=${BENCH_QPS:-20000}
 cpu_per_query() {
     local pid=$1 port=$2 count=$3 before after completed
     command -v dnsperf >/dev/null || { echo "-"; return; }
-    python3 - "$count" >"$work/queries-$count.txt" <<'PY'
-import random, sys, uuid
-count = int(sys.argv[1])
-pick = random.Random(1)
-for _ in range(100_000):
-    i = pick.randrange(count)
-    print(f"_acme-challenge.d{i}.bench.test TXT" if i % 10 == 9 else f"{uuid.UUID(int=i)}.auth.bench.test TXT")
-PY
+    bench_queries "$count" >"$work/queries-$count.txt"
     dnsperf -s 127.0.0.1 -p "$port" -d "$work/queries-$count.txt" -l 3 -Q "$qps" >/dev/null 2>&1
     before=$(awk '{print $14 + $15}' "/proc/$pid/stat")
     completed=$(dnsperf -s 127.0.0.1 -p "$port" -d "$work/queries-$count.txt" -l 10 -Q "$qps" 2>&1 |
@@ -98,7 +60,7 @@ printf '%-9s %9s %10s %12s %9s %9s %10s %10s\n' names "SOA (s)" "TXT (s)" "rebui
 base_rss=""
 for count in 0 "${sizes[@]}"; do
     state="$work/state-$count"
-    seed "$count" "$state"
+    seed_store "$cairn" "$work/zones" "$count" "$state"
     port=$(free_port)
     probe=$(python3 -c "import uuid; print(f'{uuid.UUID(int=0)}.auth.bench.test')")
     start=$(now)

@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# Publishing under load (issue "Data plane at internet scale"): a release `cairn serve` holding
+# N stored challenge names (default 2,400,000) answers dnsperf at a fixed rate of stored-name TXT
+# queries (BENCH_QPS, default 50,000) while the acme-dns API takes /update calls at a fixed
+# rate (BENCH_UPDATES per second, default 2,000, spread over 64 registrations and 4 client
+# processes). Each update's value is asked for over UDP the moment its 200 arrives.
+#
+# It reports the /update latency (request to 200), the time from each 200 to the first answer
+# that holds the value (0 when the first query after the 200 finds it, as it must: the value is
+# in the table before the 200 is sent), how many were not found by that first query, and
+# dnsperf's sent, completed and lost queries. On a 2-core machine the server, dnsperf and the
+# clients share the cores: the rates are offered, not promised.
+#
+# usage: contrib/bench-publish.sh [-- PATH-TO-CAIRN]   (BENCH_NAMES, BENCH_QPS, BENCH_UPDATES, BENCH_SECONDS)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cairn=""
+[ "${1:-}" = "--" ] && cairn=${2:-}
+names=${BENCH_NAMES:-2400000}
+qps=${BENCH_QPS:-50000}
+updates=${BENCH_UPDATES:-2000}
+seconds=${BENCH_SECONDS:-20}
+# dnspython lives in the system Python (Debian's python3-dnspython).
+py=/usr/bin/python3
+for tool in dnsperf sqlite3 curl; do
+    command -v "$tool" >/dev/null || { echo "bench-publish: $tool is missing (make deps)" >&2; exit 1; }
+done
+"$py" -c 'import dns.message' 2>/dev/null || { echo "bench-publish: python3-dnspython is missing" >&2; exit 1; }
+if [ -z "$cairn" ]; then
+    (cd "$root" && swift build -c release --product cairn >&2)
+    cairn="$(cd "$root" && swift build -c release --show-bin-path)/cairn"
+fi
+
+# shellcheck source=contrib/bench-common.sh
+. "$root/contrib/bench-common.sh"
+work=$(mktemp -d /tmp/cairn-bench-publish.XXXXXX)
+pid=""
+trap '[ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
+write_bench_zone "$work/zones"
+echo "seeding $names names" >&2
+seed_store "$cairn" "$work/zones" "$names" "$work/state"
+bench_queries "$names" >"$work/queries.txt"
+
+dns_port=$(free_port)
+api_port=$(free_port)
+export CAIRN_API_AUTH_ZONE=auth.bench.test CAIRN_API_REGISTER_PER_MINUTE=100000 CAIRN_LOG_LEVEL=warning
+"$cairn" serve --state-dir "$work/state" --zones "$work/zones" --listen "127.0.0.1:$dns_port" \
+    --api-listen "127.0.0.1:$api_port" >"$work/serve.log" 2>&1 &
+pid=$!
+probe="00000000-0000-0000-0000-000000000000.auth.bench.test"
+for _ in $(seq 1 1200); do
+    dig +short +time=1 +tries=1 -p "$dns_port" @127.0.0.1 "$probe" TXT 2>/dev/null | grep -q '"' && break
+    kill -0 "$pid" 2>/dev/null || { echo "bench-publish: cairn exited:" >&2; tail "$work/serve.log" >&2; exit 1; }
+    sleep 0.05
+done
+wait_for curl -sf "http://127.0.0.1:$api_port/health"
+for _ in $(seq 64); do
+    curl -s -X POST "http://127.0.0.1:$api_port/register" | "$py" -c \
+        'import json,sys; d=json.load(sys.stdin); print(d["username"], d["password"], d["subdomain"], d["fulldomain"])' \
+        >>"$work/registrations.txt"
+done
+
+echo "== $names names; dnsperf at $qps qps and $updates /update per second for ${seconds}s ($(nproc) cores)"
+dnsperf -s 127.0.0.1 -p "$dns_port" -d "$work/queries.txt" -l "$((seconds + 2))" -Q "$qps" >"$work/dnsperf.txt" 2>&1 &
+perf_pid=$!
+"$py" - "$work/registrations.txt" "$api_port" "$dns_port" "$updates" "$seconds" <<'PY'
+import http.client, json, multiprocessing, socket, sys, time
+import dns.message, dns.rdatatype
+
+path, api_port, dns_port, rate, seconds = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+registrations = [line.split() for line in open(path)]
+workers = 4
+
+def run(index, results):
+    mine = registrations[index::workers]
+    api = http.client.HTTPConnection("127.0.0.1", api_port)
+    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    udp.settimeout(1)
+    interval = workers / rate
+    latencies, delays, missed, failed, unanswered = [], [], 0, 0, 0
+    start = time.perf_counter()
+    n = 0
+    while time.perf_counter() - start < seconds:
+        due = start + n * interval
+        pause = due - time.perf_counter()
+        if pause > 0:
+            time.sleep(pause)
+        user, key, sub, full = mine[n % len(mine)]
+        value = f"w{index}n{n}".ljust(43, "x")
+        body = json.dumps({"subdomain": sub, "txt": value})
+        sent = time.perf_counter()
+        api.request("POST", "/update", body=body, headers={"X-Api-User": user, "X-Api-Key": key,
+                                                          "Content-Type": "application/json"})
+        response = api.getresponse()
+        response.read()
+        acknowledged = time.perf_counter()
+        n += 1
+        if response.status != 200:
+            failed += 1
+            continue
+        latencies.append(acknowledged - sent)
+        first = True
+        while True:
+            query = dns.message.make_query(full, dns.rdatatype.TXT, use_edns=0, payload=1232)
+            udp.sendto(query.to_wire(), ("127.0.0.1", dns_port))
+            answer = None
+            try:
+                # Answers to earlier queries that timed out may still arrive: only this one counts.
+                while answer is None or answer.id != query.id:
+                    answer = dns.message.from_wire(udp.recv(4096))
+            except socket.timeout:
+                if time.perf_counter() - acknowledged > 5:
+                    unanswered += 1
+                    break
+                continue
+            texts = {b"".join(r.strings).decode() for rrset in answer.answer for r in rrset}
+            if value in texts:
+                delays.append(0.0 if first else time.perf_counter() - acknowledged)
+                missed += 0 if first else 1
+                break
+            if first:
+                first = False
+            elif time.perf_counter() - acknowledged > 1:
+                missed += 1
+                break
+    results.put((latencies, delays, missed, failed, unanswered, n))
+
+if __name__ == "__main__":
+    results = multiprocessing.Queue()
+    processes = [multiprocessing.Process(target=run, args=(i, results)) for i in range(workers)]
+    for p in processes: p.start()
+    latencies, delays, missed, failed, unanswered, total = [], [], 0, 0, 0, 0
+    for _ in processes:
+        l, d, m, f, u, n = results.get()
+        latencies += l; delays += d; missed += m; failed += f; unanswered += u; total += n
+    for p in processes: p.join()
+    def pct(values, q):
+        values = sorted(values)
+        return values[min(len(values) - 1, int(q * len(values)))] * 1000 if values else float("nan")
+    print(f"/update: {total} sent ({total / seconds:.0f}/s), {failed} not 200; latency p50 {pct(latencies, .5):.2f} ms,"
+          f" p99 {pct(latencies, .99):.2f} ms, max {pct(latencies, 1):.2f} ms")
+    print(f"value visible after its 200: p99 {pct(delays, .99):.3f} ms, max {pct(delays, 1):.3f} ms;"
+          f" {missed} of {len(delays) + missed} not in the first answer after the 200;"
+          f" {unanswered} probes unanswered for 5 s")
+PY
+wait "$perf_pid" || true
+grep -E "Queries sent|Queries completed|Queries lost|Queries per second" "$work/dnsperf.txt" | sed 's/^ */dnsperf: /'
