@@ -66,12 +66,14 @@ public struct ChallengeOwner: RawRepresentable, Hashable, Sendable, CustomString
     private let storage: Storage
 
     public init(rawValue: String) {
-        if rawValue.hasPrefix(Self.registrationPrefix),
-            let bytes = UUIDBytes(lowercase: rawValue.dropFirst(Self.registrationPrefix.count))
+        // Byte prefixes, not `hasPrefix` (which compares characters): a restore makes millions.
+        let utf8 = rawValue.utf8
+        if utf8.starts(with: Self.registrationPrefix.utf8),
+            let bytes = UUIDBytes(lowercase: Substring(utf8.dropFirst(Self.registrationPrefix.utf8.count)))
         {
             storage = .registration(bytes)
-        } else if rawValue.hasPrefix(Self.tokenPrefix),
-            let bytes = UUIDBytes(lowercase: rawValue.dropFirst(Self.tokenPrefix.count))
+        } else if utf8.starts(with: Self.tokenPrefix.utf8),
+            let bytes = UUIDBytes(lowercase: Substring(utf8.dropFirst(Self.tokenPrefix.utf8.count)))
         {
             storage = .token(bytes)
         } else {
