@@ -1,4 +1,4 @@
-public import DNSWire
+package import DNSWire
 
 /// A challenge table filled from states as they are read, so that a restore — millions of names
 /// read from the store in batches — fills the table while the store is still being read, and
