@@ -91,7 +91,7 @@ public struct ChallengeTable: Sendable {
         try checkOwner(name, owner)
         guard value.text.count <= Self.maximumValueLength else { throw AuthorityError(.valueTooLong, name: name) }
         var record = entries[name]!
-        record.values.removeAll { $0.text == value.text }
+        record.values.removeAll(text: value.text)
         record.values.append(value)
         if record.values.count > maximumValuesPerName {
             record.values.removeFirst(record.values.count - maximumValuesPerName)
@@ -110,9 +110,7 @@ public struct ChallengeTable: Sendable {
     {
         try checkOwner(name, owner)
         var record = entries[name]!
-        let before = record.values.count
-        record.values.removeAll { $0.text == text }
-        guard record.values.count != before else { return false }
+        guard record.values.removeAll(text: text) else { return false }
         store(record, at: name)
         return true
     }
@@ -132,7 +130,7 @@ public struct ChallengeTable: Sendable {
         var changed: [DNSName] = []
         for (name, record) in entries where record.values.packed.contains(where: { $0.expires <= now }) {
             var record = record
-            record.values.removeAll { $0.expires <= now }
+            record.values.removeAll(expiringAtOrBefore: now)
             store(record, at: name)
             changed.append(name)
         }

@@ -72,6 +72,36 @@ public struct ChallengeValues: Collection, Hashable, Sendable, ExpressibleByArra
         if kept.storage.count != storage.count { self = kept }
     }
 
+    /// Removes the values whose text is `text`, comparing in place (a publish replaces a value
+    /// with the same text; nothing is decoded).
+    ///
+    /// - Returns: whether any was removed.
+    @discardableResult
+    public mutating func removeAll(text: some Collection<UInt8>) -> Bool {
+        removeAll { packed, bytes in bytes[packed.text].elementsEqual(text) }
+    }
+
+    /// Removes the values that expire at or before `time`.
+    ///
+    /// - Returns: whether any was removed.
+    @discardableResult
+    public mutating func removeAll(expiringAtOrBefore time: UnixTime) -> Bool {
+        removeAll { packed, _ in packed.expires <= time }
+    }
+
+    /// Keeps the values `shouldBeRemoved` does not pick, copying their packed bytes as they are.
+    private mutating func removeAll(where shouldBeRemoved: (PackedValue, [UInt8]) -> Bool) -> Bool {
+        let bytes = storage
+        guard packed.contains(where: { shouldBeRemoved($0, bytes) }) else { return false }
+        var kept: [UInt8] = []
+        kept.reserveCapacity(bytes.count)
+        for value in packed where !shouldBeRemoved(value, bytes) {
+            kept.append(contentsOf: bytes[(value.text.lowerBound - Self.headerLength)..<value.text.upperBound])
+        }
+        storage = kept
+        return true
+    }
+
     /// Removes the `count` oldest values.
     public mutating func removeFirst(_ count: Int) {
         guard count > 0 else { return }

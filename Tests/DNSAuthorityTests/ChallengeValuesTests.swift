@@ -38,4 +38,21 @@ import Testing
         packed.removeAll()
         #expect(packed.isEmpty)
     }
+
+    @Test func removalsByTextAndExpiryCompareInPlace() {
+        var packed = ChallengeValues(Self.values + [Self.values[0]])
+        var removed = packed.removeAll(text: Array("first".utf8))
+        #expect(removed)
+        #expect(Array(packed) == Array(Self.values.dropFirst()))
+        removed = packed.removeAll(text: Array("absent".utf8))
+        #expect(!removed)
+        removed = packed.removeAll(text: [])
+        #expect(removed)
+        #expect(Array(packed) == [Self.values[2], Self.values[3]])
+        removed = packed.removeAll(expiringAtOrBefore: UnixTime(rawValue: 0))
+        #expect(removed)
+        #expect(Array(packed) == [Self.values[2]])
+        removed = packed.removeAll(expiringAtOrBefore: UnixTime(rawValue: 1_900_000_000))
+        #expect(!removed)
+    }
 }
