@@ -430,9 +430,10 @@ public final class Authority: Sendable {
         if let enclosing, table.entries[zone.apex] != nil || enclosing.nodes[zone.apex] != nil {
             // Owned names at or below the new apex move into the new zone (into a deeper one
             // already served, they stay).
+            // Ancestors first: a name's parents are counted, or gone, before it moves.
             let moving = table.entries.keys.filter {
                 $0.isSubdomain(of: zone.apex) && placement(of: $0, in: state.servedZones) == enclosing.apex
-            }
+            }.sorted { $0.labelCount < $1.labelCount }
             let stays = { (name: DNSName) in table.entries[name] != nil && !name.isSubdomain(of: zone.apex) }
             for name in moving {
                 let apex = try checkClaimable(name, in: served)
@@ -452,7 +453,8 @@ public final class Authority: Sendable {
         guard state.loadedZones[apex] != nil else { return false }
         var served = state.servedZones
         let table = state.table
-        let moving = ownedNames(in: apex, of: served, table: table)
+        // Ancestors first, so each name's parents are counted before it.
+        let moving = ownedNames(in: apex, of: served, table: table).sorted { $0.labelCount < $1.labelCount }
         let removed = served.removeValue(forKey: apex)
         for name in moving {
             let newApex = try checkClaimable(name, in: served)
@@ -565,6 +567,7 @@ public final class Authority: Sendable {
             return apex
         }
         var lastTouched: DNSName? = nil
+        var belowMissingParents: [(name: DNSName, apex: DNSName)] = []
         for item in states {
             guard let owner = item.owner else { continue }
             do throws(AuthorityError) {
@@ -580,8 +583,11 @@ public final class Authority: Sendable {
                 } else {
                     isNew = try table.replace(ChallengeRecords(owner: owner, values: item.values), at: item.name) == nil
                 }
-                if isNew {
-                    served[apex]!.addOwnedName(item.name, hasNode: hasNode) { table.entries[$0] != nil }
+                // Most names sit under a node (the auth zone's apex) and are counted now; the
+                // others, which need empty non-terminals, once every name is in the table,
+                // ancestors first.
+                if isNew, !served[apex]!.addOwnedNameUnderExistingParent(item.name, hasNode: hasNode) {
+                    belowMissingParents.append((item.name, apex))
                 }
                 if let before = old.table.entries[item.name] {
                     if before == table.entries[item.name], placement(of: item.name, in: old.servedZones) == apex {
@@ -599,6 +605,10 @@ public final class Authority: Sendable {
                 // A prebuilt table holds every name given; one that cannot be served leaves it.
                 if prebuilt != nil { _ = try? table.set(nil, at: item.name) }
             }
+        }
+        belowMissingParents.sort { $0.name.labelCount < $1.name.labelCount }
+        for (name, apex) in belowMissingParents {
+            served[apex]!.addOwnedName(name) { table.entries[$0] != nil }
         }
         for name in old.table.entries.keys where table.entries[name] == nil {
             if let apex = placement(of: name, in: old.servedZones) { touched.insert(apex) }

@@ -251,11 +251,21 @@ extension Zone {
     ///
     /// - Parameters:
     ///   - hasNode: whether the zone has a node at `name`, if the caller looked already.
-    ///   - isOwned: whether a name is an owned challenge name of this zone, which counts in its
-    ///     parent already.
+    ///   - isOwned: whether a name is an owned challenge name counted in this zone already (its
+    ///     ancestors must be added before it, so a name's parents are counted when it is).
     package mutating func addOwnedName(_ name: DNSName, hasNode: Bool? = nil, isOwned: (DNSName) -> Bool) {
         guard name.wireLength > apex.wireLength, !(hasNode ?? (nodes[name] != nil)) else { return }
         linkToParents(name, isOwned: isOwned)
+    }
+
+    /// ``addOwnedName(_:hasNode:isOwned:)`` when `name`'s parent has a node (the common case: the
+    /// apex of an auth zone), which needs no ownership check.
+    ///
+    /// - Returns: whether it was counted; `false` when the parent has no node (nothing changed).
+    package mutating func addOwnedNameUnderExistingParent(_ name: DNSName, hasNode: Bool) -> Bool {
+        guard name.wireLength > apex.wireLength, !hasNode else { return true }
+        guard let parent = name.parent else { return true }
+        return (nodes[parent]?.childCount += 1) != nil
     }
 
     /// Stops counting `name`, no longer owned (`isOwned` says so already), and removes the empty
@@ -284,13 +294,15 @@ extension Zone {
         }
     }
 
-    /// Removes `name` and then each ancestor that is left with no data, no children and no owner.
+    /// Removes `name` and then each ancestor that is left with no data and no children. An owned
+    /// name's node goes too, but the name still counts in its parent (as an owned name without
+    /// a node does), so the removal stops there: the zone is then exactly what adding its names
+    /// afresh would build.
     private mutating func removeIfUnused(_ name: DNSName, isOwned: (DNSName) -> Bool) {
         var current = name
-        while current.wireLength > apex.wireLength, let node = nodes[current], node.isEmpty, node.childCount == 0,
-            !isOwned(current)
-        {
+        while current.wireLength > apex.wireLength, let node = nodes[current], node.isEmpty, node.childCount == 0 {
             nodes[current] = nil
+            if isOwned(current) { return }
             guard let parent = current.parent else { return }
             nodes[parent]?.childCount -= 1
             current = parent

@@ -69,6 +69,67 @@ import Testing
         }
     }
 
+    /// A store lists names in text order, where a child (`_x.b…`) can come before its owned
+    /// parent: restored with or without a prebuilt table, the zone is the one claiming the names
+    /// one by one builds, and the empty non-terminal above them exists.
+    @Test(arguments: [false, true])
+    func aRestoreCountsOwnedParentsWhateverTheOrder(prebuilt: Bool) throws {
+        let names: [DNSName] = [
+            "_x.a.b.auth.example.test", "a.b.auth.example.test", "_y.c.auth.example.test", "c.auth.example.test",
+        ]
+        let states = names.map { ChallengeState(name: $0, owner: owner, values: [value("v")]) }
+        let restored = try Authority(zones: [try auth()])
+        var builder = ChallengeTableBuilder(maximumValuesPerName: restored.configuration.maximumValuesPerName)
+        builder.add(states)
+        let failures = try restored.reconcile(
+            staticZones: nil, states: states, prebuilt: prebuilt ? builder : nil, identity: TestZones.identity, now: now
+        )
+        #expect(failures.isEmpty)
+        let claimed = try Authority(zones: [try auth()])
+        for name in names.sorted(by: { $0.labelCount < $1.labelCount }) { try claimed.claim(name, owner: owner) }
+        let zone = try #require(restored.zone(at: "auth.example.test"))
+        #expect(zone.hasSameContent(as: try #require(claimed.zone(at: "auth.example.test"))))
+        let client = Client(authority: restored)
+        let between = try client.ask("b.auth.example.test", .txt, now: now)
+        #expect(between.responseCode == .noError && between.answers.isEmpty)
+        // Released again, nothing is left behind.
+        for name in names { try restored.release(name, owner: owner) }
+        #expect(try #require(restored.zone(at: "auth.example.test")).hasSameContent(as: try auth()))
+    }
+
+    /// A challenge zone synthesized over owned names moves them out of the zone around it; the
+    /// empty non-terminal they shared with a name that stays is kept.
+    @Test func aZoneAddedOverOwnedNamesKeepsTheEmptyNonTerminalsOthersNeed() throws {
+        let authority = try Authority(zones: [try auth()])
+        let apex: DNSName = "_acme-challenge.www.auth.example.test"
+        for name in ["x._acme-challenge.www.auth.example.test", "foo.www.auth.example.test"] as [DNSName] {
+            try authority.claim(name, owner: owner)
+        }
+        try authority.claim(apex, owner: owner)
+        try authority.addZone(Zone.synthesized(apex: apex, identity: TestZones.identity, serial: 1))
+        let client = Client(authority: authority)
+        for name in ["www.auth.example.test", "foo.www.auth.example.test"] as [DNSName] {
+            let response = try client.ask(name, .txt, now: now)
+            #expect(response.responseCode == .noError, "\(name)")
+        }
+        #expect(try client.ask("x._acme-challenge.www.auth.example.test", .txt, now: now).responseCode == .noError)
+        try authority.release("foo.www.auth.example.test", owner: owner)
+        #expect(try client.ask("www.auth.example.test", .txt, now: now).responseCode == .nameError)
+    }
+
+    /// A name owned above one released keeps no node of its own: a reload of the same files
+    /// finds the zone unchanged and keeps its serial.
+    @Test func releasingTheNameBelowAnOwnedNameLeavesTheZoneAsARebuildMakesIt() throws {
+        let authority = try Authority(zones: [try auth()])
+        try authority.claim(label, owner: owner)
+        try authority.claim("a.x.auth.example.test", owner: owner)
+        try authority.release("a.x.auth.example.test", owner: owner)
+        let before = try serial(authority, "auth.example.test")
+        try authority.replaceZones([try auth()])
+        #expect(try serial(authority, "auth.example.test") == before)
+        #expect(try Client(authority: authority).ask(label, .txt, now: now).responseCode == .noError)
+    }
+
     @Test func aReloadOfUnchangedZonesKeepsEverySerial() throws {
         let authority = try Authority(zones: [try auth()])
         try authority.reconcile(
