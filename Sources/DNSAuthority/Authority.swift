@@ -440,6 +440,8 @@ public final class Authority: Sendable {
                 served[enclosing.apex]!.removeOwnedName(name, isOwned: stays)
                 served[apex]!.addOwnedName(name) { table.entries[$0] != nil }
             }
+            // The zone around serves those names no more (RFC 1982: a changed zone, a new serial).
+            if !moving.isEmpty { advanceSerial(of: enclosing.apex, in: &served) }
         }
         state.loadedZones[zone.apex] = zone
         state.apexLabels.add(zone)
@@ -456,10 +458,14 @@ public final class Authority: Sendable {
         // Ancestors first, so each name's parents are counted before it.
         let moving = ownedNames(in: apex, of: served, table: table).sorted { $0.labelCount < $1.labelCount }
         let removed = served.removeValue(forKey: apex)
+        var receiving: Set<DNSName> = []
         for name in moving {
             let newApex = try checkClaimable(name, in: served)
             served[newApex]!.addOwnedName(name) { table.entries[$0] != nil }
+            receiving.insert(newApex)
         }
+        // The zones that now serve those names changed.
+        for newApex in receiving { advanceSerial(of: newApex, in: &served) }
         state.loadedZones[apex] = nil
         state.synthesizedApexes.remove(apex)
         if let removed { state.apexLabels.remove(removed) }

@@ -117,6 +117,25 @@ import Testing
         #expect(try client.ask("www.auth.example.test", .txt, now: now).responseCode == .nameError)
     }
 
+    /// Owned names that move between zones change both: a zone synthesized over them, or
+    /// removed from around them, advances the serial of the zone around it too.
+    @Test func namesMovingBetweenZonesAdvanceBothSerials() throws {
+        let authority = try Authority(zones: [try auth()])
+        let apex: DNSName = "_acme-challenge.www.auth.example.test"
+        try authority.claim("x._acme-challenge.www.auth.example.test", owner: owner)
+        let before = try serial(authority, "auth.example.test")
+        try authority.addZone(Zone.synthesized(apex: apex, identity: TestZones.identity, serial: 1))
+        let added = try serial(authority, "auth.example.test")
+        #expect(added != before)
+        try authority.removeZone(at: apex)
+        #expect(try serial(authority, "auth.example.test") != added)
+        // A zone added where no owned name is moves nothing and changes nothing around it.
+        let quiet = try serial(authority, "auth.example.test")
+        try authority.addZone(
+            Zone.synthesized(apex: "_acme-challenge.mail.auth.example.test", identity: TestZones.identity, serial: 1))
+        #expect(try serial(authority, "auth.example.test") == quiet)
+    }
+
     /// A name owned above one released keeps no node of its own: a reload of the same files
     /// finds the zone unchanged and keeps its serial.
     @Test func releasingTheNameBelowAnOwnedNameLeavesTheZoneAsARebuildMakesIt() throws {
