@@ -281,8 +281,6 @@ package actor CertificateManagerService: Service, CertificateControl {
 
     // MARK: Issuing
 
-    /// Orders, installs and deploys `name` now, whatever its schedule.
-    ///
     /// Ends `name`'s attempt: wakes the `renew` requests waiting for it and the scheduler.
     private func endInFlight(_ name: String) {
         inFlight.remove(name)
@@ -290,6 +288,8 @@ package actor CertificateManagerService: Service, CertificateControl {
         eventSink.yield()
     }
 
+    /// Orders, installs and deploys `name` now, whatever its schedule.
+    ///
     /// - Returns: whether a new certificate was installed.
     @discardableResult
     private func renewNow(_ name: String, progress: (@Sendable (String) -> Void)?) async -> Bool {

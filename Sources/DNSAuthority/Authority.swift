@@ -596,10 +596,9 @@ public final class Authority: Sendable {
                     belowMissingParents.append((item.name, apex))
                 }
                 if let before = old.table.entries[item.name] {
-                    if before == table.entries[item.name], placement(of: item.name, in: old.servedZones) == apex {
-                        continue
-                    }
-                    if let previous = placement(of: item.name, in: old.servedZones) { touched.insert(previous) }
+                    let previous = placement(of: item.name, in: old.servedZones)
+                    if before == table.entries[item.name], previous == apex { continue }
+                    if let previous { touched.insert(previous) }
                 }
                 // Siblings share an apex: inserting it once per run of them, not once per name.
                 if lastTouched != apex {

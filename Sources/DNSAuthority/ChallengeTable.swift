@@ -93,10 +93,7 @@ public struct ChallengeTable: Sendable {
         var record = entries[name]!
         record.values.removeAll(text: value.text)
         record.values.append(value)
-        if record.values.count > maximumValuesPerName {
-            record.values.removeFirst(record.values.count - maximumValuesPerName)
-        }
-        store(record, at: name)
+        store(trimmed(record), at: name)
     }
 
     /// Removes the value with `text` at `name`.
@@ -128,9 +125,9 @@ public struct ChallengeTable: Sendable {
     /// - Returns: the names that lost values.
     public mutating func removeExpired(now: UnixTime) -> [DNSName] {
         var changed: [DNSName] = []
-        for (name, record) in entries where record.values.packed.contains(where: { $0.expires <= now }) {
+        for (name, record) in entries {
             var record = record
-            record.values.removeAll(expiringAtOrBefore: now)
+            guard record.values.removeAll(expiringAtOrBefore: now) else { continue }
             store(record, at: name)
             changed.append(name)
         }

@@ -224,8 +224,9 @@ extension Zone {
     }
 
     /// Whether `other` serves the same records and empty non-terminals as this zone, the SOA
-    /// serial aside (challenge values are the challenge table's): a reload that changes nothing must not advance the serial (secondaries
-    /// compare it, and two servers with the same data must answer the same one).
+    /// serial aside (challenge values are the challenge table's): a reload that changes nothing
+    /// must not advance the serial (secondaries compare it, and two servers with the same data
+    /// must answer the same one).
     package func hasSameContent(as other: Zone) -> Bool {
         guard apex == other.apex, soaTTL == other.soaTTL else { return false }
         var other = other
