@@ -4,7 +4,7 @@ SWIFT ?= swift
 # What the build needs from Debian (libldns for zone files, SQLite for the store), and what the
 # tests and demos add: real DNS peers and clients, Pebble, the ACME clients the hooks serve.
 BUILD_PACKAGES := pkg-config libldns-dev libsqlite3-dev
-TEST_PACKAGES := ldnsutils bind9-dnsutils knot-dnsutils knot nsd pebble unbound lego certbot openssl dehydrated
+TEST_PACKAGES := ldnsutils bind9 bind9-dnsutils knot-dnsutils knot nsd pebble unbound lego certbot openssl dehydrated
 FUZZ_SECONDS ?= 600
 RELEASE_FLAGS := -c release --static-swift-stdlib
 

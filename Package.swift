@@ -29,6 +29,7 @@ let package = Package(
         .library(name: "HookAPI", targets: ["HookAPI"]),
         .library(name: "DNSLookup", targets: ["DNSLookup"]),
         .library(name: "CertificateManager", targets: ["CertificateManager"]),
+        .library(name: "DNSReplication", targets: ["DNSReplication"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -141,6 +142,19 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "DNSReplication",
+            dependencies: [
+                "DNSAuthority", "DNSWire", "DNSLookup", "DNSServer",
+                .product(name: "HashTreeCollections", package: "swift-collections"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "CertificateManager",
             dependencies: [
                 "ACMEClient", "Store", "DNSLookup", "DNSAuthority", "DNSWire",
@@ -162,7 +176,7 @@ let package = Package(
             name: "CairnApplication",
             dependencies: [
                 "DNSAuthority", "DNSServer", "DNSWire", "HookAPI", "Store", "CertificateManager", "DNSLookup",
-                "ACMEClient",
+                "ACMEClient", "DNSReplication",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -190,6 +204,7 @@ let package = Package(
                 "DNSLookup",
                 "CertificateManager",
                 "CairnApplication",
+                "DNSReplication",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
@@ -227,6 +242,18 @@ let package = Package(
                 "DNSServer", "DNSAuthority", "DNSWire", "CairnTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "DNSReplicationTests",
+            dependencies: [
+                "DNSReplication", "DNSAuthority", "DNSWire", "CairnTestSupport",
+                .product(name: "HashTreeCollections", package: "swift-collections"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -312,7 +339,7 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "DNSAuthority", "DNSWire", "DNSServer", "CairnTestSupport", "ACMEClient", "Store", "HookAPI",
-                "CairnApplication", "CertificateManager",
+                "CairnApplication", "CertificateManager", "DNSReplication",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),

@@ -1,6 +1,7 @@
 import ACMEClient
 import CertificateManager
 import DNSAuthority
+import DNSReplication
 import DNSServer
 import DNSWire
 import Foundation
@@ -72,8 +73,10 @@ where Reloads.Failure == Never, Reloads.Element: Sendable {
         }
 
         let onDNSBound = self.onDNSBound
+        let replication = self.replication(authority: authority, writer: writer)
         let server = DNSServer(
             authority: authority, configuration: settings.serverConfiguration, logger: logger,
+            transferResponder: replication?.responder,
             onBound: { addresses in
                 // "ready" (and the callback tests wait for) means every stored name is answered.
                 _ = await restore.result
@@ -91,13 +94,18 @@ where Reloads.Failure == Never, Reloads.Element: Sendable {
                 successTerminationBehavior: .ignore),
         ]
         gated.append(.init(service: manager))
+        if let replication { gated.append(.init(service: replication.service)) }
         // The CLI talks to this server through an owner-only socket in the state directory.
         gated.append(
             .init(
                 service: ControlSocketService(
                     stateDirectory: settings.stateDirectory, control: manager, logger: logger),
                 successTerminationBehavior: .ignore))
-        if let api = try await hookAPI(writer: writer, server: server, manager: manager) { gated.append(api) }
+        if let api = try await hookAPI(
+            writer: writer, server: server, manager: manager, replication: replication?.status)
+        {
+            gated.append(api)
+        }
         let services: [ServiceGroupConfiguration.ServiceConfiguration] =
             [.init(service: server)] + gated.map { $0.afterRestore(restore) }
         APIEndpointFile.remove(in: settings.stateDirectory)
@@ -131,9 +139,53 @@ where Reloads.Failure == Never, Reloads.Element: Sendable {
         return source
     }
 
+    /// Cairn as a primary, when secondaries are configured: the transfer responder for the DNS
+    /// listeners, the NOTIFY service, and acknowledgements held until every secondary serves the
+    /// change (DESIGN decision 4), at most `replication.acknowledgeTimeoutMilliseconds`.
+    private func replication(
+        authority: Authority, writer: ChallengeWriter
+    ) -> (responder: TransferResponder, service: ReplicationService, status: ReplicationStatus)? {
+        let configuration = settings.replication.configuration
+        guard settings.replication.isEnabled else { return nil }
+        let logger = self.logger
+        let status = ReplicationStatus(
+            secondaries: configuration.secondaries, fileZones: { authority.staticZoneApexes })
+        let responder = TransferResponder(
+            authority: authority, configuration: configuration, status: status, logger: logger,
+            fileZones: { authority.staticZoneApexes })
+        let service = ReplicationService(
+            authority: authority, configuration: configuration, status: status, logger: logger)
+        writer.gateAcknowledgements { names in
+            var targets: [DNSName: UInt32] = [:]
+            for name in names {
+                if let zone = authority.zone(containing: name) { targets[zone.apex] = zone.serial }
+            }
+            for (apex, serial) in targets {
+                let late = await status.waitUntilServed(
+                    apex: apex, serial: serial, timeout: configuration.acknowledgeTimeout)
+                if !late.isEmpty {
+                    logger.warning(
+                        "acknowledged before every secondary serves the change",
+                        metadata: [
+                            "zone": "\(apex)", "serial": "\(serial)", "lagging": "\(late.map(\.description))",
+                            "waited": "\(configuration.acknowledgeTimeout)",
+                        ])
+                }
+            }
+        }
+        logger.info(
+            "feeding secondaries",
+            metadata: [
+                "secondaries": "\(configuration.secondaries.map(\.description))",
+                "journalLength": "\(settings.replication.journalLength)",
+            ])
+        return (responder, service, status)
+    }
+
     /// The hook API service, unless `api.listen` is `none`.
     private func hookAPI(
-        writer: ChallengeWriter, server: DNSServer, manager: CertificateManagerService
+        writer: ChallengeWriter, server: DNSServer, manager: CertificateManagerService,
+        replication: ReplicationStatus?
     ) async throws -> ServiceGroupConfiguration.ServiceConfiguration? {
         guard let listen = settings.api.listen else { return nil }
         let logger = self.logger
@@ -142,12 +194,15 @@ where Reloads.Failure == Never, Reloads.Element: Sendable {
         let registry = PrometheusCollectorRegistry()
         let dnsMetrics = DNSMetrics(registry: registry)
         let certificateMetrics = CertificateMetrics(registry: registry)
+        let replicationMetrics = ReplicationMetrics(registry: registry)
+        let authority = writer.authority
         let api = HookAPI(
             configuration: settings.api.hook, writer: writer, logger: logger,
             metrics: registry,
             beforeScrape: {
                 dnsMetrics.update(from: await server.statistics())
                 certificateMetrics.update(from: await manager.certificates())
+                if let replication { replicationMetrics.update(from: replication, authority: authority) }
             })
         let scheme = settings.api.usesTLS ? "https" : "http"
         let onServerRunning: @Sendable (any Channel) async -> Void = { channel in

@@ -8,7 +8,7 @@ import Yams
 /// two readers, each for what it can read.
 package struct ScalarYAMLProvider: ConfigProvider {
     /// The top-level keys left out for ``CertificateDeclarations``.
-    package static let objectLists: Set<String> = ["certificates", "issuers"]
+    package static let objectLists: Set<String> = ["certificates", "issuers", "secondaries", "tsigKeys"]
 
     private let base: YAMLSnapshot
     package var providerName: String { base.providerName }

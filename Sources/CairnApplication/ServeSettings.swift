@@ -28,6 +28,8 @@ package struct ServeSettings: Sendable {
     package var api: APISettings
     /// The certificate manager's keys and the declared certificates (``ACMESettings``).
     package var acme: ACMESettings
+    /// Secondaries fed by zone transfers and NOTIFY, and their TSIG keys (``ReplicationSettings``).
+    package var replication: ReplicationSettings
 
     /// The store's file in the state directory.
     package var storePath: String { Self.storePath(stateDirectory: stateDirectory) }
@@ -113,6 +115,7 @@ package struct ServeSettings: Sendable {
             throw SettingsError.invalidValue("dns.udpPayload", "must be between 512 and 65535, got \(payload)")
         }
         let stateDirectory = try value("state.directory") { try reader.requiredString(forKey: $0) }
+        let replication = try ReplicationSettings.read(reader, configFile: configFile)
         return ServeSettings(
             configFile: configFile,
             listen: listen,
@@ -124,12 +127,14 @@ package struct ServeSettings: Sendable {
             authority: AuthorityConfiguration(
                 maximumNegativeTTL: UInt32(try positive("dns.negativeTTL")),
                 maximumChallengeTTL: UInt32(try positive("dns.challengeTTL")),
-                maximumUDPPayload: payload),
+                maximumUDPPayload: payload,
+                journalLength: replication.isEnabled ? replication.journalLength : 0),
             zonesDirectory: try value("zones.directory") { try reader.requiredString(forKey: $0) },
             stateDirectory: stateDirectory,
             logLevel: level,
             api: try APISettings.read(reader),
-            acme: try ACMESettings.read(reader, stateDirectory: stateDirectory, configFile: configFile))
+            acme: try ACMESettings.read(reader, stateDirectory: stateDirectory, configFile: configFile),
+            replication: replication)
     }
 
     package var serverConfiguration: DNSServerConfiguration {

@@ -12,15 +12,19 @@ public struct AnswerSummary: Hashable, Sendable {
     public var touchedChallengeName: Bool
     /// How many challenge TXT values were served.
     public var challengeValuesServed: Int
+    /// Whether the query carried a TSIG record (RFC 8945), which this answer neither checked nor
+    /// signed: a front-end with keys answers such a query itself.
+    public var querySigned: Bool
 
     public init(
         responseCode: DNSResponseCode, questionType: DNSRecordType? = nil, truncated: Bool = false,
-        touchedChallengeName: Bool = false, challengeValuesServed: Int = 0
+        touchedChallengeName: Bool = false, challengeValuesServed: Int = 0, querySigned: Bool = false
     ) {
         self.responseCode = responseCode
         self.questionType = questionType
         self.truncated = truncated
         self.touchedChallengeName = touchedChallengeName
         self.challengeValuesServed = challengeValuesServed
+        self.querySigned = querySigned
     }
 }

@@ -15,6 +15,8 @@ public final class Authority: Sendable {
     private let current: ManagedAtomic<AuthoritySnapshot>
     private let writer: Mutex<WriterState>
     public let configuration: AuthorityConfiguration
+    /// The streams ``changes()`` handed out, by number.
+    private let observers = Mutex<(next: Int, streams: [Int: AsyncStream<Void>.Continuation])>((0, [:]))
 
     private struct WriterState: Sendable {
         /// Zones as loaded, without challenge data: the static zones (master files, zones built in
@@ -32,6 +34,11 @@ public final class Authority: Sendable {
         var restoring: Bool
         /// The label counts of `servedZones`' apexes.
         var apexLabels: ApexLabelCounts
+        /// Each served zone's last changes, for IXFR (empty unless
+        /// ``AuthorityConfiguration/journalLength`` is above 0).
+        var journals: TreeDictionary<DNSName, ZoneJournal> = [:]
+        /// The apexes of the static zones (files and zones added in code), which secondaries carry.
+        var staticApexes: Set<DNSName> = []
     }
 
     /// Serves `zones` with an empty challenge table.
@@ -51,12 +58,12 @@ public final class Authority: Sendable {
         self.current = ManagedAtomic(
             AuthoritySnapshot(
                 zones: byApex, challenges: [:], configuration: configuration, restoring: restoring,
-                apexLabels: apexLabels))
+                apexLabels: apexLabels, staticApexes: Set(byApex.keys)))
         self.writer = Mutex(
             WriterState(
                 loadedZones: byApex, servedZones: byApex,
                 table: ChallengeTable(maximumValuesPerName: configuration.maximumValuesPerName), restoring: restoring,
-                apexLabels: apexLabels))
+                apexLabels: apexLabels, staticApexes: Set(byApex.keys)))
     }
 
     /// Whether the table is still to be restored (see ``init(zones:configuration:restoring:)``).
@@ -100,6 +107,10 @@ public final class Authority: Sendable {
     /// The apexes of the zones served.
     public var zoneApexes: [DNSName] { Array(snapshot.zones.keys) }
 
+    /// The apexes of the static zones: zone files and zones added in code, not the challenge zones
+    /// synthesized for owned names.
+    public var staticZoneApexes: Set<DNSName> { snapshot.staticApexes }
+
     /// The zone served at `apex`: its static data and the empty non-terminals above owned names
     /// (their values are in ``challengeTable``).
     public func zone(at apex: DNSName) -> Zone? { snapshot.zones[apex] }
@@ -121,11 +132,13 @@ public final class Authority: Sendable {
                     name: name, owner: records.owner, isZoneApex: state.synthesizedApexes.contains(name),
                     values: records.values)
             }
-            let (next, failures) = Self.rebuild(
+            let (next, failures, changedNames) = Self.rebuild(
                 state, staticZones: byApex, states: states, prebuilt: nil, identity: nil, now: .now(),
                 maximumValues: configuration.maximumValuesPerName)
             if let first = Self.first(failures) { throw first }
+            let before = state
             state = next
+            recordJournals(from: before, to: &state, changedNames: changedNames, apexes: nil, staticMayChange: true)
             publish(state)
         }
     }
@@ -167,7 +180,7 @@ public final class Authority: Sendable {
         }
         return try writer.withLock { (state: inout WriterState) throws(AuthorityError) in
             let zones = byApex ?? state.loadedZones.filter { !state.synthesizedApexes.contains($0.key) }
-            let (next, failures) = Self.rebuild(
+            let (next, failures, changedNames) = Self.rebuild(
                 state, staticZones: zones, states: states, prebuilt: prebuilt, identity: identity, now: now,
                 maximumValues: configuration.maximumValuesPerName)
             if byApex != nil {
@@ -177,8 +190,11 @@ public final class Authority: Sendable {
                 }
                 if let first = Self.first(lost) { throw first }
             }
+            let before = state
             state = next
             state.restoring = false
+            recordJournals(
+                from: before, to: &state, changedNames: changedNames, apexes: nil, staticMayChange: byApex != nil)
             publish(state)
             return failures
         }
@@ -195,12 +211,15 @@ public final class Authority: Sendable {
         _ states: [ChallengeState], identity: NameserverIdentity?, now: UnixTime = .now()
     ) -> [DNSName: AuthorityError] {
         writer.withLock { state in
+            let before = state
             var failures: [DNSName: AuthorityError] = [:]
             var touched: Set<DNSName> = []
             var changed = false
+            var moved: [DNSName] = []
             for item in states {
                 do throws(AuthorityError) {
-                    if try Self.apply(item, to: &state, identity: identity, now: now, touched: &touched) {
+                    if try Self.apply(item, to: &state, identity: identity, now: now, touched: &touched, moved: &moved)
+                    {
                         changed = true
                     }
                 } catch {
@@ -211,6 +230,9 @@ public final class Authority: Sendable {
             for apex in touched where state.servedZones[apex] != nil {
                 Self.advanceSerial(of: apex, in: &state.servedZones)
             }
+            recordJournals(
+                from: before, to: &state, changedNames: states.map(\.name) + moved, apexes: touched,
+                staticMayChange: false)
             publish(state)
             return failures
         }
@@ -222,7 +244,10 @@ public final class Authority: Sendable {
     /// Adds one zone, for example a synthesized `_acme-challenge.<domain>` zone.
     public func addZone(_ zone: Zone) throws(AuthorityError) {
         try writer.withLock { (state: inout WriterState) throws(AuthorityError) in
-            try Self.add(zone, to: &state)
+            let before = state
+            let moved = try Self.add(zone, to: &state)
+            state.staticApexes.insert(zone.apex)
+            recordJournals(from: before, to: &state, changedNames: moved, apexes: [], staticMayChange: false)
             publish(state)
         }
     }
@@ -233,7 +258,10 @@ public final class Authority: Sendable {
     @discardableResult
     public func removeZone(at apex: DNSName) throws(AuthorityError) -> Bool {
         try writer.withLock { (state: inout WriterState) throws(AuthorityError) -> Bool in
-            guard try Self.removeZone(at: apex, from: &state) else { return false }
+            let before = state
+            guard let moved = try Self.removeZone(at: apex, from: &state) else { return false }
+            state.staticApexes.remove(apex)
+            recordJournals(from: before, to: &state, changedNames: moved, apexes: [], staticMayChange: false)
             publish(state)
             return true
         }
@@ -307,6 +335,7 @@ public final class Authority: Sendable {
     @discardableResult
     public func removeExpiredValues(now: UnixTime = .now()) -> Int {
         writer.withLock { state in
+            let before = state
             let changed = state.table.removeExpired(now: now)
             guard !changed.isEmpty else { return 0 }
             // The names stay owned: only the serials of their zones change.
@@ -315,6 +344,7 @@ public final class Authority: Sendable {
                 if let apex = Self.placement(of: name, in: state.servedZones) { touched.insert(apex) }
             }
             for apex in touched { Self.advanceSerial(of: apex, in: &state.servedZones) }
+            recordJournals(from: before, to: &state, changedNames: changed, apexes: touched, staticMayChange: false)
             publish(state)
             return changed.count
         }
@@ -332,9 +362,11 @@ public final class Authority: Sendable {
             // In place: every ChallengeTable change checks before it changes anything, so a
             // throw leaves the table as it was, and no O(n) copy of the table is made.
             let wasOwned = state.table.entries[name] != nil
+            let before = state
             guard try body(&state.table) else { return }
             Self.placeOwnership(of: name, wasOwned: wasOwned, in: apex, of: &state)
             Self.advanceSerial(of: apex, in: &state.servedZones)
+            recordJournals(from: before, to: &state, changedNames: [name], apexes: [apex], staticMayChange: false)
             publish(state)
         }
     }
@@ -421,12 +453,16 @@ public final class Authority: Sendable {
     /// Only the zone that held `zone.apex` before can hold such names, and only below its node
     /// at `zone.apex`: in the common case (a challenge zone synthesized for a new owner) that
     /// node is missing or has no children, and nothing is scanned.
-    private static func add(_ zone: Zone, to state: inout WriterState) throws(AuthorityError) {
+    ///
+    /// - Returns: the owned names moved.
+    @discardableResult
+    private static func add(_ zone: Zone, to state: inout WriterState) throws(AuthorityError) -> [DNSName] {
         guard state.loadedZones[zone.apex] == nil else { throw AuthorityError(.duplicateZone, name: zone.apex) }
         var served = state.servedZones
         let table = state.table
         let enclosing = placement(of: zone.apex, in: served).flatMap { served[$0] }
         served[zone.apex] = zone
+        var moved: [DNSName] = []
         if let enclosing, table.entries[zone.apex] != nil || enclosing.nodes[zone.apex] != nil {
             // Owned names at or below the new apex move into the new zone (into a deeper one
             // already served, they stay).
@@ -442,17 +478,23 @@ public final class Authority: Sendable {
             }
             // The zone around serves those names no more (RFC 1982: a changed zone, a new serial).
             if !moving.isEmpty { advanceSerial(of: enclosing.apex, in: &served) }
+            moved = moving
         }
         state.loadedZones[zone.apex] = zone
         state.apexLabels.add(zone)
         state.servedZones = served
+        return moved
     }
 
     /// Removes the zone at `apex`, moving owned names in it into the zone above.
     ///
-    /// - Returns: whether such a zone was loaded.
-    private static func removeZone(at apex: DNSName, from state: inout WriterState) throws(AuthorityError) -> Bool {
-        guard state.loadedZones[apex] != nil else { return false }
+    /// - Returns: the owned names moved, or `nil` when no such zone was loaded.
+    private static func removeZone(
+        at apex: DNSName, from state: inout WriterState
+    ) throws(AuthorityError)
+        -> [DNSName]?
+    {
+        guard state.loadedZones[apex] != nil else { return nil }
         var served = state.servedZones
         let table = state.table
         // Ancestors first, so each name's parents are counted before it.
@@ -470,7 +512,7 @@ public final class Authority: Sendable {
         state.synthesizedApexes.remove(apex)
         if let removed { state.apexLabels.remove(removed) }
         state.servedZones = served
-        return true
+        return moving
     }
 
     /// Applies one name's state in place.
@@ -479,7 +521,7 @@ public final class Authority: Sendable {
     ///   to `touched`.
     private static func apply(
         _ item: ChallengeState, to state: inout WriterState, identity: NameserverIdentity?, now: UnixTime,
-        touched: inout Set<DNSName>
+        touched: inout Set<DNSName>, moved: inout [DNSName]
     ) throws(AuthorityError) -> Bool {
         let name = item.name
         guard let owner = item.owner else {
@@ -492,8 +534,9 @@ public final class Authority: Sendable {
                 }
                 changed = true
             }
-            if state.synthesizedApexes.contains(name) {
-                changed = try removeZone(at: name, from: &state) || changed
+            if state.synthesizedApexes.contains(name), let names = try removeZone(at: name, from: &state) {
+                moved += names
+                changed = true
             }
             return changed
         }
@@ -506,7 +549,7 @@ public final class Authority: Sendable {
         if item.isZoneApex, state.loadedZones[name] == nil {
             guard let identity else { throw AuthorityError(.nameOutsideZones, name: name) }
             try checkSynthesizable(name, in: state.loadedZones)
-            try add(Zone.synthesized(apex: name, identity: identity, at: now), to: &state)
+            moved += try add(Zone.synthesized(apex: name, identity: identity, at: now), to: &state)
             state.synthesizedApexes.insert(name)
             changed = true
         }
@@ -526,8 +569,15 @@ public final class Authority: Sendable {
         _ old: WriterState, staticZones: TreeDictionary<DNSName, Zone>, states: [ChallengeState],
         prebuilt: ChallengeTableBuilder?, identity: NameserverIdentity?,
         now: UnixTime, maximumValues: Int
-    ) -> (state: WriterState, failures: [DNSName: AuthorityError]) {
+    ) -> (state: WriterState, failures: [DNSName: AuthorityError], changedNames: [DNSName]?) {
         var failures: [DNSName: AuthorityError] = [:]
+        // The names whose records or zone differ from `old`'s, for the journals; `nil` past
+        // ``journalNameLimit`` (a restore), where a journal records "everything".
+        var changedNames: [DNSName]? = []
+        func noteChanged(_ name: DNSName) {
+            guard changedNames != nil else { return }
+            if changedNames!.count >= journalNameLimit { changedNames = nil } else { changedNames!.append(name) }
+        }
         var loaded = staticZones
         var synthesized: TreeSet<DNSName> = []
         // One zone synthesized at the root, copied to every apex that needs one.
@@ -600,6 +650,7 @@ public final class Authority: Sendable {
                     if before == table.entries[item.name], previous == apex { continue }
                     if let previous { touched.insert(previous) }
                 }
+                noteChanged(item.name)
                 // Siblings share an apex: inserting it once per run of them, not once per name.
                 if lastTouched != apex {
                     touched.insert(apex)
@@ -617,6 +668,7 @@ public final class Authority: Sendable {
         }
         for name in old.table.entries.keys where table.entries[name] == nil {
             if let apex = placement(of: name, in: old.servedZones) { touched.insert(apex) }
+            noteChanged(name)
         }
         for (apex, zone) in served {
             guard let previous = old.servedZones[apex] else { continue }
@@ -627,8 +679,9 @@ public final class Authority: Sendable {
         return (
             WriterState(
                 loadedZones: loaded, synthesizedApexes: synthesized, servedZones: served, table: table,
-                restoring: old.restoring, apexLabels: ApexLabelCounts(served.values)),
-            failures
+                restoring: old.restoring, apexLabels: ApexLabelCounts(served.values), journals: old.journals,
+                staticApexes: Set(staticZones.keys)),
+            failures, changedNames
         )
     }
 
@@ -653,12 +706,75 @@ public final class Authority: Sendable {
         return nil
     }
 
+    /// The most names one journal delta records; a change of more (a restore) is recorded as
+    /// "everything", and an IXFR across it sends the whole zone.
+    private static let journalNameLimit = 10_000
+
+    /// Appends one delta to the journal of each zone whose serial advanced from `previous` to
+    /// `next`, and drops the journals of zones no longer served.
+    ///
+    /// - Parameters:
+    ///   - changedNames: the owned names whose records or zone may have changed; `nil` when not known.
+    ///   - apexes: the zones that may have changed besides those of `changedNames`; `nil`: all.
+    ///   - staticMayChange: whether static records may have changed (a reload).
+    private func recordJournals(
+        from previous: WriterState, to next: inout WriterState, changedNames: [DNSName]?, apexes: Set<DNSName>?,
+        staticMayChange: Bool
+    ) {
+        let limit = configuration.journalLength
+        guard limit > 0 else { return }
+        var previousByZone: [DNSName: [DNSName: ChallengeRecords?]] = [:]
+        for name in changedNames ?? [] {
+            let oldApex = Self.placement(of: name, in: previous.servedZones)
+            let newApex = Self.placement(of: name, in: next.servedZones)
+            if let oldApex { previousByZone[oldApex, default: [:]][name] = .some(previous.table.entries[name]) }
+            if let newApex, newApex != oldApex { previousByZone[newApex, default: [:]][name] = .some(nil) }
+        }
+        let candidates = apexes.map { $0.union(previousByZone.keys) } ?? Set(next.servedZones.keys)
+        for apex in candidates {
+            guard let zone = next.servedZones[apex] else {
+                next.journals[apex] = nil
+                continue
+            }
+            guard let old = previous.servedZones[apex], old.serial != zone.serial else { continue }
+            let delta = ZoneDelta(
+                fromSerial: old.serial, toSerial: zone.serial,
+                previousZone: staticMayChange && !old.hasSameContent(as: zone) ? old : nil,
+                previousChallenges: previousByZone[apex] ?? [:], isComplete: changedNames != nil)
+            next.journals[apex, default: ZoneJournal()].append(delta, limit: limit)
+        }
+        if apexes == nil {
+            for apex in next.journals.keys where next.servedZones[apex] == nil { next.journals[apex] = nil }
+        }
+    }
+
+    /// A stream that yields after snapshots are swapped in, at most one element pending (a burst
+    /// of changes wakes a reader once): what NOTIFY to secondaries follows.
+    public func changes() -> AsyncStream<Void> {
+        let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        let id = observers.withLock { observers in
+            observers.next += 1
+            observers.streams[observers.next] = continuation
+            return observers.next
+        }
+        continuation.onTermination = { [weak self] _ in
+            _ = self?.observers.withLock { $0.streams.removeValue(forKey: id) }
+        }
+        return stream
+    }
+
     /// Swaps in a snapshot of `state`.
     private func publish(_ state: WriterState) {
+        defer {
+            observers.withLock { observers in
+                for continuation in observers.streams.values { continuation.yield() }
+            }
+        }
         current.store(
             AuthoritySnapshot(
                 zones: state.servedZones, challenges: state.table.entries, configuration: configuration,
-                restoring: state.restoring, apexLabels: state.apexLabels),
+                restoring: state.restoring, apexLabels: state.apexLabels, journals: state.journals,
+                staticApexes: state.staticApexes),
             ordering: .releasing)
     }
 }

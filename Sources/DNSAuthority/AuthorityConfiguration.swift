@@ -13,15 +13,19 @@ public struct AuthorityConfiguration: Hashable, Sendable {
     public var maximumValuesPerName: Int
     /// The most CNAMEs followed inside a zone for one answer (RFC 1034 §4.3.2 step 3a).
     public var maximumCNAMEChain: Int
+    /// How many changes each zone's journal keeps for incremental transfers (IXFR, RFC 1995): a
+    /// secondary further behind gets the whole zone. 0 keeps no journal (no secondaries).
+    public var journalLength: Int
 
     public init(
         maximumNegativeTTL: UInt32 = 30, maximumChallengeTTL: UInt32 = 60, maximumUDPPayload: Int = 1232,
-        maximumValuesPerName: Int = 16, maximumCNAMEChain: Int = 8
+        maximumValuesPerName: Int = 16, maximumCNAMEChain: Int = 8, journalLength: Int = 0
     ) {
         self.maximumNegativeTTL = maximumNegativeTTL
         self.maximumChallengeTTL = maximumChallengeTTL
         self.maximumUDPPayload = max(512, min(maximumUDPPayload, 65535))
         self.maximumValuesPerName = max(1, maximumValuesPerName)
         self.maximumCNAMEChain = max(0, maximumCNAMEChain)
+        self.journalLength = max(0, journalLength)
     }
 }

@@ -136,7 +136,8 @@ private struct AnswerContext {
             authoritative: authoritative, questionCount: 1, edns: edns)
         let summary = AnswerSummary(
             responseCode: responseCode, questionType: query.type, truncated: builder.truncated,
-            touchedChallengeName: touchedChallengeName, challengeValuesServed: challengeValuesServed)
+            touchedChallengeName: touchedChallengeName, challengeValuesServed: challengeValuesServed,
+            querySigned: query.isSigned)
         return (response, summary)
     }
 

@@ -17,18 +17,25 @@ package final class AuthoritySnapshot: Sendable {
     package let configuration: AuthorityConfiguration
     /// The challenge table is still being restored: negative answers are SERVFAIL (Not Ready).
     package let restoring: Bool
+    /// Each zone's last changes, for incremental transfers (RFC 1995).
+    package let journals: TreeDictionary<DNSName, ZoneJournal>
+    /// The apexes of the static zones (not synthesized for owned names).
+    package let staticApexes: Set<DNSName>
     /// Bit n set when some zone's apex has n labels (n < 128), so suffixes of a query name
     /// that cannot be an apex are not hashed.
     private let apexLabelCounts: (UInt64, UInt64)
 
     package init(
         zones: TreeDictionary<DNSName, Zone>, challenges: TreeDictionary<DNSName, ChallengeRecords>,
-        configuration: AuthorityConfiguration, restoring: Bool, apexLabels: ApexLabelCounts
+        configuration: AuthorityConfiguration, restoring: Bool, apexLabels: ApexLabelCounts,
+        journals: TreeDictionary<DNSName, ZoneJournal> = [:], staticApexes: Set<DNSName> = []
     ) {
         self.zones = zones
         self.challenges = challenges
         self.configuration = configuration
         self.restoring = restoring
+        self.journals = journals
+        self.staticApexes = staticApexes
         self.apexLabelCounts = apexLabels.mask
     }
 

@@ -30,15 +30,20 @@ public struct DNSServer: Service {
     private let counters: DNSQueryCounterSet
     /// One for every listener, so its limit holds for the server.
     private let queryLog: ChallengeQueryLog
+    private let transferResponder: (any ZoneTransferResponder)?
 
     /// - Parameters:
+    ///   - transferResponder: answers zone transfers and TSIG-signed queries (Cairn as a primary);
+    ///     without one, transfers are refused and signed queries answered unsigned.
     ///   - onBound: called once every socket listens, with the TCP address of each configured
     ///     address (UDP shares the port), so tests can bind port 0 and learn the port.
     public init(
         authority: Authority, configuration: DNSServerConfiguration, logger: Logger,
         eventLoopGroup: MultiThreadedEventLoopGroup = .singleton,
+        transferResponder: (any ZoneTransferResponder)? = nil,
         onBound: @escaping @Sendable ([SocketAddress]) async -> Void = { _ in }
     ) {
+        self.transferResponder = transferResponder
         self.authority = authority
         self.configuration = configuration
         self.logger = logger
@@ -123,6 +128,7 @@ public struct DNSServer: Service {
         let authority = self.authority
         let queryLog = self.queryLog
         let counters = self.counters
+        let transferResponder = self.transferResponder
         return try await DatagramBootstrap(group: loop)
             .channelOption(
                 ChannelOptions.socket(SocketOptionLevel(SOL_SOCKET), SocketOptionName(SO_REUSEPORT)), value: 1
@@ -137,8 +143,9 @@ public struct DNSServer: Service {
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
                         DNSUDPHandler(
-                            authority: authority, queryLog: queryLog, counters: counters.counters(on: channel.eventLoop)
-                        ))
+                            authority: authority, queryLog: queryLog,
+                            counters: counters.counters(on: channel.eventLoop),
+                            transferResponder: transferResponder))
                 }
             }
             .bind(to: address)
@@ -152,6 +159,7 @@ public struct DNSServer: Service {
         let limiter = TCPConnectionLimiter(configuration: configuration.tcp)
         let timeout = configuration.tcp.messageTimeout
         let logger = self.logger
+        let transferResponder = self.transferResponder
         do {
             return try await ServerBootstrap(group: group)
                 .serverChannelOption(ChannelOptions.backlog, value: 256)
@@ -169,7 +177,8 @@ public struct DNSServer: Service {
                     return channel.eventLoop.makeCompletedFuture {
                         try DNSTCPHandler.addHandlers(
                             to: channel.pipeline.syncOperations, authority: authority, queryLog: queryLog,
-                            counters: counters.counters(on: channel.eventLoop), messageTimeout: timeout)
+                            counters: counters.counters(on: channel.eventLoop), messageTimeout: timeout,
+                            transferResponder: transferResponder)
                     }
                 }
                 .bind(to: address)

@@ -23,27 +23,33 @@ final class DNSTCPHandler: ChannelInboundHandler {
     private let queryLog: ChallengeQueryLog
     private let counters: DNSQueryCounters
     private let messageTimeout: TimeAmount
+    private let transferResponder: (any ZoneTransferResponder)?
     private var deadline: Scheduled<Void>?
     private var needsFlush = false
     /// Set once the handler closed the connection: frames still decoded from the same read are ignored.
     private var closing = false
 
-    init(authority: Authority, queryLog: ChallengeQueryLog, counters: DNSQueryCounters, messageTimeout: TimeAmount) {
+    init(
+        authority: Authority, queryLog: ChallengeQueryLog, counters: DNSQueryCounters, messageTimeout: TimeAmount,
+        transferResponder: (any ZoneTransferResponder)? = nil
+    ) {
         self.authority = authority
         self.queryLog = queryLog
         self.counters = counters
         self.messageTimeout = messageTimeout
+        self.transferResponder = transferResponder
     }
 
     /// Sets up one accepted connection: 2-byte length framing (RFC 1035 §4.2.2), then the handler.
     static func addHandlers(
         to pipeline: ChannelPipeline.SynchronousOperations, authority: Authority, queryLog: ChallengeQueryLog,
-        counters: DNSQueryCounters, messageTimeout: TimeAmount
+        counters: DNSQueryCounters, messageTimeout: TimeAmount, transferResponder: (any ZoneTransferResponder)? = nil
     ) throws {
         try pipeline.addHandler(ByteToMessageHandler(LengthFieldBasedFrameDecoder(lengthFieldBitLength: .twoBytes)))
         try pipeline.addHandler(
             DNSTCPHandler(
-                authority: authority, queryLog: queryLog, counters: counters, messageTimeout: messageTimeout))
+                authority: authority, queryLog: queryLog, counters: counters, messageTimeout: messageTimeout,
+                transferResponder: transferResponder))
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -78,6 +84,20 @@ final class DNSTCPHandler: ChannelInboundHandler {
         counters.count(summary)
         if summary.touchedChallengeName, let remote = context.channel.remoteAddress {
             queryLog.log(query: query, from: remote, transport: "tcp", summary: summary)
+        }
+        if summary.needsTransferResponder, let transferResponder, let remote = context.channel.remoteAddress,
+            let responses = transferResponder.respond(to: query, transport: .tcp, from: remote)
+        {
+            // A transfer: every message framed; the deadline restarts once it is written, however long that took.
+            for message in responses {
+                var framed = context.channel.allocator.buffer(capacity: message.readableBytes + 2)
+                framed.writeInteger(UInt16(truncatingIfNeeded: message.readableBytes))
+                framed.writeImmutableBuffer(message)
+                context.write(wrapOutboundOut(framed), promise: nil)
+            }
+            needsFlush = true
+            restartDeadline(context: context)
+            return
         }
         response.setInteger(UInt16(truncatingIfNeeded: response.readableBytes - 2), at: response.readerIndex)
         context.write(wrapOutboundOut(response), promise: nil)

@@ -12,18 +12,23 @@ final class DNSUDPHandler: ChannelInboundHandler {
     private let authority: Authority
     private let queryLog: ChallengeQueryLog
     private let counters: DNSQueryCounters
+    private let transferResponder: (any ZoneTransferResponder)?
     private var needsFlush = false
 
-    init(authority: Authority, queryLog: ChallengeQueryLog, counters: DNSQueryCounters) {
+    init(
+        authority: Authority, queryLog: ChallengeQueryLog, counters: DNSQueryCounters,
+        transferResponder: (any ZoneTransferResponder)? = nil
+    ) {
         self.authority = authority
         self.queryLog = queryLog
         self.counters = counters
+        self.transferResponder = transferResponder
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
         guard
-            let (response, summary) = authority.answer(
+            case (var response, let summary)? = authority.answer(
                 query: envelope.data, transport: .udp, output: context.channel.allocator.buffer(capacity: 512))
         else {
             counters.countDropped()
@@ -32,6 +37,13 @@ final class DNSUDPHandler: ChannelInboundHandler {
         counters.count(summary)
         if summary.touchedChallengeName {
             queryLog.log(query: envelope.data, from: envelope.remoteAddress, transport: "udp", summary: summary)
+        }
+        if summary.needsTransferResponder, let transferResponder,
+            let responses = transferResponder.respond(
+                to: envelope.data, transport: .udp, from: envelope.remoteAddress)
+        {
+            guard let first = responses.first else { return }
+            response = first
         }
         context.write(
             wrapOutboundOut(AddressedEnvelope(remoteAddress: envelope.remoteAddress, data: response)), promise: nil)

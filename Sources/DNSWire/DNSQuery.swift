@@ -12,6 +12,9 @@ package struct DNSQuery: Sendable {
     package var type: DNSRecordType
     package var `class`: DNSClass
     package var edns: EDNSQueryFields?
+    /// Whether the query carries a TSIG record (RFC 8945): it must be verified, and its answer
+    /// signed, by a responder that holds the keys.
+    package var isSigned = false
 
     /// The EDNS(0) fields a responder uses (RFC 6891 §6.1.3).
     package struct EDNSQueryFields: Sendable {
@@ -45,7 +48,9 @@ package struct DNSQuery: Sendable {
     /// Validates the answer, authority and additional sections that follow the question,
     /// keeping the OPT fields, and checks nothing trails them.
     package mutating func readRecords(from buffer: inout ByteBuffer, messageStart: Int) throws {
-        self.edns = try Self.readRecords(header: header, from: &buffer, messageStart: messageStart)
+        var signed = false
+        self.edns = try Self.readRecords(header: header, from: &buffer, messageStart: messageStart, signed: &signed)
+        self.isSigned = signed
     }
 
     /// Reads the EDNS(0) fields of a message that cannot be answered as a query because it
@@ -67,20 +72,23 @@ package struct DNSQuery: Sendable {
             try buffer.skipDNSName(messageStart: messageStart)
             _ = try buffer.readDNSQuestionFields(messageStart: messageStart)
         }
-        return try readRecords(header: header, from: &buffer, messageStart: messageStart)
+        var signed = false
+        return try readRecords(header: header, from: &buffer, messageStart: messageStart, signed: &signed)
     }
 
     /// Validates the three record sections and checks nothing trails them.
     private static func readRecords(
-        header: DNSMessageHeaderFields, from buffer: inout ByteBuffer, messageStart: Int
+        header: DNSMessageHeaderFields, from buffer: inout ByteBuffer, messageStart: Int, signed: inout Bool
     ) throws -> EDNSQueryFields? {
         var edns: EDNSQueryFields? = nil
         try buffer.skimDNSRecords(
-            count: header.answerCount, section: .answer, messageStart: messageStart, edns: &edns)
+            count: header.answerCount, section: .answer, messageStart: messageStart, edns: &edns, signed: &signed)
         try buffer.skimDNSRecords(
-            count: header.authorityCount, section: .authority, messageStart: messageStart, edns: &edns)
+            count: header.authorityCount, section: .authority, messageStart: messageStart, edns: &edns,
+            signed: &signed)
         try buffer.skimDNSRecords(
-            count: header.additionalCount, section: .additional, messageStart: messageStart, edns: &edns)
+            count: header.additionalCount, section: .additional, messageStart: messageStart, edns: &edns,
+            signed: &signed)
         guard buffer.readableBytes == 0 else {
             throw DNSWireError(.trailingBytes, at: buffer.readerIndex - messageStart)
         }
@@ -91,7 +99,8 @@ package struct DNSQuery: Sendable {
 extension ByteBuffer {
     /// Validates `count` records of `section` and moves past them, keeping only the OPT fields.
     mutating func skimDNSRecords(
-        count: UInt16, section: DNSMessageSection, messageStart: Int, edns: inout DNSQuery.EDNSQueryFields?
+        count: UInt16, section: DNSMessageSection, messageStart: Int, edns: inout DNSQuery.EDNSQueryFields?,
+        signed: inout Bool
     ) throws {
         for _ in 0..<count {
             guard readableBytes > 0 else { throw DNSWireError(.countExceedsData, at: readerIndex - messageStart) }
@@ -108,6 +117,7 @@ extension ByteBuffer {
                     udpPayloadSize: fields.class.rawValue, version: UInt8(truncatingIfNeeded: fields.ttl >> 16),
                     dnssecOK: fields.ttl & 0x8000 != 0)
             } else {
+                if fields.type == .tsig { signed = true }
                 // Queries rarely carry records; check their RDATA as the full decoder does.
                 _ = try DNSRData.read(
                     type: fields.type, from: &self, length: Int(fields.rdlength), messageStart: messageStart)

@@ -1,5 +1,5 @@
 public import DNSAuthority
-import DNSWire
+public import DNSWire
 public import Logging
 public import Store
 import Synchronization
@@ -73,6 +73,7 @@ public final class ChallengeWriter: Sendable {
     private let now: @Sendable () -> UnixTime
     private let logger: Logger
     private let commitObserver = Mutex<(@Sendable (Duration, Int) -> Void)?>(nil)
+    private let acknowledgementGate = Mutex<(@Sendable ([DNSName]) async -> Void)?>(nil)
 
     /// - Parameters:
     ///   - identity: the SOA and NS names of the challenge zones synthesized for owned names of
@@ -96,6 +97,13 @@ public final class ChallengeWriter: Sendable {
         commitObserver.withLock { $0 = observer }
     }
 
+    /// Makes ``apply(_:)`` wait for `gate` with the names its changes name before it returns:
+    /// with secondaries, until every nameserver serves them (DESIGN decision 4; the gate bounds
+    /// its own wait).
+    public func gateAcknowledgements(_ gate: @escaping @Sendable ([DNSName]) async -> Void) {
+        acknowledgementGate.withLock { $0 = gate }
+    }
+
     /// The store's sequence number the challenge table reflects; -1 before the first sync.
     public var appliedSequence: Int64 { state.withLock { $0.applied } }
 
@@ -107,6 +115,9 @@ public final class ChallengeWriter: Sendable {
     ///   zone, beside static data).
     public func apply(_ changes: [StoreChange]) async throws {
         _ = try await submit(.changes(changes))
+        if let gate = acknowledgementGate.withLock({ $0 }) {
+            await gate(Self.names(changedBy: changes))
+        }
     }
 
     /// Applies every change committed since the table was last brought up to the store (by the

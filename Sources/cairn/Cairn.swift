@@ -22,7 +22,7 @@ struct Cairn: AsyncParsableCommand {
         subcommands: [
             ServeCommand.self, ReloadCommand.self, CheckZonesCommand.self, IssueCommand.self, RegisterCommand.self,
             RegistrationCommand.self, TokenCommand.self, ImportCommand.self, RevokeCommand.self, AccountCommand.self,
-            CertsCommand.self, RenewCommand.self,
+            CertsCommand.self, RenewCommand.self, TSIGCommand.self,
         ],
         defaultSubcommand: ServeCommand.self)
 

@@ -1,5 +1,6 @@
 import CairnTestSupport
 import DNSAuthority
+import DNSReplication
 import DNSWire
 import Foundation
 import NIOCore
@@ -75,6 +76,57 @@ import Testing
                 print("  [\(report.matchCounts[entry.name, default: 0])] \(entry.name)")
             }
         }
+    }
+
+    /// An AXFR of each fixture zone from Cairn (as a primary allowing 127.0.0.2) holds the same
+    /// records as Knot's and NSD's serving the same files, as `dig` prints them.
+    @Test(.timeLimit(.minutes(2)))
+    func transfersHoldWhatKnotAndNSDTransfer() async throws {
+        try await withTemporaryDirectory(prefix: "cairn-differential-axfr") { directory in
+            let zoneDirectory = directory.file("zones")
+            try FileManager.default.createDirectory(atPath: zoneDirectory, withIntermediateDirectories: true)
+            for zone in Self.zones {
+                try FileManager.default.copyItem(
+                    atPath: "\(Self.fixtures)/\(zone).zone", toPath: "\(zoneDirectory)/\(zone).zone")
+            }
+            let authority = try Authority(
+                zones: try Self.zones.map { try Zone.load(file: "\(Self.fixtures)/\($0).zone", origin: DNSName($0)) })
+            let transfers = ReplicationConfiguration(secondaries: [Secondary(address: PeerServers.transferClient)])
+            try await withDNSServer(authority: authority, transfers: transfers) { cairn in
+                try await PeerServers.with(zoneDirectory: zoneDirectory, zones: Self.zones, in: directory) { ports in
+                    for zone in Self.zones {
+                        let mine = try await Self.transfer(zone, port: cairn.ipv4Port)
+                        #expect(mine.count > 10, "Cairn's AXFR of \(zone): \(mine)")
+                        for (peer, port) in [("knot", ports.knot), ("nsd", ports.nsd)] {
+                            let theirs = try await Self.transfer(zone, port: port)
+                            #expect(
+                                mine == theirs,
+                                """
+                                \(zone): only Cairn's: \(mine.subtracting(theirs).sorted())
+                                only \(peer)'s: \(theirs.subtracting(mine).sorted())
+                                """)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The records of an AXFR of `zone` from the server on `port`, asked from 127.0.0.2, one
+    /// line each as `dig` prints them (the closing SOA left out), owner names lowercased: Knot and
+    /// NSD keep names in lower case, Cairn as the file writes them (RFC 4343 §2.1 lets both be).
+    static func transfer(_ zone: String, port: Int) async throws -> Set<String> {
+        let result = try await Tool.run(
+            "dig",
+            [
+                "@127.0.0.1", "-p", "\(port)", "-b", PeerServers.transferClient, zone, "AXFR", "+onesoa", "+nocmd",
+                "+nocomments", "+nostats", "+time=5", "+tries=1",
+            ])
+        return Set(
+            result.output.split(separator: "\n").filter { !$0.isEmpty && !$0.hasPrefix(";") }.map { line in
+                let fields = line.split(whereSeparator: \.isWhitespace)
+                return ([fields[0].lowercased()] + fields.dropFirst().map(String.init)).joined(separator: " ")
+            })
     }
 
     /// Sends every query to the server on `port`, several at a time so the ones a server

@@ -18,12 +18,17 @@ import Testing
 
     /// Runs `cairn serve` with an empty zones directory, the auth zone synthesized, DNS and the
     /// API on free loopback ports, the state in `directory/state`.
+    ///
+    /// - Parameter dnsPort: the DNS port, when the caller picked one already (a secondary pulls from it).
     static func serve<T: Sendable>(
         in directory: TemporaryDirectory, arguments: [String] = [], environment: [String: String] = [:],
+        dnsPort: Int? = nil,
         _ body: @Sendable (_ dnsPort: Int, _ apiPort: Int, _ pid: ProcessIdentifier) async throws -> T
     ) async throws -> T {
         try FileManager.default.createDirectory(atPath: directory.file("zones"), withIntermediateDirectories: true)
-        let dnsPort = try await LoopbackPorts.free()
+        var picked = dnsPort ?? 0
+        if picked == 0 { picked = try await LoopbackPorts.free() }
+        let dnsPort = picked
         let apiPort = try await LoopbackPorts.free()
         let arguments =
             [

@@ -69,6 +69,10 @@ enum PeerServers {
         return true
     }
 
+    /// The one address allowed zone transfers, so the differential queries (from 127.0.0.1) keep
+    /// being refused them.
+    static let transferClient = "127.0.0.2"
+
     static func knotConfiguration(
         port: Int, zoneDirectory: String, zones: [String], directory: TemporaryDirectory
     )
@@ -85,6 +89,11 @@ enum PeerServers {
             "log:",
             "  - target: stderr",
             "    any: info",
+            // Transfers from 127.0.0.2 only: the differential queries come from 127.0.0.1 and see REFUSED.
+            "acl:",
+            "  - id: transfer",
+            "    address: \(transferClient)",
+            "    action: transfer",
             "template:",
             "  - id: default",
             "    storage: \"\(zoneDirectory)\"",
@@ -92,6 +101,7 @@ enum PeerServers {
             "    journal-content: none",
             "    zonefile-load: whole",
             "    zonefile-sync: -1",
+            "    acl: transfer",
             "zone:",
         ]
         lines += zones.map { "  - domain: \($0)" }
@@ -124,7 +134,10 @@ enum PeerServers {
             "    control-enable: no",
         ]
         for zone in zones {
-            lines += ["zone:", "    name: \"\(zone)\"", "    zonefile: \"\(zone).zone\""]
+            lines += [
+                "zone:", "    name: \"\(zone)\"", "    zonefile: \"\(zone).zone\"",
+                "    provide-xfr: \(transferClient) NOKEY",
+            ]
         }
         return lines.joined(separator: "\n") + "\n"
     }

@@ -1,4 +1,5 @@
 import CairnTestSupport
+import DNSReplication
 import DNSServer
 import DNSWire
 import Logging
@@ -29,9 +30,11 @@ func withDNSServer<T: Sendable>(
     return try await withDNSServer(authority: authority, configure: configure, body)
 }
 
+///
+/// - Parameter transfers: zone transfers allowed as Cairn as a primary allows them, if given.
 func withDNSServer<T: Sendable>(
     authority: Authority, configure: (inout DNSServerConfiguration) -> Void = { _ in },
-    _ body: @Sendable (RunningServer) async throws -> T
+    transfers: ReplicationConfiguration? = nil, _ body: @Sendable (RunningServer) async throws -> T
 ) async throws -> T {
     var configuration = DNSServerConfiguration(
         listenAddresses: [DNSListenAddress(host: "127.0.0.1", port: 0), DNSListenAddress(host: "::1", port: 0)],
@@ -40,8 +43,14 @@ func withDNSServer<T: Sendable>(
     let logs = LogRecords()
     let logger = logs.logger()
     let (bound, continuation) = AsyncStream<[SocketAddress]>.makeStream()
+    let responder = transfers.map { transfers in
+        TransferResponder(
+            authority: authority, configuration: transfers,
+            status: ReplicationStatus(secondaries: transfers.secondaries, fileZones: { authority.staticZoneApexes }),
+            logger: logger, fileZones: { authority.staticZoneApexes })
+    }
     let server = DNSServer(
-        authority: authority, configuration: configuration, logger: logger,
+        authority: authority, configuration: configuration, logger: logger, transferResponder: responder,
         onBound: { addresses in continuation.yield(addresses) })
     let group = ServiceGroup(services: [server], gracefulShutdownSignals: [], cancellationSignals: [], logger: logger)
     return try await withThrowingTaskGroup(of: T?.self) { tasks in

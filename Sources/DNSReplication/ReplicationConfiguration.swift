@@ -1,0 +1,33 @@
+/// How Cairn feeds its secondaries (DESIGN decision 8).
+public struct ReplicationConfiguration: Sendable {
+    public var secondaries: [Secondary]
+    /// The TSIG keys secondaries use (RFC 8945).
+    public var keys: TSIGKeyring
+    /// How long an acknowledgement (the hook API's 2xx) waits for every secondary to serve a
+    /// change before it answers anyway and counts the lagging secondary.
+    public var acknowledgeTimeout: Duration
+    /// The shortest time between two NOTIFYs for one zone to one secondary: a burst of changes
+    /// sends one NOTIFY, for the newest serial.
+    public var notifyInterval: Duration
+    /// How long a NOTIFY waits for its answer before it is sent again; later retries back off to
+    /// ``maximumRetryInterval``.
+    public var notifyTimeout: Duration
+    public var maximumRetryInterval: Duration
+    /// How often a secondary that acknowledged a NOTIFY is asked for its serial until it serves
+    /// the new one.
+    public var serialPollInterval: Duration
+
+    public init(
+        secondaries: [Secondary] = [], keys: TSIGKeyring = TSIGKeyring(), acknowledgeTimeout: Duration = .seconds(5),
+        notifyInterval: Duration = .milliseconds(100), notifyTimeout: Duration = .seconds(1),
+        maximumRetryInterval: Duration = .seconds(60), serialPollInterval: Duration = .milliseconds(20)
+    ) {
+        self.secondaries = secondaries
+        self.keys = keys
+        self.acknowledgeTimeout = acknowledgeTimeout
+        self.notifyInterval = notifyInterval
+        self.notifyTimeout = notifyTimeout
+        self.maximumRetryInterval = maximumRetryInterval
+        self.serialPollInterval = serialPollInterval
+    }
+}

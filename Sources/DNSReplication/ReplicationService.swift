@@ -1,0 +1,167 @@
+public import DNSAuthority
+import DNSLookup
+import DNSWire
+import HashTreeCollections
+public import Logging
+import NIOCore
+public import ServiceLifecycle
+
+/// Keeps every secondary serving the current serial of each zone it carries (RFC 1996): on every
+/// change, a NOTIFY per zone whose serial advanced, coalesced (one per
+/// ``ReplicationConfiguration/notifyInterval`` per secondary, for the newest serial), sent again
+/// with backoff until answered; then the secondary's SOA is asked until it serves the serial,
+/// which ``ReplicationStatus`` records for the acknowledgements waiting on it.
+///
+/// Each secondary has its own task, so one that is down delays nobody else.
+public struct ReplicationService: Service {
+    private let authority: Authority
+    private let configuration: ReplicationConfiguration
+    private let status: ReplicationStatus
+    private let logger: Logger
+
+    public init(
+        authority: Authority, configuration: ReplicationConfiguration, status: ReplicationStatus, logger: Logger
+    ) {
+        self.authority = authority
+        self.configuration = configuration
+        self.status = status
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let changes = authority.changes()
+        let feeds = configuration.secondaries.map { secondary in
+            let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+            continuation.yield()  // a first round: the secondary may be behind since before a restart
+            return (secondary, stream, continuation)
+        }
+        let wakers = feeds.map(\.2)
+        await withDiscardingTaskGroup { group in
+            for (secondary, stream, _) in feeds {
+                group.addTask { await feed(secondary, wakeUps: stream) }
+            }
+            await cancelWhenGracefulShutdown {
+                for await _ in changes {
+                    for waker in wakers { waker.yield() }
+                }
+            }
+            for waker in wakers { waker.finish() }
+            group.cancelAll()
+        }
+    }
+
+    /// Brings `secondary` up to date after each wake-up, then rests one notify interval.
+    private func feed(_ secondary: Secondary, wakeUps: AsyncStream<Void>) async {
+        var confirmed: [DNSName: UInt32] = [:]
+        for await _ in wakeUps {
+            let snapshot = authority.snapshot
+            for apex in status.zones(carriedBy: secondary, among: snapshot.zones.keys) {
+                guard let serial = snapshot.zones[apex]?.serial, confirmed[apex] != serial else { continue }
+                guard let served = await bringUpToDate(secondary, apex: apex) else { return }  // cancelled
+                confirmed[apex] = served
+            }
+            do {
+                try await Task.sleep(for: configuration.notifyInterval)
+            } catch {
+                return
+            }
+        }
+    }
+
+    /// NOTIFYs `secondary` of the zone at `apex` and waits until it serves the current serial,
+    /// starting over with backoff when it does not answer or does not load it.
+    ///
+    /// - Returns: the serial it serves, or `nil` when cancelled.
+    private func bringUpToDate(_ secondary: Secondary, apex: DNSName) async -> UInt32? {
+        var retry = configuration.notifyTimeout
+        while !Task.isCancelled {
+            guard let zone = authority.snapshot.zones[apex] else { return 0 }
+            let serial = zone.serial
+            do {
+                try await notify(secondary, zone: zone)
+                if let served = try await awaitSerial(serial, of: apex, on: secondary) {
+                    status.confirm(secondary, apex: apex, serial: served)
+                    logger.debug(
+                        "secondary serves the zone",
+                        metadata: ["secondary": "\(secondary)", "zone": "\(apex)", "serial": "\(served)"])
+                    return served
+                }
+                logger.warning(
+                    "secondary did not load the zone after NOTIFY",
+                    metadata: [
+                        "secondary": "\(secondary)", "zone": "\(apex)", "serial": "\(serial)",
+                        "retry-in": "\(retry)",
+                    ])
+            } catch is CancellationError {
+                return nil
+            } catch {
+                logger.warning(
+                    "NOTIFY failed",
+                    metadata: [
+                        "secondary": "\(secondary)", "zone": "\(apex)", "serial": "\(serial)", "error": "\(error)",
+                        "retry-in": "\(retry)",
+                    ])
+            }
+            do {
+                try await Task.sleep(for: retry)
+            } catch {
+                return nil
+            }
+            retry = min(retry * 2, configuration.maximumRetryInterval)
+        }
+        return nil
+    }
+
+    /// Sends one NOTIFY for `zone` (RFC 1996 §3.6: SOA question, the SOA in the answer section,
+    /// AA set), signed with the secondary's key, and checks its answer.
+    private func notify(_ secondary: Secondary, zone: Zone) async throws {
+        let id = UInt16.random(in: 0...UInt16.max)
+        var header = DNSHeader(id: id)
+        header.opcode = .notify
+        header.isAuthoritative = true
+        var message = try DNSMessage(
+            header: header, questions: [DNSQuestion(name: zone.apex, type: .soa)],
+            answers: [DNSRecord(name: zone.apex, ttl: zone.soaTTL, rdata: .soa(zone.soa))]
+        ).encoded()
+        let key = try secondary.keyName.map { name in
+            guard let key = configuration.keys[name] else { throw ReplicationError.unknownKey(name) }
+            return key
+        }
+        let now = { UInt64(UnixTime.now().rawValue) }
+        let mac = key.map { TSIG.sign(&message, key: $0, time: now()) }
+        let client = DNSLookupClient(timeout: configuration.notifyTimeout, attempts: 1)
+        let response = try await client.exchange(
+            message, server: HostPort(host: secondary.address, port: secondary.port))
+        let decoded = try DNSMessage(decoding: response)
+        guard decoded.header.id == id, decoded.header.isResponse, decoded.header.opcode == .notify else {
+            throw ReplicationError.unexpectedAnswer("not an answer to the NOTIFY")
+        }
+        if let key, let mac {
+            var verifier = TSIGStreamVerifier(key: key, requestMAC: mac)
+            try verifier.verify(response, now: now())
+            try verifier.finish()
+        }
+        guard decoded.responseCode == .noError else {
+            throw ReplicationError.unexpectedAnswer("NOTIFY answered \(decoded.responseCode)")
+        }
+    }
+
+    /// Asks the secondary's SOA until it serves `serial` or a newer one, for at most 10 notify
+    /// timeouts (a transfer of a large zone takes a while).
+    private func awaitSerial(_ serial: UInt32, of apex: DNSName, on secondary: Secondary) async throws -> UInt32? {
+        let client = DNSLookupClient(timeout: configuration.notifyTimeout, attempts: 1)
+        let server = HostPort(host: secondary.address, port: secondary.port)
+        let deadline = ContinuousClock.now + configuration.notifyTimeout * 10
+        while ContinuousClock.now < deadline {
+            if let response = try? await client.query(apex, .soa, server: server, recursive: false),
+                response.responseCode == .noError,
+                case .soa(let soa)? = response.answers.first(where: { $0.type == .soa })?.rdata,
+                soa.serial == serial || SerialNumber.isGreater(soa.serial, than: serial)
+            {
+                return soa.serial
+            }
+            try await Task.sleep(for: configuration.serialPollInterval)
+        }
+        return nil
+    }
+}

@@ -1,0 +1,150 @@
+public import DNSAuthority
+public import DNSWire
+import Synchronization
+
+/// What each secondary is known to serve, and the acknowledgements waiting for it (DESIGN
+/// decision 4: with secondaries, a change is acknowledged once every nameserver serves it).
+///
+/// ``ReplicationService`` confirms a secondary's serial once it answers with it; the hook API and
+/// the ACME client wait here before they acknowledge a change or answer a challenge.
+public final class ReplicationStatus: Sendable {
+    /// One secondary's state, for the log and `/metrics`.
+    public struct SecondaryState: Sendable {
+        public var secondary: Secondary
+        /// The serial it was last seen serving, by zone.
+        public var confirmedSerials: [DNSName: UInt32]
+        /// When it last transferred a zone from here (seconds since the epoch), if ever.
+        public var lastTransfer: UnixTime?
+        /// How many acknowledgements gave up waiting for it.
+        public var lateAcknowledgements: Int
+    }
+
+    private struct Waiter {
+        var apex: DNSName
+        var serial: UInt32
+        var continuation: CheckedContinuation<Bool, Never>
+    }
+
+    private struct State {
+        var secondaries: [Secondary: SecondaryState]
+        var waiters: [Int: Waiter] = [:]
+        var nextWaiter = 0
+    }
+
+    private let state: Mutex<State>
+    private let fileZones: @Sendable () -> Set<DNSName>
+    public let secondaries: [Secondary]
+
+    /// - Parameter fileZones: the apexes of the zones served from files now, which a secondary that
+    ///   names no zones carries.
+    public init(secondaries: [Secondary], fileZones: @escaping @Sendable () -> Set<DNSName>) {
+        self.secondaries = secondaries
+        self.fileZones = fileZones
+        var bySecondary: [Secondary: SecondaryState] = [:]
+        for secondary in secondaries {
+            bySecondary[secondary] = SecondaryState(
+                secondary: secondary, confirmedSerials: [:], lastTransfer: nil, lateAcknowledgements: 0)
+        }
+        self.state = Mutex(State(secondaries: bySecondary))
+    }
+
+    /// The secondaries that carry the zone at `apex`.
+    public func carriers(of apex: DNSName) -> [Secondary] {
+        let files = fileZones()
+        return secondaries.filter { $0.carries(apex, fileZones: files) }
+    }
+
+    /// The zones `secondary` carries among `served`.
+    public func zones(carriedBy secondary: Secondary, among served: some Sequence<DNSName>) -> [DNSName] {
+        let files = fileZones()
+        return served.filter { secondary.carries($0, fileZones: files) }
+    }
+
+    /// Every secondary's state.
+    public var states: [SecondaryState] {
+        state.withLock { state in secondaries.compactMap { state.secondaries[$0] } }
+    }
+
+    /// Records that `secondary` serves `serial` for the zone at `apex`, and wakes the
+    /// acknowledgements that waited for it.
+    public func confirm(_ secondary: Secondary, apex: DNSName, serial: UInt32) {
+        let ready: [CheckedContinuation<Bool, Never>] = state.withLock { state in
+            state.secondaries[secondary]?.confirmedSerials[apex] = serial
+            var ready: [CheckedContinuation<Bool, Never>] = []
+            for (id, waiter) in state.waiters
+            where waiter.apex == apex && Self.isServed(waiter, in: state, by: carriers(of: apex)) {
+                state.waiters[id] = nil
+                ready.append(waiter.continuation)
+            }
+            return ready
+        }
+        for continuation in ready { continuation.resume(returning: true) }
+    }
+
+    /// Records a transfer served to the secondary at `peer`.
+    func recordTransfer(peer: String, zone: DNSName, serial: UInt32, at time: UnixTime = .now()) {
+        state.withLock { state in
+            for secondary in secondaries where secondary.address == peer {
+                state.secondaries[secondary]?.lastTransfer = time
+            }
+        }
+    }
+
+    /// The secondaries carrying `apex` that do not serve `serial` (or a newer one) yet.
+    public func lagging(apex: DNSName, serial: UInt32) -> [Secondary] {
+        let carriers = carriers(of: apex)
+        return state.withLock { state in
+            carriers.filter { !Self.serves($0, apex: apex, serial: serial, in: state) }
+        }
+    }
+
+    /// Waits until every secondary carrying `apex` serves `serial` or a newer one, at most `timeout`.
+    ///
+    /// - Returns: the secondaries still lagging when the wait ended (empty: served everywhere);
+    ///   each is counted as late.
+    public func waitUntilServed(apex: DNSName, serial: UInt32, timeout: Duration) async -> [Secondary] {
+        let carriers = carriers(of: apex)
+        guard !carriers.isEmpty else { return [] }
+        let served = await withTaskGroup(of: Bool.self) { group in
+            let id = state.withLock { state in
+                state.nextWaiter += 1
+                return state.nextWaiter
+            }
+            group.addTask {
+                await withCheckedContinuation { continuation in
+                    let now: Bool = self.state.withLock { state in
+                        let waiter = Waiter(apex: apex, serial: serial, continuation: continuation)
+                        if Self.isServed(waiter, in: state, by: carriers) { return true }
+                        state.waiters[id] = waiter
+                        return false
+                    }
+                    if now { continuation.resume(returning: true) }
+                }
+            }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                let waiter = self.state.withLock { $0.waiters.removeValue(forKey: id) }
+                waiter?.continuation.resume(returning: false)
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+        guard !served else { return [] }
+        let late = lagging(apex: apex, serial: serial)
+        state.withLock { state in
+            for secondary in late { state.secondaries[secondary]?.lateAcknowledgements += 1 }
+        }
+        return late
+    }
+
+    private static func isServed(_ waiter: Waiter, in state: State, by carriers: [Secondary]) -> Bool {
+        carriers.allSatisfy { serves($0, apex: waiter.apex, serial: waiter.serial, in: state) }
+    }
+
+    private static func serves(_ secondary: Secondary, apex: DNSName, serial: UInt32, in state: State) -> Bool {
+        guard let confirmed = state.secondaries[secondary]?.confirmedSerials[apex] else { return false }
+        return confirmed == serial || SerialNumber.isGreater(confirmed, than: serial)
+    }
+}

@@ -1,0 +1,320 @@
+import CairnTestSupport
+import DNSWire
+import Foundation
+import Synchronization
+import Testing
+
+/// Cairn as the primary of real NSD, Knot and BIND secondaries (DESIGN decision 8): each
+/// transfers the auth zone with TSIG, is NOTIFYed on every change, and serves an update's value
+/// by the time the hook API acknowledges it.
+@Suite(.serialized, .timeLimit(.minutes(6))) struct SecondaryReplicationTests {
+
+    static let zone = "auth.test."
+    static let key = SecondaryNameserver.Key(
+        name: "xfr-key", algorithm: "hmac-sha256", secret: "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXh4eHg=")
+    static let otherSecret = "b3RoZXItb3RoZXItb3RoZXItb3RoZXItb3RoZXIteHg="
+
+    struct Setup: Sendable {
+        var dnsPort: Int
+        var apiPort: Int
+        var secondary: SecondaryNameserver
+        var directory: TemporaryDirectory
+
+        func cairnLog() -> String {
+            (try? String(contentsOfFile: directory.file("cairn.log"), encoding: .utf8)) ?? ""
+        }
+    }
+
+    /// Runs `kind` as a secondary of a `cairn serve` whose configuration names it, and waits
+    /// until the secondary serves the auth zone (unless `expectLoaded` is false).
+    static func withReplication<T: Sendable>(
+        _ kind: SecondaryNameserver.Kind, secondaryKey: SecondaryNameserver.Key? = key,
+        cairnKey: SecondaryNameserver.Key? = key, journalLength: Int = 1000, acknowledgeMilliseconds: Int = 5000,
+        expectLoaded: Bool = true, prepare: @Sendable (TemporaryDirectory) async throws -> Void = { _ in },
+        _ body: @Sendable (Setup) async throws -> T
+    ) async throws -> T {
+        try await withTemporaryDirectory(prefix: "cairn-secondary") { directory in
+            try await prepare(directory)
+            let dnsPort = try await LoopbackPorts.free()
+            return try await SecondaryNameserver.with(
+                kind, zones: [zone], primaryHost: "127.0.0.1", primaryPort: dnsPort, key: secondaryKey
+            ) { secondary in
+                var yaml = ""
+                if let cairnKey {
+                    yaml += """
+                        tsigKeys:
+                          - name: \(cairnKey.name)
+                            algorithm: \(cairnKey.algorithm)
+                            secret: "\(cairnKey.secret)"
+
+                        """
+                }
+                yaml += """
+                    secondaries:
+                      - address: 127.0.0.1
+                        port: \(secondary.port)
+                    \(cairnKey.map { "    key: \($0.name)\n" } ?? "")    zones: [\(zone)]
+                    replication:
+                      journalLength: \(journalLength)
+                      acknowledgeTimeoutMilliseconds: \(acknowledgeMilliseconds)
+                      notifyIntervalMilliseconds: 20
+                    """
+                let config = try directory.write("cairn.yaml", yaml)
+                return try await HookAPIServeTests.serve(
+                    in: directory, arguments: ["--config", config, "--log-level", "debug"], dnsPort: dnsPort
+                ) { dnsPort, apiPort, _ in
+                    let setup = Setup(dnsPort: dnsPort, apiPort: apiPort, secondary: secondary, directory: directory)
+                    if expectLoaded {
+                        let loaded = try await eventually(seconds: 30) { await secondary.serial(of: zone) != nil }
+                        try #require(
+                            loaded,
+                            "\(kind) never loaded the zone:\n\(secondary.log())\n--- cairn:\n\(setup.cairnLog())")
+                    }
+                    return try await body(setup)
+                }
+            }
+        }
+    }
+
+    /// Polls `condition` until it holds or `seconds` pass.
+    static func eventually(seconds: Int, _ condition: () async -> Bool) async throws -> Bool {
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        while ContinuousClock.now < deadline {
+            if await condition() { return true }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return await condition()
+    }
+
+    static func txt(_ setup: Setup, _ name: String) async throws -> [String] {
+        try await Dig.query(host: setup.secondary.host, port: setup.secondary.port, name: name, type: "TXT").answers
+    }
+
+    @Test(arguments: SecondaryNameserver.Kind.allCases)
+    func everyAcknowledgedUpdateIsServedByTheSecondary(kind: SecondaryNameserver.Kind) async throws {
+        try await Self.withReplication(kind) { setup in
+            let registration = try await HookAPIServeTests.register(setup.apiPort)
+            var latencies: [Duration] = []
+            for index in 0..<30 {
+                let value = "value-\(index)-" + String(repeating: "x", count: 43 - "value-\(index)-".count)
+                let started = ContinuousClock.now
+                let reply = try await HookAPIServeTests.update(setup.apiPort, registration, value)
+                latencies.append(ContinuousClock.now - started)
+                #expect(reply.status == 200, "\(reply.body)")
+                // Asked right after the 2xx: the secondary serves it already (DESIGN decision 4).
+                let answers = try await Self.txt(setup, registration.fulldomain)
+                #expect(answers.contains { $0.contains(value) }, "\(kind) lacks \(value) after the 2xx: \(answers)")
+            }
+            let sorted = latencies.sorted()
+            print(
+                "\(kind): update → served on the secondary, p50 \(sorted[sorted.count / 2]), "
+                    + "p99 \(sorted[sorted.count * 99 / 100])")
+            let log = setup.cairnLog()
+            #expect(log.contains("zone transfer"), "no transfer logged")
+            #expect(!log.contains("acknowledged before every secondary"), "an acknowledgement gave up waiting")
+        }
+    }
+
+    @Test func aSecondaryWithTheWrongKeyIsRefusedAndTheAcknowledgementWaitsOnlyTheBound() async throws {
+        let wrong = SecondaryNameserver.Key(
+            name: Self.key.name, algorithm: Self.key.algorithm, secret: Self.otherSecret)
+        try await Self.withReplication(.knot, secondaryKey: wrong, acknowledgeMilliseconds: 300, expectLoaded: false) {
+            setup in
+            let registration = try await HookAPIServeTests.register(setup.apiPort)
+            let reply = try await HookAPIServeTests.update(
+                setup.apiPort, registration, String(repeating: "w", count: 43))
+            // Durable and on the primary: acknowledged anyway once the bound passed.
+            #expect(reply.status == 200)
+            let refused = try await Self.eventually(seconds: 20) {
+                setup.cairnLog().contains("TSIG verification failed")
+            }
+            #expect(refused, "Cairn logged no refused transfer:\n\(setup.cairnLog())")
+            #expect(setup.cairnLog().contains("acknowledged before every secondary serves the change"))
+            let metrics = try await HookAPIServeTests.request(setup.apiPort, "GET", "/metrics")
+            // The registration's claim and the update each waited the bound once.
+            let late = metrics.body.split(separator: "\n").first {
+                $0.hasPrefix("cairn_secondary_late_acknowledgements{secondary=\"127.0.0.1:\(setup.secondary.port)\"}")
+            }
+            #expect(late.flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0 >= 2, "\(late ?? "no metric")")
+            #expect(metrics.body.contains("cairn_secondary_serial_lag"))
+            #expect(await setup.secondary.serial(of: Self.zone) == nil)
+            print(
+                "knot's log on a wrong key:",
+                setup.secondary.log().split(separator: "\n").filter {
+                    $0.contains("TSIG") || $0.contains("BADSIG") || $0.contains("NOTAUTH")
+                }.prefix(3))
+        }
+    }
+
+    @Test func transfersAreRefusedWithoutTheKeyAndFromOtherAddresses() async throws {
+        try await Self.withReplication(.nsd) { setup in
+            let unsigned = try await Dig.query(
+                host: "127.0.0.1", port: setup.dnsPort, name: Self.zone, type: "AXFR", extra: ["+tcp"])
+            #expect(unsigned.output.contains("Transfer failed") || unsigned.status == "REFUSED", "\(unsigned.output)")
+            let other = try await Dig.query(
+                host: "127.0.0.1", port: setup.dnsPort, name: Self.zone, type: "AXFR",
+                extra: ["+tcp", "-b", "127.0.0.2", "-y", "hmac-sha256:\(Self.key.name):\(Self.key.secret)"])
+            #expect(other.output.contains("Transfer failed") || other.status == "REFUSED", "\(other.output)")
+            let signed = try await Dig.query(
+                host: "127.0.0.1", port: setup.dnsPort, name: Self.zone, type: "AXFR",
+                extra: ["+tcp", "-y", "hmac-sha256:\(Self.key.name):\(Self.key.secret)"])
+            #expect(!signed.output.contains("Transfer failed"), "\(signed.output)")
+            #expect(signed.output.contains("SOA"))
+            let badKey = try await Dig.query(
+                host: "127.0.0.1", port: setup.dnsPort, name: Self.zone, type: "AXFR",
+                extra: ["+tcp", "-y", "hmac-sha256:\(Self.key.name):\(Self.otherSecret)"])
+            #expect(!badKey.output.contains("IN\tSOA"), "\(badKey.output)")
+            let log = setup.cairnLog()
+            #expect(log.contains("zone transfer refused"))
+            #expect(log.contains("TSIG verification failed"))
+        }
+    }
+
+    @Test(arguments: [(1000, "incremental"), (10, "full")])
+    func aRestartedSecondaryCatchesUp(journalLength: Int, style: String) async throws {
+        try await Self.withReplication(.knot, journalLength: journalLength, acknowledgeMilliseconds: 100) { setup in
+            let registration = try await HookAPIServeTests.register(setup.apiPort)
+            _ = try await HookAPIServeTests.update(setup.apiPort, registration, String(repeating: "a", count: 43))
+            let transfersBefore = setup.cairnLog().components(separatedBy: "style=\(style)").count
+            try await setup.secondary.whileStopped {
+                for index in 0..<50 {
+                    let value = "missed-\(index)-" + String(repeating: "m", count: 43 - "missed-\(index)-".count)
+                    _ = try await HookAPIServeTests.update(setup.apiPort, registration, value)
+                }
+            }
+            let last = "missed-49-" + String(repeating: "m", count: 43 - "missed-49-".count)
+            let caughtUp = try await Self.eventually(seconds: 60) {
+                ((try? await Self.txt(setup, registration.fulldomain)) ?? []).contains { $0.contains(last) }
+            }
+            #expect(caughtUp, "knot did not catch up:\n\(setup.secondary.log())")
+            let log = setup.cairnLog()
+            #expect(
+                log.components(separatedBy: "style=\(style)").count > transfersBefore, "no \(style) transfer logged")
+            print(
+                "cairn's transfer lines:", log.split(separator: "\n").filter { $0.contains("zone transfer") }.suffix(2))
+        }
+    }
+
+    /// Pebble validates against NSD alone (`-dnsserver` is NSD, a secondary of Cairn), and
+    /// issues through `cairn issue` (sent to `cairn serve`'s certificate manager) and through
+    /// lego's httpreq provider, while nobody asks Cairn's own listener a challenge name: the
+    /// acknowledgement waiting for the secondary is what makes the value be there in time.
+    @Test(.timeLimit(.minutes(5))) func pebbleValidatingOnlyAgainstASecondaryIssues() async throws {
+        try await withTemporaryDirectory(prefix: "cairn-secondary-pebble") { directory in
+            let token = try await ThirdPartyClientTests.createToken(in: directory)
+            func zone(_ apex: String, _ extra: String = "") -> String {
+                """
+                $ORIGIN \(apex).
+                @ 3600 IN SOA ns1.\(apex). hostmaster.\(apex). 1 3600 600 1209600 30
+                @ 3600 IN NS ns1.\(apex).
+                ns1 3600 IN A 127.0.0.1
+                \(extra)
+
+                """
+            }
+            _ = try directory.write("zones/issue.test.zone", zone("issue.test"))
+            _ = try directory.write(
+                "zones/example.test.zone", zone("example.test", "_acme-challenge 60 IN CNAME \(token.target)."))
+            let zones = ["auth.test.", "issue.test.", "example.test."]
+            let dnsPort = try await LoopbackPorts.free()
+            try await SecondaryNameserver.with(
+                .nsd, zones: zones, primaryHost: "127.0.0.1", primaryPort: dnsPort, key: Self.key
+            ) { nsd in
+                let secondaryAddress = "\(nsd.host):\(nsd.port)"
+                try await Pebble.with(Pebble.Options(dnsServer: secondaryAddress)) { pebble in
+                    let config = try directory.write(
+                        "cairn.yaml",
+                        """
+                        api:
+                          authZone: auth.test
+                        tsigKeys:
+                          - name: \(Self.key.name)
+                            secret: "\(Self.key.secret)"
+                        secondaries:
+                          - address: 127.0.0.1
+                            port: \(nsd.port)
+                            key: \(Self.key.name)
+                        replication:
+                          notifyIntervalMilliseconds: 20
+                        """)
+                    try await HookAPIServeTests.serve(
+                        in: directory, arguments: ["--config", config], dnsPort: dnsPort
+                    ) { _, apiPort, _ in
+                        for zone in zones {
+                            let loaded = try await Self.eventually(seconds: 30) { await nsd.serial(of: zone) != nil }
+                            try #require(loaded, "NSD never loaded \(zone):\n\(nsd.log())")
+                        }
+                        let out = directory.file("certificates")
+                        let issued = try await Tool.run(
+                            try CairnBinary.path(),
+                            [
+                                "issue", "-d", "issue.test", "-d", "*.issue.test", "--server", pebble.directoryURL,
+                                "--ca-bundle", pebble.caCertificatePath, "--out", out, "--state-dir",
+                                directory.file("state"), "--resolver", secondaryAddress, "--skip-preflight",
+                                "--email", "admin@example.test",
+                            ])
+                        let log = (try? String(contentsOfFile: directory.file("cairn.log"), encoding: .utf8)) ?? ""
+                        #expect(issued.succeeded, "cairn issue:\n\(issued.output)\ncairn:\n\(log)")
+                        #expect(
+                            try await IssueCommandTests.subjectAlternativeNames("\(out)/issue.test/cert.pem")
+                                == ["issue.test", "*.issue.test"])
+
+                        let lego = try await Tool.run(
+                            "timeout",
+                            [
+                                "240", "lego", "--accept-tos", "--email", "a@example.test", "--server",
+                                pebble.directoryURL, "--path", directory.file("lego"), "--dns.resolvers",
+                                secondaryAddress, "--dns.disable-cp", "-d", "example.test", "-d", "*.example.test",
+                                "--dns", "httpreq", "run",
+                            ],
+                            environment: [
+                                "LEGO_CA_CERTIFICATES": pebble.caCertificatePath,
+                                "HTTPREQ_ENDPOINT": "http://127.0.0.1:\(apiPort)", "HTTPREQ_USERNAME": token.id,
+                                "HTTPREQ_PASSWORD": token.key,
+                            ])
+                        #expect(lego.succeeded, "lego:\n\(lego.output)\nnsd:\n\(nsd.log())")
+                        #expect(
+                            try await IssueCommandTests.subjectAlternativeNames(
+                                directory.file("lego/certificates/example.test.crt"))
+                                == ["example.test", "*.example.test"])
+
+                        // Cairn's own listener was asked nothing but the secondary's SOA checks and transfers.
+                        let metrics = try await HookAPIServeTests.request(apiPort, "GET", "/metrics").body
+                        let asked = metrics.split(separator: "\n").filter { $0.hasPrefix("cairn_dns_queries{") }
+                        #expect(
+                            asked.allSatisfy { $0.contains("\"SOA\"") || $0.contains("XFR\"") },
+                            "Cairn was asked: \(asked)")
+                    }
+                }
+            }
+        }
+    }
+
+    /// lego's httpreq `/present` and `/cleanup` with a token: the value is on the secondary when
+    /// `/present` answers, and gone from it when `/cleanup` answers.
+    @Test(arguments: [SecondaryNameserver.Kind.knot, .bind])
+    func aWithdrawalIsGoneFromTheSecondaryWhenAcknowledged(kind: SecondaryNameserver.Kind) async throws {
+        let made = Mutex<(id: String, key: String, target: String)?>(nil)
+        try await Self.withReplication(
+            kind,
+            prepare: { directory in
+                let token = try await ThirdPartyClientTests.createToken(in: directory)
+                made.withLock { $0 = token }
+            }
+        ) { setup in
+            let token = try #require(made.withLock { $0 })
+            let basic = Data("\(token.id):\(token.key)".utf8).base64EncodedString()
+            let value = String(repeating: "p", count: 43)
+            for path in ["/present", "/cleanup"] {
+                let reply = try await HookAPIServeTests.request(
+                    setup.apiPort, "POST", path, headers: [("Authorization", "Basic \(basic)")],
+                    body: "{\"fqdn\":\"\(token.target).\",\"value\":\"\(value)\"}")
+                #expect(reply.status == 200, "\(path): \(reply.body)")
+                let answers = try await Self.txt(setup, token.target)
+                #expect(
+                    answers.contains { $0.contains(value) } == (path == "/present"),
+                    "\(kind) after \(path): \(answers)")
+            }
+        }
+    }
+}
