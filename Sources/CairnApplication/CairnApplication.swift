@@ -155,6 +155,27 @@ where Reloads.Failure == Never, Reloads.Element: Sendable {
             fileZones: { authority.staticZoneApexes })
         let service = ReplicationService(
             authority: authority, configuration: configuration, status: status, logger: logger)
+        if configuration.acknowledgeTimeout == .zero {
+            logger.warning(
+                "replication.acknowledgeTimeoutMilliseconds is 0: updates are acknowledged before secondaries serve them"
+            )
+        } else {
+            gateAcknowledgements(of: writer, authority: authority, status: status)
+        }
+        logger.info(
+            "feeding secondaries",
+            metadata: [
+                "secondaries": "\(configuration.secondaries.map(\.description))",
+                "journalLength": "\(settings.replication.journalLength)",
+            ])
+        return (responder, service, status)
+    }
+
+    /// Makes the writer's acknowledgements wait until every secondary serves the change, at most
+    /// the configured bound; a late one is logged (and counted by `status`).
+    private func gateAcknowledgements(of writer: ChallengeWriter, authority: Authority, status: ReplicationStatus) {
+        let configuration = settings.replication.configuration
+        let logger = self.logger
         writer.gateAcknowledgements { names in
             var targets: [DNSName: UInt32] = [:]
             for name in names {
@@ -173,13 +194,6 @@ where Reloads.Failure == Never, Reloads.Element: Sendable {
                 }
             }
         }
-        logger.info(
-            "feeding secondaries",
-            metadata: [
-                "secondaries": "\(configuration.secondaries.map(\.description))",
-                "journalLength": "\(settings.replication.journalLength)",
-            ])
-        return (responder, service, status)
     }
 
     /// The hook API service, unless `api.listen` is `none`.

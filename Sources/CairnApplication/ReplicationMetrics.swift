@@ -10,7 +10,7 @@ struct ReplicationMetrics: Sendable {
     func update(from status: ReplicationStatus, authority: Authority) {
         for state in status.states {
             let secondary = [("secondary", state.secondary.description)]
-            for apex in status.zones(carriedBy: state.secondary, among: authority.staticZoneApexes) {
+            for apex in status.zones(carriedBy: state.secondary) {
                 let labels = secondary + [("zone", "\(apex)")]
                 let current = authority.zone(at: apex)?.serial ?? 0
                 // RFC 1982: the distance from the serial the secondary serves to the current one.

@@ -21,7 +21,8 @@ import Yams
 ///     key: xfr-key               # omit for unsigned transfers allowed by address alone
 ///     zones: [auth.example.net]  # omit: every zone served from files
 /// replication:
-///   acknowledgeTimeoutMilliseconds: 5000
+///   acknowledgeTimeoutMilliseconds: 5000   # 0: acknowledge without waiting (a CA may then ask a
+///                                          # secondary too early)
 ///   notifyIntervalMilliseconds: 100
 ///   journalLength: 1000
 /// ```
@@ -76,9 +77,11 @@ package struct ReplicationSettings: Sendable {
             }
             secondaries.append(Secondary(address: entry.address, port: port, keyName: keyName, zones: zones))
         }
-        func milliseconds(_ key: String, default value: Int) throws -> Duration {
+        func milliseconds(_ key: String, default value: Int, allowingZero: Bool = false) throws -> Duration {
             let number = reader.int(forKey: ConfigKey(key)) ?? value
-            guard number > 0 else { throw SettingsError.invalidValue(key, "must be positive, got \(number)") }
+            guard number > 0 || (allowingZero && number == 0) else {
+                throw SettingsError.invalidValue(key, "must be positive, got \(number)")
+            }
             return .milliseconds(number)
         }
         let journalLength = reader.int(forKey: "replication.journalLength") ?? 1000
@@ -88,7 +91,8 @@ package struct ReplicationSettings: Sendable {
         return ReplicationSettings(
             configuration: ReplicationConfiguration(
                 secondaries: secondaries, keys: keyring,
-                acknowledgeTimeout: try milliseconds("replication.acknowledgeTimeoutMilliseconds", default: 5000),
+                acknowledgeTimeout: try milliseconds(
+                    "replication.acknowledgeTimeoutMilliseconds", default: 5000, allowingZero: true),
                 notifyInterval: try milliseconds("replication.notifyIntervalMilliseconds", default: 100)),
             journalLength: journalLength)
     }

@@ -16,11 +16,14 @@ public struct ReplicationConfiguration: Sendable {
     /// How often a secondary that acknowledged a NOTIFY is asked for its serial until it serves
     /// the new one.
     public var serialPollInterval: Duration
+    /// How often the NOTIFY is sent again while the secondary does not serve the new serial.
+    public var renotifyInterval: Duration
 
     public init(
         secondaries: [Secondary] = [], keys: TSIGKeyring = TSIGKeyring(), acknowledgeTimeout: Duration = .seconds(5),
         notifyInterval: Duration = .milliseconds(100), notifyTimeout: Duration = .seconds(1),
-        maximumRetryInterval: Duration = .seconds(60), serialPollInterval: Duration = .milliseconds(20)
+        maximumRetryInterval: Duration = .seconds(60), serialPollInterval: Duration = .milliseconds(20),
+        renotifyInterval: Duration = .milliseconds(250)
     ) {
         self.secondaries = secondaries
         self.keys = keys
@@ -29,5 +32,6 @@ public struct ReplicationConfiguration: Sendable {
         self.notifyTimeout = notifyTimeout
         self.maximumRetryInterval = maximumRetryInterval
         self.serialPollInterval = serialPollInterval
+        self.renotifyInterval = renotifyInterval
     }
 }

@@ -55,7 +55,7 @@ public struct ReplicationService: Service {
         var confirmed: [DNSName: UInt32] = [:]
         for await _ in wakeUps {
             let snapshot = authority.snapshot
-            for apex in status.zones(carriedBy: secondary, among: snapshot.zones.keys) {
+            for apex in status.zones(carriedBy: secondary) {
                 guard let serial = snapshot.zones[apex]?.serial, confirmed[apex] != serial else { continue }
                 guard let served = await bringUpToDate(secondary, apex: apex) else { return }  // cancelled
                 confirmed[apex] = served
@@ -79,7 +79,7 @@ public struct ReplicationService: Service {
             let serial = zone.serial
             do {
                 try await notify(secondary, zone: zone)
-                if let served = try await awaitSerial(serial, of: apex, on: secondary) {
+                if let served = try await awaitSerial(serial, of: zone, on: secondary) {
                     status.confirm(secondary, apex: apex, serial: served)
                     logger.debug(
                         "secondary serves the zone",
@@ -148,11 +148,21 @@ public struct ReplicationService: Service {
 
     /// Asks the secondary's SOA until it serves `serial` or a newer one, for at most 10 notify
     /// timeouts (a transfer of a large zone takes a while).
-    private func awaitSerial(_ serial: UInt32, of apex: DNSName, on secondary: Secondary) async throws -> UInt32? {
+    ///
+    /// The NOTIFY is sent again every ``ReplicationConfiguration/renotifyInterval`` meanwhile: a
+    /// secondary busy with an earlier transfer may let a NOTIFY go (Knot answers it, and
+    /// transfers again only when its refresh timer or another NOTIFY says so).
+    private func awaitSerial(_ serial: UInt32, of zone: Zone, on secondary: Secondary) async throws -> UInt32? {
+        let apex = zone.apex
         let client = DNSLookupClient(timeout: configuration.notifyTimeout, attempts: 1)
         let server = HostPort(host: secondary.address, port: secondary.port)
         let deadline = ContinuousClock.now + configuration.notifyTimeout * 10
+        var renotify = ContinuousClock.now + configuration.renotifyInterval
         while ContinuousClock.now < deadline {
+            if ContinuousClock.now >= renotify {
+                try? await notify(secondary, zone: zone)
+                renotify = ContinuousClock.now + configuration.renotifyInterval
+            }
             if let response = try? await client.query(apex, .soa, server: server, recursive: false),
                 response.responseCode == .noError,
                 case .soa(let soa)? = response.answers.first(where: { $0.type == .soa })?.rdata,

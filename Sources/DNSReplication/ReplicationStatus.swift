@@ -54,10 +54,10 @@ public final class ReplicationStatus: Sendable {
         return secondaries.filter { $0.carries(apex, fileZones: files) }
     }
 
-    /// The zones `secondary` carries among `served`.
-    public func zones(carriedBy secondary: Secondary, among served: some Sequence<DNSName>) -> [DNSName] {
-        let files = fileZones()
-        return served.filter { secondary.carries($0, fileZones: files) }
+    /// The zones `secondary` carries: those it names, or the zones served from files (a few,
+    /// however many challenge zones are synthesized), in canonical order.
+    public func zones(carriedBy secondary: Secondary) -> [DNSName] {
+        (secondary.zones ?? fileZones()).sorted { $0.canonicallyPrecedes($1) }
     }
 
     /// Every secondary's state.

@@ -28,6 +28,10 @@ final class DNSTCPHandler: ChannelInboundHandler {
     private var needsFlush = false
     /// Set once the handler closed the connection: frames still decoded from the same read are ignored.
     private var closing = false
+    /// Set while a ``ZoneTransferResponder`` builds a response off the loop.
+    private var transferring = false
+    /// Queries read while `transferring`, answered once the transfer is written.
+    private var queued: [ByteBuffer] = []
 
     init(
         authority: Authority, queryLog: ChallengeQueryLog, counters: DNSQueryCounters, messageTimeout: TimeAmount,
@@ -64,6 +68,15 @@ final class DNSTCPHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !closing else { return }
         let query = unwrapInboundIn(data)
+        // Queries that came in the same read as a transfer wait for it: answers keep their order.
+        guard !transferring else {
+            queued.append(query)
+            return
+        }
+        handle(query, context: context)
+    }
+
+    private func handle(_ query: ByteBuffer, context: ChannelHandlerContext) {
         guard query.readableBytes > 0 else {
             counters.countDropped()
             queryLog.logger.debug(
@@ -85,18 +98,8 @@ final class DNSTCPHandler: ChannelInboundHandler {
         if summary.touchedChallengeName, let remote = context.channel.remoteAddress {
             queryLog.log(query: query, from: remote, transport: "tcp", summary: summary)
         }
-        if summary.needsTransferResponder, let transferResponder, let remote = context.channel.remoteAddress,
-            let responses = transferResponder.respond(to: query, transport: .tcp, from: remote)
-        {
-            // A transfer: every message framed; the deadline restarts once it is written, however long that took.
-            for message in responses {
-                var framed = context.channel.allocator.buffer(capacity: message.readableBytes + 2)
-                framed.writeInteger(UInt16(truncatingIfNeeded: message.readableBytes))
-                framed.writeImmutableBuffer(message)
-                context.write(wrapOutboundOut(framed), promise: nil)
-            }
-            needsFlush = true
-            restartDeadline(context: context)
+        if summary.needsTransferResponder, let transferResponder, let remote = context.channel.remoteAddress {
+            respond(to: query, from: remote, with: transferResponder, otherwise: response, context: context)
             return
         }
         response.setInteger(UInt16(truncatingIfNeeded: response.readableBytes - 2), at: response.readerIndex)
@@ -116,7 +119,7 @@ final class DNSTCPHandler: ChannelInboundHandler {
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable {
+        if context.channel.isWritable, !transferring {
             context.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
         }
         context.fireChannelWritabilityChanged()
@@ -127,6 +130,61 @@ final class DNSTCPHandler: ChannelInboundHandler {
             "closing TCP connection after an error",
             metadata: ["peer": "\(context.channel.remoteAddress.map { "\($0)" } ?? "?")", "error": "\(error)"])
         context.close(promise: nil)
+    }
+
+    /// Answers a zone transfer or a signed query through `responder`, off the event loop: a
+    /// transfer of a large zone takes a while to build, and the loop serves UDP and other
+    /// connections meanwhile. Reading stops until the responses are written, so the answers on
+    /// this connection keep the order of its queries; the message deadline waits too.
+    private func respond(
+        to query: ByteBuffer, from remote: SocketAddress, with responder: any ZoneTransferResponder,
+        otherwise answer: ByteBuffer, context: ChannelHandlerContext
+    ) {
+        let channel = context.channel
+        transferring = true
+        channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
+        deadline?.cancel()
+        deadline = nil
+        if needsFlush {
+            needsFlush = false
+            context.flush()
+        }
+        let built = context.eventLoop.makePromise(of: [ByteBuffer]?.self)
+        Task { built.succeed(responder.respond(to: query, transport: .tcp, from: remote)) }
+        built.futureResult.assumeIsolated().whenSuccess { responses in
+            guard !self.closing, channel.isActive else { return }
+            if let responses {
+                for message in responses {
+                    var framed = channel.allocator.buffer(capacity: message.readableBytes + 2)
+                    framed.writeInteger(UInt16(truncatingIfNeeded: message.readableBytes))
+                    framed.writeImmutableBuffer(message)
+                    channel.write(framed, promise: nil)
+                }
+            } else {
+                var answer = answer
+                answer.setInteger(UInt16(truncatingIfNeeded: answer.readableBytes - 2), at: answer.readerIndex)
+                channel.write(answer, promise: nil)
+            }
+            channel.flush()
+            self.resume(context: context)
+        }
+    }
+
+    /// After a transfer: answers the queries that waited for it, then reads again with a fresh
+    /// message deadline.
+    private func resume(context: ChannelHandlerContext) {
+        transferring = false
+        restartDeadline(context: context)
+        while !queued.isEmpty, !transferring, !closing {
+            handle(queued.removeFirst(), context: context)
+        }
+        if needsFlush {
+            needsFlush = false
+            context.flush()
+        }
+        if !transferring, !closing {
+            context.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
+        }
     }
 
     /// Sends the answers already written for this read, then closes.

@@ -195,11 +195,15 @@ import Testing
         }
     }
 
-    /// Pebble validates against NSD alone (`-dnsserver` is NSD, a secondary of Cairn), and
-    /// issues through `cairn issue` (sent to `cairn serve`'s certificate manager) and through
-    /// lego's httpreq provider, while nobody asks Cairn's own listener a challenge name: the
-    /// acknowledgement waiting for the secondary is what makes the value be there in time.
-    @Test(.timeLimit(.minutes(5))) func pebbleValidatingOnlyAgainstASecondaryIssues() async throws {
+    /// Two secondaries, BIND and NSD, and a Pebble validating against each of them alone
+    /// (`-dnsserver`): `cairn issue` (sent to `cairn serve`'s certificate manager) gets a
+    /// certificate through the Pebble that asks BIND, lego's httpreq provider through the one that
+    /// asks NSD (which follows the CNAME into the auth zone, as BIND does not without recursion),
+    /// and nobody asks Cairn's own listener a challenge name. The acknowledgement waiting for every
+    /// secondary is what makes the values be there in time: with
+    /// `replication.acknowledgeTimeoutMilliseconds: 0` the BIND half fails (BIND takes about
+    /// 250 ms from NOTIFY to serving, and Pebble asks before that).
+    @Test(.timeLimit(.minutes(5))) func pebbleValidatingOnlyAgainstSecondariesIssues() async throws {
         try await withTemporaryDirectory(prefix: "cairn-secondary-pebble") { directory in
             let token = try await ThirdPartyClientTests.createToken(in: directory)
             func zone(_ apex: String, _ extra: String = "") -> String {
@@ -218,75 +222,87 @@ import Testing
             let zones = ["auth.test.", "issue.test.", "example.test."]
             let dnsPort = try await LoopbackPorts.free()
             try await SecondaryNameserver.with(
-                .nsd, zones: zones, primaryHost: "127.0.0.1", primaryPort: dnsPort, key: Self.key
-            ) { nsd in
-                let secondaryAddress = "\(nsd.host):\(nsd.port)"
-                try await Pebble.with(Pebble.Options(dnsServer: secondaryAddress)) { pebble in
-                    let config = try directory.write(
-                        "cairn.yaml",
-                        """
-                        api:
-                          authZone: auth.test
-                        tsigKeys:
-                          - name: \(Self.key.name)
-                            secret: "\(Self.key.secret)"
-                        secondaries:
-                          - address: 127.0.0.1
-                            port: \(nsd.port)
-                            key: \(Self.key.name)
-                        replication:
-                          notifyIntervalMilliseconds: 20
-                        """)
-                    try await HookAPIServeTests.serve(
-                        in: directory, arguments: ["--config", config], dnsPort: dnsPort
-                    ) { _, apiPort, _ in
-                        for zone in zones {
-                            let loaded = try await Self.eventually(seconds: 30) { await nsd.serial(of: zone) != nil }
-                            try #require(loaded, "NSD never loaded \(zone):\n\(nsd.log())")
-                        }
-                        let out = directory.file("certificates")
-                        let issued = try await Tool.run(
-                            try CairnBinary.path(),
-                            [
-                                "issue", "-d", "issue.test", "-d", "*.issue.test", "--server", pebble.directoryURL,
-                                "--ca-bundle", pebble.caCertificatePath, "--out", out, "--state-dir",
-                                directory.file("state"), "--resolver", secondaryAddress, "--skip-preflight",
-                                "--email", "admin@example.test",
-                            ])
-                        let log = (try? String(contentsOfFile: directory.file("cairn.log"), encoding: .utf8)) ?? ""
-                        #expect(issued.succeeded, "cairn issue:\n\(issued.output)\ncairn:\n\(log)")
-                        #expect(
-                            try await IssueCommandTests.subjectAlternativeNames("\(out)/issue.test/cert.pem")
-                                == ["issue.test", "*.issue.test"])
-
-                        let lego = try await Tool.run(
-                            "timeout",
-                            [
-                                "240", "lego", "--accept-tos", "--email", "a@example.test", "--server",
-                                pebble.directoryURL, "--path", directory.file("lego"), "--dns.resolvers",
-                                secondaryAddress, "--dns.disable-cp", "-d", "example.test", "-d", "*.example.test",
-                                "--dns", "httpreq", "run",
-                            ],
-                            environment: [
-                                "LEGO_CA_CERTIFICATES": pebble.caCertificatePath,
-                                "HTTPREQ_ENDPOINT": "http://127.0.0.1:\(apiPort)", "HTTPREQ_USERNAME": token.id,
-                                "HTTPREQ_PASSWORD": token.key,
-                            ])
-                        #expect(lego.succeeded, "lego:\n\(lego.output)\nnsd:\n\(nsd.log())")
-                        #expect(
-                            try await IssueCommandTests.subjectAlternativeNames(
-                                directory.file("lego/certificates/example.test.crt"))
-                                == ["example.test", "*.example.test"])
-
-                        // Cairn's own listener was asked nothing but the secondary's SOA checks and transfers.
-                        let metrics = try await HookAPIServeTests.request(apiPort, "GET", "/metrics").body
-                        let asked = metrics.split(separator: "\n").filter { $0.hasPrefix("cairn_dns_queries{") }
-                        #expect(
-                            asked.allSatisfy { $0.contains("\"SOA\"") || $0.contains("XFR\"") },
-                            "Cairn was asked: \(asked)")
-                    }
+                .bind, zones: zones, primaryHost: "127.0.0.1", primaryPort: dnsPort, key: Self.key
+            ) { bind in
+                try await SecondaryNameserver.with(
+                    .nsd, zones: zones, primaryHost: "127.0.0.1", primaryPort: dnsPort, key: Self.key
+                ) { nsd in
+                    try await Self.issueThroughSecondaries(
+                        directory: directory, dnsPort: dnsPort, bind: bind, nsd: nsd, zones: zones, token: token)
                 }
             }
+        }
+    }
+
+    static func issueThroughSecondaries(
+        directory: TemporaryDirectory, dnsPort: Int, bind: SecondaryNameserver, nsd: SecondaryNameserver,
+        zones: [String], token: (id: String, key: String, target: String)
+    ) async throws {
+        let config = try directory.write(
+            "cairn.yaml",
+            """
+            api:
+              authZone: auth.test
+            tsigKeys:
+              - name: \(key.name)
+                secret: "\(key.secret)"
+            secondaries:
+              - address: 127.0.0.1
+                port: \(bind.port)
+                key: \(key.name)
+              - address: 127.0.0.1
+                port: \(nsd.port)
+                key: \(key.name)
+            replication:
+              notifyIntervalMilliseconds: 20
+            """)
+        try await HookAPIServeTests.serve(in: directory, arguments: ["--config", config], dnsPort: dnsPort) {
+            _, apiPort, _ in
+            for secondary in [bind, nsd] {
+                for zone in zones {
+                    let loaded = try await eventually(seconds: 30) { await secondary.serial(of: zone) != nil }
+                    try #require(loaded, "\(secondary.kind) never loaded \(zone):\n\(secondary.log())")
+                }
+            }
+            let bindAddress = "\(bind.host):\(bind.port)"
+            try await Pebble.with(Pebble.Options(dnsServer: bindAddress)) { pebble in
+                let out = directory.file("certificates")
+                let issued = try await Tool.run(
+                    try CairnBinary.path(),
+                    [
+                        "issue", "-d", "issue.test", "-d", "*.issue.test", "--server", pebble.directoryURL,
+                        "--ca-bundle", pebble.caCertificatePath, "--out", out, "--state-dir", directory.file("state"),
+                        "--resolver", bindAddress, "--skip-preflight", "--email", "admin@example.test",
+                    ])
+                let log = (try? String(contentsOfFile: directory.file("cairn.log"), encoding: .utf8)) ?? ""
+                #expect(issued.succeeded, "cairn issue:\n\(issued.output)\ncairn:\n\(log)")
+                #expect(
+                    try await IssueCommandTests.subjectAlternativeNames("\(out)/issue.test/cert.pem")
+                        == ["issue.test", "*.issue.test"])
+            }
+            let nsdAddress = "\(nsd.host):\(nsd.port)"
+            try await Pebble.with(Pebble.Options(dnsServer: nsdAddress)) { pebble in
+                let lego = try await Tool.run(
+                    "timeout",
+                    [
+                        "240", "lego", "--accept-tos", "--email", "a@example.test", "--server", pebble.directoryURL,
+                        "--path", directory.file("lego"), "--dns.resolvers", nsdAddress, "--dns.disable-cp", "-d",
+                        "example.test", "-d", "*.example.test", "--dns", "httpreq", "run",
+                    ],
+                    environment: [
+                        "LEGO_CA_CERTIFICATES": pebble.caCertificatePath,
+                        "HTTPREQ_ENDPOINT": "http://127.0.0.1:\(apiPort)", "HTTPREQ_USERNAME": token.id,
+                        "HTTPREQ_PASSWORD": token.key,
+                    ])
+                #expect(lego.succeeded, "lego:\n\(lego.output)\nnsd:\n\(nsd.log())")
+                #expect(
+                    try await IssueCommandTests.subjectAlternativeNames(
+                        directory.file("lego/certificates/example.test.crt")) == ["example.test", "*.example.test"])
+            }
+            // Cairn's own listener was asked nothing but the secondaries' SOA checks and transfers.
+            let metrics = try await HookAPIServeTests.request(apiPort, "GET", "/metrics").body
+            let asked = metrics.split(separator: "\n").filter { $0.hasPrefix("cairn_dns_queries{") }
+            #expect(asked.allSatisfy { $0.contains("\"SOA\"") || $0.contains("XFR\"") }, "Cairn was asked: \(asked)")
         }
     }
 
