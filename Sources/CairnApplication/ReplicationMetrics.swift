@@ -25,6 +25,14 @@ struct ReplicationMetrics: Sendable {
                 help: "When the secondary last transferred a zone (0: never since start)"
             ).set(Double(state.lastTransfer?.rawValue ?? 0))
             registry.makeGauge(
+                name: "cairn_secondary_notifies", labels: secondary,
+                help: "NOTIFYs sent to the secondary since start, retries included"
+            ).set(Double(state.notifiesSent))
+            registry.makeGauge(
+                name: "cairn_secondary_transfers", labels: secondary,
+                help: "Zone transfers (AXFR and IXFR) served to the secondary's address since start"
+            ).set(Double(state.transfersServed))
+            registry.makeGauge(
                 name: "cairn_secondary_late_acknowledgements", labels: secondary,
                 help: "Acknowledgements given after waiting the bound for this secondary, since start"
             ).set(Double(state.lateAcknowledgements))

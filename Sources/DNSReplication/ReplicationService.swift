@@ -129,6 +129,7 @@ public struct ReplicationService: Service {
         }
         let now = { UInt64(UnixTime.now().rawValue) }
         let mac = key.map { TSIG.sign(&message, key: $0, time: now()) }
+        status.recordNotify(to: secondary)
         let client = DNSLookupClient(timeout: configuration.notifyTimeout, attempts: 1)
         let response = try await client.exchange(
             message, server: HostPort(host: secondary.address, port: secondary.port))

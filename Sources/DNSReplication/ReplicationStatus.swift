@@ -17,6 +17,9 @@ public final class ReplicationStatus: Sendable {
         public var lastTransfer: UnixTime?
         /// How many acknowledgements gave up waiting for it.
         public var lateAcknowledgements: Int
+        /// NOTIFYs sent to it (retries included) and zone transfers served to its address, since start.
+        public var notifiesSent = 0
+        public var transfersServed = 0
     }
 
     private struct Waiter {
@@ -81,11 +84,17 @@ public final class ReplicationStatus: Sendable {
         for continuation in ready { continuation.resume(returning: true) }
     }
 
+    /// Counts a NOTIFY sent to `secondary`.
+    func recordNotify(to secondary: Secondary) {
+        state.withLock { $0.secondaries[secondary]?.notifiesSent += 1 }
+    }
+
     /// Records a transfer served to the secondary at `peer`.
     func recordTransfer(peer: String, zone: DNSName, serial: UInt32, at time: UnixTime = .now()) {
         state.withLock { state in
             for secondary in secondaries where secondary.address == peer {
                 state.secondaries[secondary]?.lastTransfer = time
+                state.secondaries[secondary]?.transfersServed += 1
             }
         }
     }
