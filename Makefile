@@ -137,6 +137,7 @@ bench-publish: deps
 # secondaries after its 200, with Cairn's CPU per query beside a run without secondaries
 # (BENCH_NAMES, BENCH_UPDATES, BENCH_SECONDS, BENCH_QPS).
 bench-replication: deps
+	@command -v wrk >/dev/null || { mkdir -p /var/tmp/apt; TMPDIR=/var/tmp/apt DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
 	@/usr/bin/python3 -c 'import dns.message' 2>/dev/null || { mkdir -p /var/tmp/apt; TMPDIR=/var/tmp/apt DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-dnspython; }
 	contrib/bench-replication.sh
 

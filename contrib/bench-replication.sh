@@ -7,26 +7,31 @@
 #   - the first transfer: from Cairn's start until both secondaries serve the zone;
 #   - an IXFR of one change and an AXFR of the whole zone, as `dig` receives them from Cairn:
 #     records, messages, octets and time;
-#   - BENCH_UPDATES /update per second for BENCH_SECONDS (default 2,000 for 60 s), each value asked
-#     for at both secondaries the moment its 200 arrives (it must be in their first answer: the 200
-#     waits until every secondary serves it), with dnsperf at BENCH_QPS (default 20,000) against
-#     Cairn meanwhile: /update latency p50/p99 (the time from request to served everywhere),
-#     NOTIFYs sent and transfers served, and Cairn's CPU per answered query;
+#   - BENCH_SECONDS (default 60) of /update load from wrk on BENCH_CONNECTIONS connections (default
+#     256: at ~120 ms from request to served everywhere that offers ~2,000 a second), and beside it
+#     BENCH_CHECKS /update a second (default 20) whose values are asked for at both secondaries the
+#     moment the 200 arrives (each must be in their first answer: the 200 waits until every
+#     secondary serves it), with dnsperf at BENCH_QPS (default 20,000) against Cairn meanwhile:
+#     /update rate and latency p50/p99 (the time from request to served everywhere), NOTIFYs sent
+#     and transfers served, and Cairn's CPU per answered query;
 #   - the same load with no secondaries configured, for the CPU per query beside it.
 # On a 2-core machine Cairn, the secondaries, dnsperf and the clients share the cores: the rates
 # are offered, not promised.
 #
-# usage: contrib/bench-replication.sh [-- PATH-TO-CAIRN]   (BENCH_NAMES, BENCH_UPDATES, BENCH_SECONDS, BENCH_QPS)
+# usage: contrib/bench-replication.sh [-- PATH-TO-CAIRN]
+#        (BENCH_NAMES, BENCH_CONNECTIONS, BENCH_CHECKS, BENCH_SECONDS, BENCH_QPS)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cairn=""
 [ "${1:-}" = "--" ] && cairn=${2:-}
 names=${BENCH_NAMES:-100000}
-updates=${BENCH_UPDATES:-2000}
+connections=${BENCH_CONNECTIONS:-256}
+checks=${BENCH_CHECKS:-20}
+notify_ms=${BENCH_NOTIFY_MS:-20}
 seconds=${BENCH_SECONDS:-60}
 qps=${BENCH_QPS:-20000}
 py=/usr/bin/python3
-for tool in dnsperf sqlite3 curl dig nsd knotd; do
+for tool in dnsperf sqlite3 curl dig nsd knotd wrk; do
     command -v "$tool" >/dev/null || { echo "bench-replication: $tool is missing (make deps)" >&2; exit 1; }
 done
 "$py" -c 'import dns.message' 2>/dev/null || { echo "bench-replication: python3-dnspython is missing" >&2; exit 1; }
@@ -136,6 +141,8 @@ start_cairn() {
             for port in "$nsd_port" "$knot_port"; do
                 printf '  - address: 127.0.0.1\n    port: %s\n    key: %s\n    zones: [%s]\n' "$port" "$key_name" "$zone"
             done
+            echo "replication:"
+            echo "  notifyIntervalMilliseconds: $notify_ms"
         fi
     } >"$work/cairn.yaml"
     CAIRN_API_AUTH_ZONE=$zone CAIRN_API_REGISTER_PER_MINUTE=100000 CAIRN_LOG_LEVEL=warning \
@@ -151,18 +158,31 @@ stop_cairn() {
     wait "$cairn_pid" 2>/dev/null || true
 }
 
-# The load: dnsperf against Cairn and /update at $updates per second, values checked at $@.
-load() {
+# The bulk load: wrk's /update calls on $connections connections and, beside them, $checks
+# checked /update a second whose values are asked for at $@.
+bulk() {
+    REGISTRATIONS="$work/registrations.txt" wrk -t 2 -c "$connections" -d "${seconds}s" --latency \
+        -s "$root/contrib/bench-api/update.lua" "http://127.0.0.1:$api_port" >"$work/wrk.txt" 2>&1 &
+    local wrk_pid=$!
+    "$py" "$root/contrib/bench-update-load.py" "$work/registrations.txt" "$api_port" "$checks" "$seconds" "$@"
+    wait "$wrk_pid" || true
+    echo "wrk /update on $connections connections: $(awk '/Requests\/sec/ {print $2}' "$work/wrk.txt")/s," \
+        "$(grep -E '^p50' "$work/wrk.txt"), $(grep -E '^non-200' "$work/wrk.txt")"
+}
+
+# Cairn's CPU per query: dnsperf at $qps against it while $checks checked /update a second run,
+# values asked for at $@ (the same update rate with and without secondaries).
+cpu_per_query() {
     dnsperf -s 127.0.0.1 -p "$dns_port" -d "$work/queries.txt" -l "$((seconds + 2))" -Q "$qps" \
         >"$work/dnsperf.txt" 2>&1 &
     local perf=$! before after completed
     before=$(cpu_ticks "$cairn_pid")
-    "$py" "$root/contrib/bench-update-load.py" "$work/registrations.txt" "$api_port" "$updates" "$seconds" "$@"
+    "$py" "$root/contrib/bench-update-load.py" "$work/registrations.txt" "$api_port" "$checks" "$seconds" "$@"
     wait "$perf" || true
     after=$(cpu_ticks "$cairn_pid")
     completed=$(awk '/Queries completed/ {print $3}' "$work/dnsperf.txt")
     grep -E "Queries sent|Queries lost" "$work/dnsperf.txt" | sed 's/^ */dnsperf: /'
-    echo "cairn CPU: $(( (after - before) * 1000 / ticks )) ms for $completed answered queries (and the API):" \
+    echo "cairn CPU: $(( (after - before) * 1000 / ticks )) ms for $completed answered queries (and the checked updates):" \
         "$("$py" -c "print(f'{($after - $before) / $ticks / max(1, $completed) * 1e6:.1f}')") µs per query"
 }
 
@@ -196,11 +216,15 @@ for kind in "IXFR=$before" AXFR; do
     echo "$kind of one change: $(grep -E '^;; XFR size' "$work/xfr.txt" | sed 's/^;; //'), $(grep -E '^;; Query time' "$work/xfr.txt" | sed 's/^;; //')"
 done
 
-echo "-- load with the secondaries"
-load "127.0.0.1:$nsd_port" "127.0.0.1:$knot_port"
+echo "-- with the secondaries: /update load"
+bulk "127.0.0.1:$nsd_port" "127.0.0.1:$knot_port"
 curl -s "http://127.0.0.1:$api_port/metrics" | grep -E '^cairn_secondary_(notifies|transfers|late)' | sed 's/^/metrics: /'
+echo "-- with the secondaries: dnsperf at $qps qps and $checks /update a second"
+cpu_per_query "127.0.0.1:$nsd_port" "127.0.0.1:$knot_port"
 stop_cairn
 
-echo "-- the same load without secondaries"
+echo "-- without secondaries: /update load"
 start_cairn without
-load "127.0.0.1:$dns_port"
+bulk "127.0.0.1:$dns_port"
+echo "-- without secondaries: dnsperf at $qps qps and $checks /update a second"
+cpu_per_query "127.0.0.1:$dns_port"

@@ -23,7 +23,7 @@ import Yams
 /// replication:
 ///   acknowledgeTimeoutMilliseconds: 5000   # 0: acknowledge without waiting (a CA may then ask a
 ///                                          # secondary too early)
-///   notifyIntervalMilliseconds: 100
+///   notifyIntervalMilliseconds: 20
 ///   journalLength: 1000
 /// ```
 package struct ReplicationSettings: Sendable {
@@ -93,7 +93,7 @@ package struct ReplicationSettings: Sendable {
                 secondaries: secondaries, keys: keyring,
                 acknowledgeTimeout: try milliseconds(
                     "replication.acknowledgeTimeoutMilliseconds", default: 5000, allowingZero: true),
-                notifyInterval: try milliseconds("replication.notifyIntervalMilliseconds", default: 100)),
+                notifyInterval: try milliseconds("replication.notifyIntervalMilliseconds", default: 20)),
             journalLength: journalLength)
     }
 

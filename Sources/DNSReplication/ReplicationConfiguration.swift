@@ -21,7 +21,7 @@ public struct ReplicationConfiguration: Sendable {
 
     public init(
         secondaries: [Secondary] = [], keys: TSIGKeyring = TSIGKeyring(), acknowledgeTimeout: Duration = .seconds(5),
-        notifyInterval: Duration = .milliseconds(100), notifyTimeout: Duration = .seconds(1),
+        notifyInterval: Duration = .milliseconds(20), notifyTimeout: Duration = .seconds(1),
         maximumRetryInterval: Duration = .seconds(60), serialPollInterval: Duration = .milliseconds(20),
         renotifyInterval: Duration = .milliseconds(250)
     ) {
