@@ -293,7 +293,8 @@ let package = Package(
         .testTarget(
             name: "CairnApplicationTests",
             dependencies: [
-                "CairnApplication", "CertificateManager", "DNSLookup", "DNSWire", "CairnTestSupport",
+                "CairnApplication", "CertificateManager", "DNSLookup", "DNSWire", "CairnTestSupport", "DNSAuthority",
+                "DNSReplication",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -51,7 +51,9 @@ package struct ReplicationSettings: Sendable {
         var secondaries: [Secondary] = []
         for (index, entry) in (document.secondaries ?? []).enumerated() {
             let context = "secondaries[\(index)]"
-            guard (try? SocketAddress(ipAddress: entry.address, port: entry.port ?? 53)) != nil else {
+            // In the form the kernel reports a peer's address, which transfer permissions compare with.
+            guard let address = (try? SocketAddress(ipAddress: entry.address, port: entry.port ?? 53))?.ipAddress
+            else {
                 throw SettingsError.invalidValue(context, "address \"\(entry.address)\" is not an IPv4 or IPv6 address")
             }
             let port = entry.port ?? 53
@@ -75,7 +77,7 @@ package struct ReplicationSettings: Sendable {
                         return zone
                     })
             }
-            secondaries.append(Secondary(address: entry.address, port: port, keyName: keyName, zones: zones))
+            secondaries.append(Secondary(address: address, port: port, keyName: keyName, zones: zones))
         }
         func milliseconds(_ key: String, default value: Int, allowingZero: Bool = false) throws -> Duration {
             let number = reader.int(forKey: ConfigKey(key)) ?? value
