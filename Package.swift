@@ -146,6 +146,7 @@ let package = Package(
             dependencies: [
                 "DNSAuthority", "DNSWire", "DNSLookup", "DNSServer",
                 .product(name: "HashTreeCollections", package: "swift-collections"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -19,7 +19,7 @@
 # are offered, not promised.
 #
 # usage: contrib/bench-replication.sh [-- PATH-TO-CAIRN]
-#        (BENCH_NAMES, BENCH_CONNECTIONS, BENCH_CHECKS, BENCH_SECONDS, BENCH_QPS)
+#        (BENCH_NAMES, BENCH_CONNECTIONS, BENCH_CHECKS, BENCH_SECONDS, BENCH_QPS, BENCH_NOTIFY_MS, BENCH_PERF)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cairn=""
@@ -175,10 +175,16 @@ bulk() {
 cpu_per_query() {
     dnsperf -s 127.0.0.1 -p "$dns_port" -d "$work/queries.txt" -l "$((seconds + 2))" -Q "$qps" \
         >"$work/dnsperf.txt" 2>&1 &
-    local perf=$! before after completed
+    local perf=$! before after completed profile=""
     before=$(cpu_ticks "$cairn_pid")
+    # BENCH_PERF=DIR: a perf profile of Cairn during each CPU phase, DIR/perf-<port>.data.
+    if [ -n "${BENCH_PERF:-}" ]; then
+        perf record -g -p "$cairn_pid" -o "$BENCH_PERF/perf-$1.data" -- sleep "$seconds" >/dev/null 2>&1 &
+        profile=$!
+    fi
     "$py" "$root/contrib/bench-update-load.py" "$work/registrations.txt" "$api_port" "$checks" "$seconds" "$@"
     wait "$perf" || true
+    [ -n "$profile" ] && { wait "$profile" || true; }
     after=$(cpu_ticks "$cairn_pid")
     completed=$(awk '/Queries completed/ {print $3}' "$work/dnsperf.txt")
     grep -E "Queries sent|Queries lost" "$work/dnsperf.txt" | sed 's/^ */dnsperf: /'

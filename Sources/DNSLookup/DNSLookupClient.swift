@@ -1,5 +1,5 @@
 public import DNSWire
-public import NIOCore
+import NIOCore
 import NIOPosix
 
 /// Asks one DNS server one question (UDP, then TCP when the answer is truncated), with a
@@ -58,33 +58,6 @@ public struct DNSLookupClient: Sendable {
             }
         }
         throw failure(lastError)
-    }
-
-    /// Sends `message`, built (and perhaps signed) by the caller, to `server` over UDP once and
-    /// returns the first datagram back from it, within ``timeout``: how a NOTIFY (RFC 1996 §3.6)
-    /// is sent and its answer read.
-    ///
-    /// - Throws: ``DNSLookupError`` when nothing came back in time.
-    public func exchange(_ message: ByteBuffer, server: HostPort) async throws -> ByteBuffer {
-        func failure(_ reason: String) -> DNSLookupError {
-            DNSLookupError(server: server.description, question: "message", reason: reason)
-        }
-        let remote: SocketAddress
-        do {
-            remote = try SocketAddress(ipAddress: server.host, port: server.port)
-        } catch {
-            throw failure("not an IP address")
-        }
-        do {
-            guard let answer = try await withTimeLimit(timeout, { try await udp(message, to: remote) }),
-                let bytes = answer
-            else { throw failure("no response in \(timeout)") }
-            return bytes
-        } catch let error as DNSLookupError {
-            throw error
-        } catch {
-            throw failure("\(error)")
-        }
     }
 
     private func udp(_ query: ByteBuffer, to remote: SocketAddress) async throws -> ByteBuffer? {

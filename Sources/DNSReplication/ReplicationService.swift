@@ -1,5 +1,4 @@
 public import DNSAuthority
-import DNSLookup
 import DNSWire
 import HashTreeCollections
 public import Logging
@@ -52,34 +51,48 @@ public struct ReplicationService: Service {
 
     /// Brings `secondary` up to date after each wake-up, then rests one notify interval.
     private func feed(_ secondary: Secondary, wakeUps: AsyncStream<Void>) async {
+        let channel: SecondaryChannel
+        do {
+            channel = try await SecondaryChannel.open(to: secondary)
+        } catch {
+            logger.error(
+                "cannot open a socket to the secondary", metadata: ["secondary": "\(secondary)", "error": "\(error)"])
+            return
+        }
         var confirmed: [DNSName: UInt32] = [:]
-        for await _ in wakeUps {
+        wakeUps: for await _ in wakeUps {
             let snapshot = authority.snapshot
             for apex in status.zones(carriedBy: secondary) {
                 guard let serial = snapshot.zones[apex]?.serial, confirmed[apex] != serial else { continue }
-                guard let served = await bringUpToDate(secondary, apex: apex) else { return }  // cancelled
+                // nil: cancelled.
+                guard let served = await bringUpToDate(secondary, apex: apex, through: channel) else { break wakeUps }
                 confirmed[apex] = served
             }
             do {
                 try await Task.sleep(for: configuration.notifyInterval)
             } catch {
-                return
+                break
             }
         }
+        await channel.close()
     }
 
     /// NOTIFYs `secondary` of the zone at `apex` and waits until it serves the current serial,
     /// starting over with backoff when it does not answer or does not load it.
     ///
     /// - Returns: the serial it serves, or `nil` when cancelled.
-    private func bringUpToDate(_ secondary: Secondary, apex: DNSName) async -> UInt32? {
+    private func bringUpToDate(
+        _ secondary: Secondary, apex: DNSName, through channel: SecondaryChannel
+    ) async
+        -> UInt32?
+    {
         var retry = configuration.notifyTimeout
         while !Task.isCancelled {
             guard let zone = authority.snapshot.zones[apex] else { return 0 }
             let serial = zone.serial
             do {
-                try await notify(secondary, zone: zone)
-                if let served = try await awaitSerial(serial, of: zone, on: secondary) {
+                try await notify(secondary, zone: zone, through: channel)
+                if let served = try await awaitSerial(serial, of: zone, on: secondary, through: channel) {
                     status.confirm(secondary, apex: apex, serial: served)
                     logger.debug(
                         "secondary serves the zone",
@@ -114,7 +127,7 @@ public struct ReplicationService: Service {
 
     /// Sends one NOTIFY for `zone` (RFC 1996 §3.6: SOA question, the SOA in the answer section,
     /// AA set), signed with the secondary's key, and checks its answer.
-    private func notify(_ secondary: Secondary, zone: Zone) async throws {
+    private func notify(_ secondary: Secondary, zone: Zone, through channel: SecondaryChannel) async throws {
         let id = UInt16.random(in: 0...UInt16.max)
         var header = DNSHeader(id: id)
         header.opcode = .notify
@@ -130,9 +143,7 @@ public struct ReplicationService: Service {
         let now = { UInt64(UnixTime.now().rawValue) }
         let mac = key.map { TSIG.sign(&message, key: $0, time: now()) }
         status.recordNotify(to: secondary)
-        let client = DNSLookupClient(timeout: configuration.notifyTimeout, attempts: 1)
-        let response = try await client.exchange(
-            message, server: HostPort(host: secondary.address, port: secondary.port))
+        let response = try await channel.exchange(message, id: id, timeout: configuration.notifyTimeout)
         let decoded = try DNSMessage(decoding: response)
         guard decoded.header.id == id, decoded.header.isResponse, decoded.header.opcode == .notify else {
             throw ReplicationError.unexpectedAnswer("not an answer to the NOTIFY")
@@ -153,23 +164,21 @@ public struct ReplicationService: Service {
     /// The NOTIFY is sent again every ``ReplicationConfiguration/renotifyInterval`` meanwhile: a
     /// secondary busy with an earlier transfer may let a NOTIFY go (Knot answers it, and
     /// transfers again only when its refresh timer or another NOTIFY says so).
-    private func awaitSerial(_ serial: UInt32, of zone: Zone, on secondary: Secondary) async throws -> UInt32? {
+    private func awaitSerial(
+        _ serial: UInt32, of zone: Zone, on secondary: Secondary, through channel: SecondaryChannel
+    ) async throws -> UInt32? {
         let apex = zone.apex
-        let client = DNSLookupClient(timeout: configuration.notifyTimeout, attempts: 1)
-        let server = HostPort(host: secondary.address, port: secondary.port)
         let deadline = ContinuousClock.now + configuration.notifyTimeout * 10
         var renotify = ContinuousClock.now + configuration.renotifyInterval
         while ContinuousClock.now < deadline {
             if ContinuousClock.now >= renotify {
-                try? await notify(secondary, zone: zone)
+                try? await notify(secondary, zone: zone, through: channel)
                 renotify = ContinuousClock.now + configuration.renotifyInterval
             }
-            if let response = try? await client.query(apex, .soa, server: server, recursive: false),
-                response.responseCode == .noError,
-                case .soa(let soa)? = response.answers.first(where: { $0.type == .soa })?.rdata,
-                soa.serial == serial || SerialNumber.isGreater(soa.serial, than: serial)
+            if let served = try? await channel.serial(of: apex, timeout: configuration.notifyTimeout),
+                served == serial || SerialNumber.isGreater(served, than: serial)
             {
-                return soa.serial
+                return served
             }
             try await Task.sleep(for: configuration.serialPollInterval)
         }
