@@ -123,6 +123,9 @@ template:
     file: "%s.secondary"
     master: primary
     acl: notify
+    # Keep changes in the journal instead of writing the whole zone file after each one.
+    zonefile-sync: -1
+    journal-content: changes
 zone:
   - domain: $zone
 EOF
@@ -143,6 +146,7 @@ start_cairn() {
             done
             echo "replication:"
             echo "  notifyIntervalMilliseconds: $notify_ms"
+            [ -n "${BENCH_ACK_MS:-}" ] && echo "  acknowledgeTimeoutMilliseconds: $BENCH_ACK_MS"
         fi
     } >"$work/cairn.yaml"
     CAIRN_API_AUTH_ZONE=$zone CAIRN_API_REGISTER_PER_MINUTE=100000 CAIRN_LOG_LEVEL=warning \

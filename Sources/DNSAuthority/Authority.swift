@@ -247,7 +247,7 @@ public final class Authority: Sendable {
             let before = state
             let moved = try Self.add(zone, to: &state)
             state.staticApexes.insert(zone.apex)
-            recordJournals(from: before, to: &state, changedNames: moved, apexes: [], staticMayChange: false)
+            recordJournals(from: before, to: &state, changedNames: moved, apexes: [zone.apex], staticMayChange: false)
             publish(state)
         }
     }
@@ -261,7 +261,7 @@ public final class Authority: Sendable {
             let before = state
             guard let moved = try Self.removeZone(at: apex, from: &state) else { return false }
             state.staticApexes.remove(apex)
-            recordJournals(from: before, to: &state, changedNames: moved, apexes: [], staticMayChange: false)
+            recordJournals(from: before, to: &state, changedNames: moved, apexes: [apex], staticMayChange: false)
             publish(state)
             return true
         }
@@ -723,6 +723,7 @@ public final class Authority: Sendable {
     ) {
         let limit = configuration.journalLength
         guard limit > 0 else { return }
+        let changedNames = changedNames.flatMap { $0.count > Self.journalNameLimit ? nil : $0 }
         var previousByZone: [DNSName: [DNSName: ChallengeRecords?]] = [:]
         for name in changedNames ?? [] {
             let oldApex = Self.placement(of: name, in: previous.servedZones)
@@ -732,11 +733,12 @@ public final class Authority: Sendable {
         }
         let candidates = apexes.map { $0.union(previousByZone.keys) } ?? Set(next.servedZones.keys)
         for apex in candidates {
-            guard let zone = next.servedZones[apex] else {
+            guard let zone = next.servedZones[apex], let old = previous.servedZones[apex] else {
+                // A zone added or removed: its history, if it comes back, starts afresh.
                 next.journals[apex] = nil
                 continue
             }
-            guard let old = previous.servedZones[apex], old.serial != zone.serial else { continue }
+            guard old.serial != zone.serial else { continue }
             let delta = ZoneDelta(
                 fromSerial: old.serial, toSerial: zone.serial,
                 previousZone: staticMayChange && !old.hasSameContent(as: zone) ? old : nil,

@@ -1,5 +1,7 @@
 public import DNSAuthority
 public import DNSWire
+import NIOCore
+import NIOPosix
 import Synchronization
 
 /// What each secondary is known to serve, and the acknowledgements waiting for it (DESIGN
@@ -35,6 +37,8 @@ public final class ReplicationStatus: Sendable {
     }
 
     private let state: Mutex<State>
+    /// Where the bounds of acknowledgements' waits are timed.
+    private let timers: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     private let fileZones: @Sendable () -> Set<DNSName>
     public let secondaries: [Secondary]
 
@@ -71,11 +75,12 @@ public final class ReplicationStatus: Sendable {
     /// Records that `secondary` serves `serial` for the zone at `apex`, and wakes the
     /// acknowledgements that waited for it.
     public func confirm(_ secondary: Secondary, apex: DNSName, serial: UInt32) {
+        let carriers = carriers(of: apex)
         let ready: [CheckedContinuation<Bool, Never>] = state.withLock { state in
             state.secondaries[secondary]?.confirmedSerials[apex] = serial
             var ready: [CheckedContinuation<Bool, Never>] = []
             for (id, waiter) in state.waiters
-            where waiter.apex == apex && Self.isServed(waiter, in: state, by: carriers(of: apex)) {
+            where waiter.apex == apex && Self.isServed(waiter, in: state, by: carriers) {
                 state.waiters[id] = nil
                 ready.append(waiter.continuation)
             }
@@ -114,31 +119,23 @@ public final class ReplicationStatus: Sendable {
     public func waitUntilServed(apex: DNSName, serial: UInt32, timeout: Duration) async -> [Secondary] {
         let carriers = carriers(of: apex)
         guard !carriers.isEmpty else { return [] }
-        let served = await withTaskGroup(of: Bool.self) { group in
-            let id = state.withLock { state in
+        // One continuation and one event-loop timer per wait: a task group with a sleeping child
+        // per acknowledgement cost more CPU than the DNS answers around it.
+        let served: Bool = await withCheckedContinuation { continuation in
+            let id: Int? = state.withLock { state in
+                let waiter = Waiter(apex: apex, serial: serial, continuation: continuation)
+                if Self.isServed(waiter, in: state, by: carriers) { return nil }
                 state.nextWaiter += 1
+                state.waiters[state.nextWaiter] = waiter
                 return state.nextWaiter
             }
-            group.addTask {
-                await withCheckedContinuation { continuation in
-                    let now: Bool = self.state.withLock { state in
-                        let waiter = Waiter(apex: apex, serial: serial, continuation: continuation)
-                        if Self.isServed(waiter, in: state, by: carriers) { return true }
-                        state.waiters[id] = waiter
-                        return false
-                    }
-                    if now { continuation.resume(returning: true) }
-                }
+            guard let id else {
+                continuation.resume(returning: true)
+                return
             }
-            group.addTask {
-                try? await Task.sleep(for: timeout)
-                let waiter = self.state.withLock { $0.waiters.removeValue(forKey: id) }
-                waiter?.continuation.resume(returning: false)
-                return false
+            timers.next().scheduleTask(in: TimeAmount(timeout)) {
+                self.state.withLock { $0.waiters.removeValue(forKey: id) }?.continuation.resume(returning: false)
             }
-            let first = await group.next() ?? false
-            group.cancelAll()
-            return first
         }
         guard !served else { return [] }
         let late = lagging(apex: apex, serial: serial)

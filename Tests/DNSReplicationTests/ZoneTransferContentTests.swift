@@ -164,4 +164,21 @@ import Testing
         #expect(records.contains { $0.name == "www.auth.example.test" && $0.type == .a })
         #expect(records.filter { $0.type == .soa }.count == 1)
     }
+
+    @Test func aZoneRemovedAndAddedAgainStartsANewJournal() throws {
+        let authority = try Self.authority(journalLength: 10)
+        let owner = ChallengeOwner(rawValue: "token:test")
+        let other = try Zone.synthesized(
+            apex: DNSName("other.test"),
+            identity: NameserverIdentity(nameservers: ["ns1.example.test"], hostmaster: "hostmaster.example.test"),
+            serial: 7)
+        try authority.addZone(other)
+        try authority.claim("x.other.test", owner: owner)
+        try authority.release("x.other.test", owner: owner)
+        #expect(authority.snapshot.journals["other.test"]?.count == 2)
+        try authority.removeZone(at: "other.test")
+        #expect(authority.snapshot.journals["other.test"] == nil)
+        try authority.addZone(other)
+        #expect(authority.snapshot.journals["other.test"] == nil)
+    }
 }
