@@ -1,5 +1,25 @@
 # Shell helpers the contrib/bench-*.sh scripts share; sourced, not run.
 
+# Exits naming the first of the tools $2... that is missing; $1 names the benchmark.
+require_tools() {
+    local bench=$1
+    shift
+    for tool in "$@"; do
+        command -v "$tool" >/dev/null || { echo "$bench: $tool is missing (make deps)" >&2; exit 1; }
+    done
+}
+
+# Exits unless the system Python has dnspython (Debian's python3-dnspython); $1 names the benchmark.
+require_dnspython() {
+    /usr/bin/python3 -c 'import dns.message' 2>/dev/null || { echo "$1: python3-dnspython is missing" >&2; exit 1; }
+}
+
+# Builds the release cairn of the checkout at $1 and prints its path.
+release_cairn() {
+    (cd "$1" && swift build -c release --product cairn >&2)
+    echo "$(cd "$1" && swift build -c release --show-bin-path)/cairn"
+}
+
 # A TCP port free on 127.0.0.1 now.
 free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'

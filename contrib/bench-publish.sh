@@ -22,17 +22,11 @@ updates=${BENCH_UPDATES:-2000}
 seconds=${BENCH_SECONDS:-20}
 # dnspython lives in the system Python (Debian's python3-dnspython).
 py=/usr/bin/python3
-for tool in dnsperf sqlite3 curl; do
-    command -v "$tool" >/dev/null || { echo "bench-publish: $tool is missing (make deps)" >&2; exit 1; }
-done
-"$py" -c 'import dns.message' 2>/dev/null || { echo "bench-publish: python3-dnspython is missing" >&2; exit 1; }
-if [ -z "$cairn" ]; then
-    (cd "$root" && swift build -c release --product cairn >&2)
-    cairn="$(cd "$root" && swift build -c release --show-bin-path)/cairn"
-fi
-
 # shellcheck source=contrib/bench-common.sh
 . "$root/contrib/bench-common.sh"
+require_tools bench-publish dnsperf sqlite3 curl
+require_dnspython bench-publish
+[ -n "$cairn" ] || cairn=$(release_cairn "$root")
 work=$(mktemp -d /tmp/cairn-bench-publish.XXXXXX)
 pid=""
 trap '[ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT

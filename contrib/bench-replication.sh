@@ -31,17 +31,11 @@ notify_ms=${BENCH_NOTIFY_MS:-20}
 seconds=${BENCH_SECONDS:-60}
 qps=${BENCH_QPS:-20000}
 py=/usr/bin/python3
-for tool in dnsperf sqlite3 curl dig nsd knotd wrk; do
-    command -v "$tool" >/dev/null || { echo "bench-replication: $tool is missing (make deps)" >&2; exit 1; }
-done
-"$py" -c 'import dns.message' 2>/dev/null || { echo "bench-replication: python3-dnspython is missing" >&2; exit 1; }
-if [ -z "$cairn" ]; then
-    (cd "$root" && swift build -c release --product cairn >&2)
-    cairn="$(cd "$root" && swift build -c release --show-bin-path)/cairn"
-fi
-
 # shellcheck source=contrib/bench-common.sh
 . "$root/contrib/bench-common.sh"
+require_tools bench-replication dnsperf sqlite3 curl dig nsd knotd wrk
+require_dnspython bench-replication
+[ -n "$cairn" ] || cairn=$(release_cairn "$root")
 work=$(mktemp -d /tmp/cairn-bench-replication.XXXXXX)
 pids=()
 cleanup() {
