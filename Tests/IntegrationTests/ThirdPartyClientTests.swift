@@ -254,7 +254,12 @@ import Testing
             let token = try await Self.createToken(in: directory)
             try await Self.withCairn(in: directory) { cairn in
                 let records = DNSHierarchy.cnameDelegation(of: "example.test", to: token.target)
-                try await Self.withHierarchyAndPebble(cairn: cairn, parentRecords: records) { dns, pebble in
+                // Pebble rejects 5 % of nonces by default; certbot 2.1 retries a bad nonce once, and
+                // when the retry is rejected too it dies in its own error display ("AttributeError:
+                // can't set attribute"), which failed a CI run. The hooks are under test, not that.
+                try await Self.withHierarchyAndPebble(
+                    cairn: cairn, parentRecords: records, pebbleEnvironment: ["PEBBLE_WFE_NONCEREJECT": "0"]
+                ) { dns, pebble in
                     let hooks = "\(Self.repository)/contrib/hooks"
                     let certbot = try await Tool.run(
                         "timeout",
