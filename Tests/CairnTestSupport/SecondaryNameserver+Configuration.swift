@@ -89,18 +89,7 @@ extension SecondaryNameserver {
     /// Knot 3.2, `knotd -c knot.conf`: logs to standard error at info (every transfer, IXFR or
     /// AXFR, incoming), control socket `knot/knot.sock`; 3.2 spells the primary `master:`.
     func knotConfiguration() -> String {
-        var lines = [
-            "server:",
-            "    rundir: \"\(directory.file("knot"))\"",
-            "    user: \(HostSystem.currentUser())",
-            "    pidfile: \"\(directory.file("knot/knot.pid"))\"",
-            "    listen: \(host)@\(port)",
-            "database:",
-            "    storage: \"\(directory.file("knot/db"))\"",
-            "log:",
-            "  - target: stderr",
-            "    any: info",
-        ]
+        var lines = KnotConfiguration.serverSections(directory: directory, port: port)
         if let key {
             lines += ["key:", "  - id: \(key.name)", "    algorithm: \(key.algorithm)", "    secret: \(key.secret)"]
         }

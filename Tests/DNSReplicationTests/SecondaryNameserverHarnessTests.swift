@@ -235,18 +235,7 @@ struct KnotPrimary: Sendable {
     }
 
     func configuration(key: SecondaryNameserver.Key?, notify secondaryPort: Int?) -> String {
-        var lines = [
-            "server:",
-            "    rundir: \"\(directory.file("knot"))\"",
-            "    user: \(HostSystem.currentUser())",
-            "    pidfile: \"\(directory.file("knot/knot.pid"))\"",
-            "    listen: 127.0.0.1@\(port)",
-            "database:",
-            "    storage: \"\(directory.file("knot/db"))\"",
-            "log:",
-            "  - target: stderr",
-            "    any: info",
-        ]
+        var lines = KnotConfiguration.serverSections(directory: directory, port: port)
         if let key {
             lines += ["key:", "  - id: \(key.name)", "    algorithm: \(key.algorithm)", "    secret: \(key.secret)"]
         }

@@ -134,19 +134,10 @@ private func withTSIGKnotPrimary<T: Sendable>(
         zone += (0..<TSIGKnotPrimary.txtRecords).map { "r\($0) TXT \"\(filler)-\($0)\"" }
         try directory.write("zones/example.com.zone", zone.joined(separator: "\n") + "\n")
         try FileManager.default.createDirectory(atPath: directory.file("knot/db"), withIntermediateDirectories: true)
-        var lines = [
-            "server:",
-            "    rundir: \"\(directory.file("knot"))\"",
-            "    user: \(HostSystem.currentUser())",
-            "    pidfile: \"\(directory.file("knot/knot.pid"))\"",
-            "    listen: 127.0.0.1@\(port)",
-            "database:",
-            "    storage: \"\(directory.file("knot/db"))\"",
-            "log:",
-            "  - target: stderr",
-            "    any: info",
-            "key:",
-        ]
+        var lines =
+            KnotConfiguration.serverSections(directory: directory, port: port) + [
+                "key:"
+            ]
         for key in keys {
             lines += [
                 "  - id: \(key.name)", "    algorithm: \(key.algorithm.mnemonic)", "    secret: \(key.base64Secret)",

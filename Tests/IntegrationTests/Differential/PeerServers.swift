@@ -78,32 +78,23 @@ enum PeerServers {
     )
         -> String
     {
-        var lines = [
-            "server:",
-            "    rundir: \"\(directory.file("knot"))\"",
-            "    user: \(HostSystem.currentUser())",
-            "    pidfile: \"\(directory.file("knot/knot.pid"))\"",
-            "    listen: 127.0.0.1@\(port)",
-            "database:",
-            "    storage: \"\(directory.file("knot/db"))\"",
-            "log:",
-            "  - target: stderr",
-            "    any: info",
-            // Transfers from 127.0.0.2 only: the differential queries come from 127.0.0.1 and see REFUSED.
-            "acl:",
-            "  - id: transfer",
-            "    address: \(transferClient)",
-            "    action: transfer",
-            "template:",
-            "  - id: default",
-            "    storage: \"\(zoneDirectory)\"",
-            "    file: \"%s.zone\"",
-            "    journal-content: none",
-            "    zonefile-load: whole",
-            "    zonefile-sync: -1",
-            "    acl: transfer",
-            "zone:",
-        ]
+        var lines =
+            KnotConfiguration.serverSections(directory: directory, port: port) + [
+                // Transfers from 127.0.0.2 only: the differential queries come from 127.0.0.1 and see REFUSED.
+                "acl:",
+                "  - id: transfer",
+                "    address: \(transferClient)",
+                "    action: transfer",
+                "template:",
+                "  - id: default",
+                "    storage: \"\(zoneDirectory)\"",
+                "    file: \"%s.zone\"",
+                "    journal-content: none",
+                "    zonefile-load: whole",
+                "    zonefile-sync: -1",
+                "    acl: transfer",
+                "zone:",
+            ]
         lines += zones.map { "  - domain: \($0)" }
         return lines.joined(separator: "\n") + "\n"
     }
