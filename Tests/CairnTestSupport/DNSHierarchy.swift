@@ -163,49 +163,29 @@ public struct DNSHierarchy: Sendable {
         case .knot:
             try FileManager.default.createDirectory(
                 atPath: directory.file("knot/db"), withIntermediateDirectories: true)
-            var lines = [
-                "server:",
-                "    rundir: \"\(directory.file("knot"))\"",
-                "    user: \(HostSystem.currentUser())",
-                "    pidfile: \"\(directory.file("knot/knot.pid"))\"",
-                "    listen: 127.0.0.1@\(parentPort)",
-                "database:",
-                "    storage: \"\(directory.file("knot/db"))\"",
-                "log:",
-                "  - target: stderr",
-                "    any: info",
-                "template:",
-                "  - id: default",
-                "    storage: \"\(directory.file("zones"))\"",
-                "    file: \"%s.zone\"",
-                "    journal-content: none",
-                "    zonefile-load: whole",
-                "    zonefile-sync: -1",
-                "zone:",
-            ]
+            var lines =
+                KnotConfiguration.serverSections(directory: directory, port: parentPort) + [
+                    "template:",
+                    "  - id: default",
+                    "    storage: \"\(directory.file("zones"))\"",
+                    "    file: \"%s.zone\"",
+                    "    journal-content: none",
+                    "    zonefile-load: whole",
+                    "    zonefile-sync: -1",
+                    "zone:",
+                ]
             lines += options.zones.map { "  - domain: \($0.origin)" }
             let path = try directory.write("knot.conf", lines.joined(separator: "\n") + "\n")
             return (try HostSystem.executable("knotd"), ["-c", path])
         case .nsd:
             try FileManager.default.createDirectory(atPath: directory.file("nsd"), withIntermediateDirectories: true)
-            var lines = [
-                "server:",
-                "    ip-address: 127.0.0.1@\(parentPort)",
-                "    port: \(parentPort)",
-                "    server-count: 1",
-                "    username: \"\"",
-                "    chroot: \"\"",
-                "    database: \"\"",
-                "    zonesdir: \"\(directory.file("zones"))\"",
-                "    pidfile: \"\(directory.file("nsd/nsd.pid"))\"",
-                "    xfrdfile: \"\(directory.file("nsd/xfrd.state"))\"",
-                "    zonelistfile: \"\(directory.file("nsd/zone.list"))\"",
-                "    xfrdir: \"\(directory.file("nsd"))\"",
-                "    rrl-ratelimit: 0",
-                "    verbosity: 1",
-                "remote-control:",
-                "    control-enable: no",
-            ]
+            var lines =
+                NSDConfiguration.serverSection(
+                    directory: directory, port: parentPort, zonesDirectory: directory.file("zones")) + [
+                    "    verbosity: 1",
+                    "remote-control:",
+                    "    control-enable: no",
+                ]
             for zone in options.zones {
                 lines += ["zone:", "    name: \"\(zone.origin)\"", "    zonefile: \"\(zone.origin)zone\""]
             }

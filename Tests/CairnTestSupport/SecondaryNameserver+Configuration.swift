@@ -46,29 +46,18 @@ extension SecondaryNameserver {
     /// source), its own log file, a control socket (`nsd-control` without TLS over a Unix socket).
     func nsdConfiguration() -> String {
         let keyName = key?.name ?? "NOKEY"
-        var lines = [
-            "server:",
-            "    ip-address: \(host)@\(port)",
-            "    port: \(port)",
-            "    do-ip6: no",
-            "    server-count: 1",
-            "    username: \"\"",
-            "    chroot: \"\"",
-            "    database: \"\"",
-            "    zonesdir: \"\(directory.file("zones"))\"",
-            "    pidfile: \"\(directory.file("nsd/nsd.pid"))\"",
-            "    xfrdfile: \"\(directory.file("nsd/xfrd.state"))\"",
-            "    zonelistfile: \"\(directory.file("nsd/zone.list"))\"",
-            "    xfrdir: \"\(directory.file("nsd"))\"",
-            "    logfile: \"\(directory.file("nsd.log"))\"",
-            "    rrl-ratelimit: 0",
-            // Load a transfer at once, even within a second of the last one (1 s by default).
-            "    xfrd-reload-timeout: 0",
-            "    verbosity: 2",
-            "remote-control:",
-            "    control-enable: yes",
-            "    control-interface: \"\(directory.file("nsd.ctl"))\"",
-        ]
+        var lines =
+            NSDConfiguration.serverSection(directory: directory, port: port, zonesDirectory: directory.file("zones"))
+            + [
+                "    do-ip6: no",
+                "    logfile: \"\(directory.file("nsd.log"))\"",
+                // Load a transfer at once, even within a second of the last one (1 s by default).
+                "    xfrd-reload-timeout: 0",
+                "    verbosity: 2",
+                "remote-control:",
+                "    control-enable: yes",
+                "    control-interface: \"\(directory.file("nsd.ctl"))\"",
+            ]
         if let key {
             lines += [
                 "key:", "    name: \"\(key.name)\"", "    algorithm: \(key.algorithm)", "    secret: \"\(key.secret)\"",

@@ -104,26 +104,14 @@ enum PeerServers {
     )
         -> String
     {
-        var lines = [
-            "server:",
-            "    ip-address: 127.0.0.1@\(port)",
-            "    port: \(port)",
-            "    server-count: 1",
-            "    username: \"\"",
-            "    chroot: \"\"",
-            "    database: \"\"",
-            "    zonesdir: \"\(zoneDirectory)\"",
-            "    pidfile: \"\(directory.file("nsd/nsd.pid"))\"",
-            "    xfrdfile: \"\(directory.file("nsd/xfrd.state"))\"",
-            "    zonelistfile: \"\(directory.file("nsd/zone.list"))\"",
-            "    xfrdir: \"\(directory.file("nsd"))\"",
-            "    rrl-ratelimit: 0",
-            "    minimal-responses: yes",
-            "    refuse-any: no",
-            "    verbosity: 1",
-            "remote-control:",
-            "    control-enable: no",
-        ]
+        var lines =
+            NSDConfiguration.serverSection(directory: directory, port: port, zonesDirectory: zoneDirectory) + [
+                "    minimal-responses: yes",
+                "    refuse-any: no",
+                "    verbosity: 1",
+                "remote-control:",
+                "    control-enable: no",
+            ]
         for zone in zones {
             lines += [
                 "zone:", "    name: \"\(zone)\"", "    zonefile: \"\(zone).zone\"",
