@@ -129,6 +129,7 @@ public actor ACMEClient {
     }
 
     func send(method: HTTPMethod, url: String, body: Data?, accept: String? = nil) async throws -> Response {
+        try Self.requireHTTPS(url)
         var request = HTTPClientRequest(url: url)
         request.method = method
         request.headers.add(name: "User-Agent", value: configuration.userAgent)
@@ -151,6 +152,20 @@ public actor ACMEClient {
         }
         let data = collected.readData(length: collected.readableBytes) ?? Data()
         return Response(status: Int(response.status.code), headers: response.headers, body: data, url: url)
+    }
+
+    /// Refuses a URL that is not `https`: RFC 8555 §6.1 requires HTTPS for every ACME request,
+    /// and a directory or response listing a cleartext URL would otherwise have the signed
+    /// requests and the certificate sent in the clear. Every request goes through `send`, so
+    /// the directory URL and every URL the CA lists are checked before anything is sent.
+    ///
+    /// - Throws: ``ACMEError`` with code ``ACMEError/Code/insecureURL``.
+    public static func requireHTTPS(_ url: String) throws {
+        guard let scheme = URL(string: url)?.scheme, scheme.lowercased() == "https" else {
+            throw ACMEError(
+                .insecureURL, detail: "refusing a URL that is not https: ACME is HTTPS only (RFC 8555 §6.1)",
+                url: url)
+        }
     }
 
     /// An unsigned request (directory, newNonce, renewalInfo), re-sent after 429 or 503 with a

@@ -34,6 +34,12 @@ public struct ACMEError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let trustRoots = Code(rawValue: "trust roots")
         /// Publishing or confirming a challenge value failed.
         public static let publishing = Code(rawValue: "publishing")
+        /// A URL the client was given or the CA listed is not `https` (RFC 8555 §6.1 requires
+        /// HTTPS for every ACME request); nothing was sent to it.
+        public static let insecureURL = Code(rawValue: "insecure URL")
+        /// The downloaded certificate is not for the order: its public key is not the CSR's, or
+        /// its names are not exactly the order's identifiers.
+        public static let certificateMismatch = Code(rawValue: "certificate mismatch")
     }
 
     public var code: Code

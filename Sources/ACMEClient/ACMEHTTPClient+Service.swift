@@ -16,7 +16,10 @@ extension ACMEHTTPClient {
                 throw ACMEError(.trustRoots, detail: "cannot read CA certificates from \(trustedRoots): \(error)")
             }
         }
-        return HTTPClient(
-            eventLoopGroupProvider: .singleton, configuration: HTTPClient.Configuration(tlsConfiguration: tls))
+        // ACME servers do not redirect (RFC 8555 lists every URL); following one could leave
+        // HTTPS behind the client's check of each URL it is given.
+        var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
+        configuration.redirectConfiguration = .disallow
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 }

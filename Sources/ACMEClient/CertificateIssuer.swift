@@ -1,5 +1,6 @@
 import Foundation
 public import Logging
+import X509
 
 /// Runs one order to a certificate (RFC 8555 §7.4) with dns-01: every authorization is solved
 /// at the same time — all TXT values published, confirmed served, then all challenges answered
@@ -273,6 +274,9 @@ public struct CertificateIssuer: Sendable {
                     metadata: ["preferred": "\(preferred)", "alternates": "\(alternates.count)"])
             }
         }
+        // Nothing is returned (so nothing written or swapped) unless the leaf is what was ordered.
+        try chain.requireLeaf(
+            publicKey: request.key.certificateKey.publicKey, names: request.names, url: certificateURL)
         progress(.issued(url: certificateURL))
         return IssuedCertificate(chain: chain, key: request.key, orderURL: order.url, certificateURL: certificateURL)
     }

@@ -23,6 +23,15 @@ struct ACMEServerOptions: ParsableArguments {
         }
     }
 
+    /// A cleartext directory is refused before anything starts (no listener, no key written).
+    func validate() throws {
+        do {
+            try ACMEClient.requireHTTPS(directoryURL)
+        } catch let error as ACMEError {
+            throw ValidationError("--server \(server): \(error.detail)")
+        }
+    }
+
     /// Runs `body` with an HTTP client that trusts the system roots and `--ca-bundle`.
     func withHTTPClient<T>(_ body: (HTTPClient) async throws -> T) async throws -> T {
         do {

@@ -222,6 +222,7 @@ extension FakeACMEServer {
         canned[route] = queue
         var reply = problem(next.status, next.problem)
         if let retryAfter = next.retryAfter { reply.headers.append(("Retry-After", retryAfter)) }
+        if let location = next.location { reply.headers.append(("Location", location)) }
         return reply
     }
 
@@ -260,10 +261,16 @@ extension FakeACMEServer {
 
     private func directory() -> DirectoryBody {
         DirectoryBody(
-            newNonce: baseURL + "/new-nonce", newAccount: baseURL + "/new-account", newOrder: baseURL + "/new-order",
+            newNonce: baseURL + "/new-nonce", newAccount: baseURL + "/new-account",
+            newOrder: listed(baseURL + "/new-order", cleartext: options.cleartextNewOrder),
             revokeCert: baseURL + "/revoke-cert",
             renewalInfo: options.offersRenewalInfo ? baseURL + "/renewal-info" : nil,
             meta: options.profiles.map { DirectoryBody.Meta(termsOfService: baseURL + "/terms", profiles: $0) })
+    }
+
+    /// `url`, as `http://` when the test asks the fake to list a cleartext URL.
+    private func listed(_ url: String, cleartext: Bool) -> String {
+        cleartext ? "http://" + url.dropFirst("https://".count) : url
     }
 
     private func renewalInfo(_ certificateID: String) -> Reply {
@@ -372,7 +379,9 @@ extension FakeACMEServer {
             status: status, identifiers: order.identifiers,
             authorizations: order.authorizations.map { baseURL + "/authz/\($0)" },
             finalize: baseURL + "/finalize/\(id)",
-            certificate: status == "valid" ? order.certificate.map { baseURL + "/cert/\($0)" } : nil,
+            certificate: status == "valid"
+                ? order.certificate.map { listed(baseURL + "/cert/\($0)", cleartext: options.cleartextCertificate) }
+                : nil,
             error: status == "invalid" ? Problem("unauthorized", detail: "an authorization failed") : nil,
             profile: order.profile, replaces: order.replaces)
     }
@@ -526,7 +535,16 @@ extension FakeACMEServer {
             return problem(400, Problem("badCSR", detail: "CSR names \(names) are not the order's \(ordered)"))
         }
         do {
-            let leaf = try authority.issue(publicKey: csr.publicKey, names: ordered)
+            var publicKey = csr.publicKey
+            // Lowercased, as Let's Encrypt issues them whatever the order's case.
+            var names = ordered.map { $0.lowercased() }
+            switch leafFault {
+            case .otherKey: publicKey = .init(P256.Signing.PrivateKey().publicKey)
+            case .addedName(let name): names.append(name)
+            case .droppedName: names.removeLast()
+            case nil: break
+            }
+            let leaf = try authority.issue(publicKey: publicKey, names: names)
             certificates.append(try authority.chains(for: leaf))
         } catch {
             return problem(500, Problem("serverInternal", detail: "\(error)"))

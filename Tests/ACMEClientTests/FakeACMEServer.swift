@@ -3,11 +3,12 @@ import AsyncHTTPClient
 import Crypto
 import Foundation
 import Hummingbird
+import HummingbirdTLS
 import Logging
 import NIOCore
 
-/// A small ACME CA (RFC 8555) for tests, over real HTTP on 127.0.0.1 and a port the system
-/// picks. It stands in for what Pebble 2.4.0 lacks: ARI (RFC 9773), profiles, `Retry-After`,
+/// A small ACME CA (RFC 8555) for tests, over real HTTPS on 127.0.0.1 and a port the system
+/// picks, with a root made for the run (``FakeTLSIdentity``; ``httpClient`` trusts it). It stands in for what Pebble 2.4.0 lacks: ARI (RFC 9773), profiles, `Retry-After`,
 /// 429/503, unknown challenge types and `alreadyReplaced`.
 ///
 /// Like a real CA it checks every JWS (ES256; the JWK on newAccount, the `kid`'s stored key
@@ -35,8 +36,23 @@ actor FakeACMEServer {
         var holdUntilAllAnswered = false
         /// Offer an alternate chain (`Link: rel="alternate"`) with every certificate.
         var offersAlternateChain = false
+        /// The directory lists `newOrder` as `http://` (a CA listing cleartext URLs, as
+        /// acme2certifier was found to; RFC 8555 §6.1 requires HTTPS).
+        var cleartextNewOrder = false
+        /// Valid orders list their certificate URL as `http://`.
+        var cleartextCertificate = false
         /// The CA's DNS lookup: whether the TXT `value` is served at `name`.
         var txtLookup: @Sendable (_ name: String, _ value: String) async -> Bool = { _, _ in false }
+    }
+
+    /// How an issued leaf differs from the order when ``Options/leafFault`` asks for it.
+    enum LeafFault: Sendable {
+        /// Another key than the CSR's.
+        case otherKey
+        /// One name more than the order's.
+        case addedName(String)
+        /// The order's last name left out.
+        case droppedName
     }
 
     /// A problem document (RFC 8555 §6.7) as the fake sends it.
@@ -69,6 +85,8 @@ actor FakeACMEServer {
         var status: Int
         var retryAfter: String?
         var problem: Problem
+        /// A `Location` to send (a redirect).
+        var location: String?
     }
 
     /// One request as the server saw it and what it answered.
@@ -117,6 +135,10 @@ actor FakeACMEServer {
 
     nonisolated let options: Options
     nonisolated let authority: FakeCertificateAuthority
+    /// The PEM file of the root the server's HTTPS certificate chains to.
+    nonisolated let trustedRootsFile: String
+    /// A client trusting that root, shut down when ``with(_:_:)`` ends.
+    nonisolated let httpClient: HTTPClient
     var baseURL = ""
     var exchanges: [Exchange] = []
     /// `answered <identifier>` per challenge POST, `valid <identifier>` per poll that reported valid.
@@ -135,22 +157,31 @@ actor FakeACMEServer {
     var certificates: [(chain: String, alternate: String)] = []
     var replaced: Set<String> = []
     var renewalWindows: [String: (start: String, end: String, retryAfter: String)] = [:]
+    /// How the next issued leaves differ from their orders; `nil` issues what was ordered.
+    var leafFault: LeafFault?
 
-    init(options: Options) throws {
+    init(options: Options, trustedRootsFile: String, httpClient: HTTPClient) throws {
         self.options = options
         self.authority = try FakeCertificateAuthority()
+        self.trustedRootsFile = trustedRootsFile
+        self.httpClient = httpClient
     }
 
     // MARK: - Scripting
 
     /// Answers the next `times` requests on `route` with `status`, `Retry-After` and a problem.
     func script(
-        _ route: Route, status: Int, retryAfter: String? = nil, problem: Problem? = nil, times: Int = 1
+        _ route: Route, status: Int, retryAfter: String? = nil, problem: Problem? = nil, location: String? = nil,
+        times: Int = 1
     ) {
         let problem = problem ?? Problem(status == 429 ? "rateLimited" : "serverInternal", detail: "scripted")
         canned[route, default: []] += Array(
-            repeating: Canned(status: status, retryAfter: retryAfter, problem: problem), count: times)
+            repeating: Canned(status: status, retryAfter: retryAfter, problem: problem, location: location),
+            count: times)
     }
+
+    /// Issues leaves that are not their orders' from now on (`nil`: as ordered again).
+    func issueLeaves(_ fault: LeafFault?) { leafFault = fault }
 
     /// Rejects the next `count` POSTs with `badNonce`, however fresh their nonces.
     func rejectNonces(_ count: Int) { noncesToReject += count }
@@ -184,12 +215,18 @@ actor FakeACMEServer {
     static func with<T: Sendable>(
         _ options: Options = Options(), _ body: @Sendable (FakeACMEServer) async throws -> T
     ) async throws -> T {
-        let server = try FakeACMEServer(options: options)
+        let identity = try FakeTLSIdentity()
+        defer { identity.remove() }
+        let httpClient = try ACMEHTTPClient.make(trustingAlso: identity.rootPEMFile)
+        let server = try FakeACMEServer(
+            options: options, trustedRootsFile: identity.rootPEMFile, httpClient: httpClient)
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let app = Application(
-            router: server.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            router: server.router(),
+            server: try .tls(.http1(), tlsConfiguration: identity.serverConfiguration),
+            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
             onServerRunning: { channel in
-                await server.setBaseURL("http://127.0.0.1:\(channel.localAddress?.port ?? 0)")
+                await server.setBaseURL("https://127.0.0.1:\(channel.localAddress?.port ?? 0)")
                 continuation.yield(channel.localAddress?.port ?? 0)
             },
             logger: Self.logger)
@@ -212,6 +249,7 @@ actor FakeACMEServer {
             }
             group.cancelAll()
             try? await group.waitForAll()
+            try? await httpClient.shutdown()
             return try outcome.get()
         }
     }
@@ -231,7 +269,7 @@ actor FakeACMEServer {
         configuration.requestTimeoutSeconds = 10
         configure(&configuration)
         return ACMEClient(
-            directoryURL: directoryURL, key: try .generate(.p256), httpClient: .shared,
+            directoryURL: directoryURL, key: try .generate(.p256), httpClient: httpClient,
             configuration: configuration, clock: clock, logger: Self.logger)
     }
 }

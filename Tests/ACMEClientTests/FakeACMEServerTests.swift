@@ -14,14 +14,16 @@ import Testing
         var problem: String?
     }
 
-    static func send(_ method: HTTPMethod, _ url: String, body: Data? = nil) async throws -> (Answer, String?) {
+    static func send(
+        _ method: HTTPMethod, _ url: String, body: Data? = nil, through client: HTTPClient
+    ) async throws -> (Answer, String?) {
         var request = HTTPClientRequest(url: url)
         request.method = method
         if let body {
             request.headers.add(name: "Content-Type", value: "application/jose+json")
             request.body = .bytes(ByteBuffer(bytes: body))
         }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        let response = try await client.execute(request, timeout: .seconds(10))
         let bytes = try await response.body.collect(upTo: 1 << 20)
         let problem = try? JSONDecoder().decode(FakeACMEServer.Problem.self, from: Data(bytes.readableBytesView))
         return (
@@ -45,23 +47,33 @@ import Testing
             let newOrder = base + "/new-order"
             let payload = Data(#"{"identifiers":[{"type":"dns","value":"a.test"}]}"#.utf8)
             let error = "urn:ietf:params:acme:error:"
-            let nonce = try #require(try await Self.send(.HEAD, base + "/new-nonce").1)
+            let nonce = try #require(try await Self.send(.HEAD, base + "/new-nonce", through: server.httpClient).1)
 
             // A refused request does not spend the nonce; the last one does.
             let forged = try Self.jws(
                 payload: payload, key: .generate(.p256), kid: account.url, nonce: nonce, url: newOrder)
-            #expect(try await Self.send(.POST, newOrder, body: forged).0.problem == error + "malformed")
+            #expect(
+                try await Self.send(.POST, newOrder, body: forged, through: server.httpClient).0.problem == error
+                    + "malformed")
             let misaddressed = try Self.jws(
                 payload: payload, key: key, kid: account.url, nonce: nonce, url: base + "/x")
-            #expect(try await Self.send(.POST, newOrder, body: misaddressed).0.problem == error + "unauthorized")
+            #expect(
+                try await Self.send(.POST, newOrder, body: misaddressed, through: server.httpClient).0.problem == error
+                    + "unauthorized")
             let stranger = try Self.jws(payload: payload, key: key, kid: base + "/acct/99", nonce: nonce, url: newOrder)
-            #expect(try await Self.send(.POST, newOrder, body: stranger).0.problem == error + "accountDoesNotExist")
+            #expect(
+                try await Self.send(.POST, newOrder, body: stranger, through: server.httpClient).0.problem == error
+                    + "accountDoesNotExist")
             let invented = try Self.jws(payload: payload, key: key, kid: account.url, nonce: "invented", url: newOrder)
-            #expect(try await Self.send(.POST, newOrder, body: invented).0.problem == error + "badNonce")
+            #expect(
+                try await Self.send(.POST, newOrder, body: invented, through: server.httpClient).0.problem == error
+                    + "badNonce")
 
             let good = try Self.jws(payload: payload, key: key, kid: account.url, nonce: nonce, url: newOrder)
-            #expect(try await Self.send(.POST, newOrder, body: good).0.status == 201)
-            #expect(try await Self.send(.POST, newOrder, body: good).0.problem == error + "badNonce")
+            #expect(try await Self.send(.POST, newOrder, body: good, through: server.httpClient).0.status == 201)
+            #expect(
+                try await Self.send(.POST, newOrder, body: good, through: server.httpClient).0.problem == error
+                    + "badNonce")
         }
     }
 }

@@ -39,7 +39,10 @@ struct ManagerHarness: Sendable {
 
             let clock = ManagerTestClock(Date())
             let declarations = CertificateDeclarations(
-                issuers: [IssuerDeclaration(name: issuerName, directoryURL: await server.directoryURL)],
+                issuers: [
+                    IssuerDeclaration(
+                        name: issuerName, directoryURL: await server.directoryURL, caBundle: server.trustedRootsFile)
+                ],
                 certificates: [CertificateDeclaration(name: certificateName, domains: domains, issuers: [issuerName])])
             let manager = CertificateManagerService(
                 settings: .init(

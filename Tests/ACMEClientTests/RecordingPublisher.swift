@@ -42,6 +42,9 @@ final class RecordingPublisher: ChallengePublisher {
 
     /// The fake CA's DNS lookup: whether `value` is served at `name`.
     func serves(name: String, value: String) -> Bool {
-        state.withLock { $0.served.contains(Record(name: name, value: value)) }
+        // Names compare without regard to case, as DNS looks them up.
+        state.withLock { state in
+            state.served.contains { $0.value == value && $0.name.lowercased() == name.lowercased() }
+        }
     }
 }

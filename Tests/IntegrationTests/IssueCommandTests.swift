@@ -211,5 +211,11 @@ import Testing
         #expect(!badName.succeeded && badName.output.contains("is not a domain name"))
         let badKey = try await Tool.run(binary, ["issue", "-d", "a.test", "--key-type", "dsa"])
         #expect(!badKey.succeeded && badKey.output.contains("--key-type"))
+        // RFC 8555 §6.1: a cleartext CA is refused by name, not tried (a connection refused at
+        // port 1 would say "transport").
+        let cleartext = try await Tool.run(
+            binary, ["issue", "-d", "a.test", "--server", "http://127.0.0.1:1/dir", "--skip-preflight"])
+        #expect(
+            !cleartext.succeeded && cleartext.output.contains("ACME is HTTPS only"), "\(cleartext.output)")
     }
 }
