@@ -143,7 +143,7 @@ start_cairn() {
             [ -n "${BENCH_ACK_MS:-}" ] && echo "  acknowledgeTimeoutMilliseconds: $BENCH_ACK_MS"
         fi
     } >"$work/cairn.yaml"
-    CAIRN_API_AUTH_ZONE=$zone CAIRN_API_REGISTER_PER_MINUTE=100000 CAIRN_LOG_LEVEL=warning \
+    CAIRN_API_AUTH_ZONE=$zone CAIRN_API_REGISTER_PER_MINUTE=100000 CAIRN_API_UPDATES_PER_MINUTE=100000000 CAIRN_LOG_LEVEL=warning \
         "$cairn" serve --config "$work/cairn.yaml" --state-dir "$work/state" --zones "$work/zones" \
         --listen "127.0.0.1:$dns_port" --api-listen "127.0.0.1:$api_port" >>"$work/serve.log" 2>&1 &
     cairn_pid=$!

@@ -13,6 +13,7 @@ package import HookAPI
 /// | `api.adminToken` | none | bearer token that opens `/register` from anywhere (secret) |
 /// | `api.trustedProxies` | none | peers whose `X-Forwarded-For` (else `Forwarded: for=`) is believed; name a reverse proxy on this host here |
 /// | `api.registerPerMinute` | `10` | `POST /register` calls per source (IPv4 address, IPv6 /64) per minute, then 429 |
+/// | `api.updatesPerMinute` | `600` | writes (`/update`, `/present`, `/cleanup`) per credential per minute, then 429 with `Retry-After` |
 /// | `api.maxRegistrations` | `10000` | registrations in the store past which `POST /register` answers 403 (`cairn register` is not limited) |
 /// | `api.tls.certificate`, `api.tls.privateKey` | none | PEM files; both set means HTTPS. `api.tls.certificate: acme:NAME` (no key) serves declared certificate NAME, renewed without dropping connections |
 /// | `api.valueLifetimeSeconds` | `86400` | how long a published TXT value is served |
@@ -48,6 +49,7 @@ package struct APISettings: Sendable {
         "api.maxBodyBytes": 4096,
         "api.authFailuresPerMinute": 30,
         "api.registerPerMinute": 10,
+        "api.updatesPerMinute": 600,
         "api.maxRegistrations": 10_000,
         "api.bodyTimeoutSeconds": 10,
     ]
@@ -130,6 +132,7 @@ package struct APISettings: Sendable {
                 maximumBodySize: try positive("api.maxBodyBytes"),
                 authFailuresPerMinute: try positive("api.authFailuresPerMinute"),
                 registerPerMinute: try positive("api.registerPerMinute"),
+                updatesPerMinute: try positive("api.updatesPerMinute"),
                 maximumRegistrations: try positive("api.maxRegistrations"),
                 bodyTimeout: .seconds(try positive("api.bodyTimeoutSeconds"))),
             certificateFile: managedCertificate == nil ? certificate : nil,

@@ -76,7 +76,7 @@ where Reloads.Failure == Never, Reloads.Element: Sendable {
         let replication = self.replication(authority: authority, writer: writer)
         let server = DNSServer(
             authority: authority, configuration: settings.serverConfiguration, logger: logger,
-            transferResponder: replication?.responder,
+            transferResponder: replication.responder,
             onBound: { addresses in
                 // "ready" (and the callback tests wait for) means every stored name is answered.
                 _ = await restore.result
@@ -94,7 +94,7 @@ where Reloads.Failure == Never, Reloads.Element: Sendable {
                 successTerminationBehavior: .ignore),
         ]
         gated.append(.init(service: manager))
-        if let replication { gated.append(.init(service: replication.service)) }
+        if let service = replication.service { gated.append(.init(service: service)) }
         // The CLI talks to this server through an owner-only socket in the state directory.
         gated.append(
             .init(
@@ -102,7 +102,8 @@ where Reloads.Failure == Never, Reloads.Element: Sendable {
                     stateDirectory: settings.stateDirectory, control: manager, logger: logger),
                 successTerminationBehavior: .ignore))
         if let api = try await hookAPI(
-            writer: writer, server: server, manager: manager, replication: replication?.status)
+            writer: writer, server: server, manager: manager,
+            replication: replication.service == nil ? nil : replication.status)
         {
             gated.append(api)
         }
@@ -139,20 +140,23 @@ where Reloads.Failure == Never, Reloads.Element: Sendable {
         return source
     }
 
-    /// Cairn as a primary, when secondaries are configured: the transfer responder for the DNS
-    /// listeners, the NOTIFY service, and acknowledgements held until every secondary serves the
-    /// change (DESIGN decision 4), at most `replication.acknowledgeTimeoutMilliseconds`.
+    /// The transfer responder for the DNS listeners, always: it answers a TSIG-signed query
+    /// signed, or with BADKEY/BADSIG (RFC 8945 §5.2), and refuses transfers to anyone not a
+    /// configured secondary — without it a signed query would be answered unsigned. When
+    /// secondaries are configured, Cairn is their primary too: the NOTIFY service, and
+    /// acknowledgements held until every secondary serves the change (DESIGN decision 4), at
+    /// most `replication.acknowledgeTimeoutMilliseconds`.
     private func replication(
         authority: Authority, writer: ChallengeWriter
-    ) -> (responder: TransferResponder, service: ReplicationService, status: ReplicationStatus)? {
+    ) -> (responder: TransferResponder, service: ReplicationService?, status: ReplicationStatus) {
         let configuration = settings.replication.configuration
-        guard settings.replication.isEnabled else { return nil }
         let logger = self.logger
         let status = ReplicationStatus(
             secondaries: configuration.secondaries, fileZones: { authority.staticZoneApexes })
         let responder = TransferResponder(
             authority: authority, configuration: configuration, status: status, logger: logger,
             fileZones: { authority.staticZoneApexes })
+        guard settings.replication.isEnabled else { return (responder, nil, status) }
         let service = ReplicationService(
             authority: authority, configuration: configuration, status: status, logger: logger)
         if configuration.acknowledgeTimeout == .zero {

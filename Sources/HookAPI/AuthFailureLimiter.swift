@@ -20,10 +20,18 @@ final class AuthFailureLimiter: Sendable {
 
     /// Whether `address`, or the credential `id` when one is named, has used up its failures.
     func isBlocked(_ address: IPAddress?, credential id: String?, now: NIODeadline = .now()) -> Bool {
+        blockedFor(address, credential: id, now: now) != nil
+    }
+
+    /// How long until neither `address` nor the credential `id` has used up its failures (the
+    /// later of the two windows to close), or `nil` when neither has.
+    func blockedFor(_ address: IPAddress?, credential id: String?, now: NIODeadline = .now()) -> TimeAmount? {
         windows.withLock { windows in
-            if let address, windows.count(Self.key(address), now: now) >= limit { return true }
-            if let id, !id.isEmpty, windows.count(Self.key(credential: id), now: now) >= limit { return true }
-            return false
+            var keys: [String] = []
+            if let address { keys.append(Self.key(address)) }
+            if let id, !id.isEmpty { keys.append(Self.key(credential: id)) }
+            return keys.filter { windows.count($0, now: now) >= limit }.compactMap { windows.remaining($0, now: now) }
+                .max()
         }
     }
 

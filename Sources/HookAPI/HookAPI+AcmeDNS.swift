@@ -28,9 +28,9 @@ extension HookAPI {
                 ?? "not in api.registerNetworks and no admin token"
             return refuseAuthentication("register", reason: reason, client: client, credential: nil)
         }
-        guard registerLimiter.admit(client.countedAs) else {
+        if let wait = registerLimiter.admit(MinuteRateLimiter.source(client.countedAs)) {
             logger.notice("register refused", metadata: ["reason": "api.registerPerMinute", "client": "\(client)"])
-            return HookResponse.tooManyRegistrations
+            return HookResponse.tooMany("too_many_registrations", retryAfter: wait)
         }
         var allowFrom: [String] = []
         if body.readableBytes > 0 {
@@ -138,6 +138,7 @@ extension HookAPI {
                         ?? "address not in allowfrom")
             }
         }
+        if let refused = refuseUpdateOverLimit("update", credential: username, client: client) { return refused }
         guard let fields = JSONBody.stringObject(body), Set(fields.keys) == ["subdomain", "txt"],
             let subdomain = fields["subdomain"], let txt = fields["txt"]
         else { return HookResponse.error(.badRequest, "malformed_json_payload") }

@@ -34,6 +34,7 @@ extension HookAPI {
             return refuse("failure limit reached before a bcrypt check")
         }
         guard Credential.verify(key, against: storedHash), let token else { return refuse("wrong token or key") }
+        if let refused = refuseUpdateOverLimit("httpreq", credential: id, client: client) { return refused }
 
         guard let fields = JSONBody.stringObject(body) else {
             return HookResponse.error(.badRequest, "malformed_json_payload")

@@ -22,7 +22,8 @@ public struct HookAPI: Sendable {
     public let writer: ChallengeWriter
     let logger: Logger
     let limiter: AuthFailureLimiter
-    let registerLimiter: RegisterLimiter
+    let registerLimiter: MinuteRateLimiter
+    let updateLimiter: MinuteRateLimiter
     let metrics: HookMetrics
     let beforeScrape: @Sendable () async -> Void
 
@@ -49,7 +50,8 @@ public struct HookAPI: Sendable {
         }
         self.logger = logger
         self.limiter = AuthFailureLimiter(failuresPerMinute: configuration.authFailuresPerMinute)
-        self.registerLimiter = RegisterLimiter(perMinute: configuration.registerPerMinute)
+        self.registerLimiter = MinuteRateLimiter(perMinute: configuration.registerPerMinute)
+        self.updateLimiter = MinuteRateLimiter(perMinute: configuration.updatesPerMinute)
         self.metrics = hookMetrics
     }
 
@@ -150,13 +152,24 @@ public struct HookAPI: Sendable {
     func refuseAuthentication(
         _ route: String, reason: String, client: RequestSource, credential: String?
     ) -> Response {
-        let limited = limiter.isBlocked(client.countedAs, credential: credential)
+        let blockedFor = limiter.blockedFor(client.countedAs, credential: credential)
         limiter.recordFailure(client.countedAs, credential: credential)
         var metadata: Logger.Metadata = ["reason": "\(reason)", "client": "\(client)"]
         if let credential { metadata["credential"] = "\(credential)" }
-        if limited { metadata["limited"] = "true" }
+        if blockedFor != nil { metadata["limited"] = "true" }
         logger.notice("\(route) refused", metadata: metadata)
-        return limited ? HookResponse.tooManyFailures : HookResponse.forbidden
+        return blockedFor.map { HookResponse.tooMany("too_many_failures", retryAfter: $0) } ?? HookResponse.forbidden
+    }
+
+    /// `429 too_many_updates` with `Retry-After` once `credential` (a user name or token id, after
+    /// it authenticated) has made `api.updatesPerMinute` writes this minute, else `nil` (and the
+    /// write is counted). One owner hammering the API cannot take every commit and every NOTIFY.
+    func refuseUpdateOverLimit(_ route: String, credential: String, client: RequestSource) -> Response? {
+        guard let wait = updateLimiter.admit(credential) else { return nil }
+        logger.notice(
+            "\(route) refused",
+            metadata: ["reason": "api.updatesPerMinute", "credential": "\(credential)", "client": "\(client)"])
+        return HookResponse.tooMany("too_many_updates", retryAfter: wait)
     }
 
     /// Whether a key checked against `storedHash` must wait out the failure limit before it is

@@ -28,6 +28,10 @@ public struct HookAPIConfiguration: Sendable {
     /// `/register` calls one source (an IPv4 address, an IPv6 /64) may make per minute before
     /// it gets 429.
     public var registerPerMinute: Int
+    /// Writes (`/update`, `/present`, `/cleanup`) one credential may make per minute once
+    /// authenticated before it gets 429 with `Retry-After`: generous for a certificate of 100
+    /// names renewed now and then, a wall for a client in a loop.
+    public var updatesPerMinute: Int
     /// Registrations the store may hold before `/register` answers 403 (`cairn register` on the
     /// server is not limited).
     public var maximumRegistrations: Int
@@ -36,7 +40,8 @@ public struct HookAPIConfiguration: Sendable {
     public init(
         authZone: DNSName? = nil, registerNetworks: [IPNetwork] = IPNetwork.loopback, adminTokenHash: String? = nil,
         trustedProxies: [IPNetwork] = [], valueLifetime: Int64 = 86_400, maximumBodySize: Int = 4096,
-        authFailuresPerMinute: Int = 30, registerPerMinute: Int = 10, maximumRegistrations: Int = 10_000,
+        authFailuresPerMinute: Int = 30, registerPerMinute: Int = 10, updatesPerMinute: Int = 600,
+        maximumRegistrations: Int = 10_000,
         bodyTimeout: Duration = .seconds(10)
     ) {
         self.authZone = authZone
@@ -47,6 +52,7 @@ public struct HookAPIConfiguration: Sendable {
         self.maximumBodySize = max(256, maximumBodySize)
         self.authFailuresPerMinute = max(1, authFailuresPerMinute)
         self.registerPerMinute = max(1, registerPerMinute)
+        self.updatesPerMinute = max(1, updatesPerMinute)
         self.maximumRegistrations = max(0, maximumRegistrations)
         self.bodyTimeout = bodyTimeout
     }

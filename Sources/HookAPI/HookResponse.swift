@@ -19,12 +19,18 @@ enum HookResponse {
     /// 401 `{"error": "forbidden"}`: every authentication failure looks the same.
     static var forbidden: Response { error(.unauthorized, "forbidden") }
 
-    /// 429 `{"error": "too_many_failures"}`: a failed authentication after the client's address
-    /// or the credential used up its failures this minute (`api.authFailuresPerMinute`).
-    static var tooManyFailures: Response { error(.tooManyRequests, "too_many_failures") }
-
-    /// 429 `{"error": "too_many_registrations"}`: the source used up `api.registerPerMinute`.
-    static var tooManyRegistrations: Response { error(.tooManyRequests, "too_many_registrations") }
+    /// 429 `{"error": "<code>"}` with `Retry-After` (RFC 9110 §10.2.3, RFC 6585 §4): the whole
+    /// seconds until the limit's window closes, at least 1. Codes: `too_many_failures` (a failed
+    /// authentication after the address or the credential used up `api.authFailuresPerMinute`),
+    /// `too_many_registrations` (`api.registerPerMinute`), `too_many_updates`
+    /// (`api.updatesPerMinute`).
+    static func tooMany(_ code: String, retryAfter: TimeAmount) -> Response {
+        var response = error(.tooManyRequests, code)
+        let nanoseconds = max(retryAfter.nanoseconds, 1)
+        let seconds = (nanoseconds + 999_999_999) / 1_000_000_000
+        response.headers[.retryAfter] = "\(seconds)"
+        return response
+    }
 
     /// 403 `{"error": "registration_limit_reached"}`: the store holds `api.maxRegistrations`.
     static var registrationLimitReached: Response { error(.forbidden, "registration_limit_reached") }

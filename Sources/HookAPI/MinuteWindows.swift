@@ -28,6 +28,12 @@ struct MinuteWindows: Sendable {
         return window.count
     }
 
+    /// How long until `key`'s open window closes; `nil` when it has none.
+    func remaining(_ key: String, now: NIODeadline) -> TimeAmount? {
+        guard let window = windows[key], now - window.start < Self.length else { return nil }
+        return window.start + Self.length - now
+    }
+
     /// Records one event for `key`, opening a window when it has none.
     mutating func record(_ key: String, now: NIODeadline) {
         if windows.count >= nextSweep {

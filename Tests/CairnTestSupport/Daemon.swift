@@ -59,6 +59,7 @@ public enum Daemon {
                         log: (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""))
             }
             await execution.teardown(using: [.gracefulShutDown(allowedDurationToNextStep: .seconds(5))])
+            if (try? CairnBinary.path()) == executable { TestSecrets.archiveLog(at: logPath) }
             return outcome
         }
         return try result.closureResult.get()

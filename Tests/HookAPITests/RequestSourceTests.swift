@@ -1,3 +1,5 @@
+import HTTPTypes
+import Hummingbird
 import NIOCore
 import Testing
 
@@ -85,18 +87,28 @@ import Testing
 
 /// The per-minute counters behind the failure limit and the register limit, on an injected clock.
 @Suite struct MinuteLimitTests {
-    @Test func theRegisterLimiterCountsPerSourceInOneMinuteWindows() {
-        let limiter = RegisterLimiter(perMinute: 2)
+    @Test func theRateLimiterCountsPerKeyInOneMinuteWindowsAndSaysWhenItCloses() {
+        let limiter = MinuteRateLimiter(perMinute: 2)
         let start = NIODeadline.uptimeNanoseconds(1_000_000_000)
-        let address = IPAddress("192.0.2.1")!
-        #expect(limiter.admit(address, now: start))
-        #expect(limiter.admit(address, now: start + .seconds(30)))
-        #expect(!limiter.admit(address, now: start + .seconds(59)))
-        #expect(limiter.admit(IPAddress("192.0.2.2")!, now: start + .seconds(59)))
-        // The window opened at the first registration closes a minute later.
-        #expect(limiter.admit(address, now: start + .seconds(60)))
-        #expect(RegisterLimiter.source(IPAddress("2001:db8:1:2:3:4:5:6")!) == "2001:db8:1:2::/64")
-        #expect(RegisterLimiter.source(IPAddress("::ffff:192.0.2.1")!) == "192.0.2.1")
+        let source = MinuteRateLimiter.source(IPAddress("192.0.2.1")!)
+        #expect(limiter.admit(source, now: start) == nil)
+        #expect(limiter.admit(source, now: start + .seconds(30)) == nil)
+        // Refused until the window opened by the first event closes, a minute after it.
+        #expect(limiter.admit(source, now: start + .seconds(59)) == .seconds(1))
+        #expect(limiter.admit(source, now: start + .seconds(45)) == .seconds(15))
+        #expect(limiter.admit(MinuteRateLimiter.source(IPAddress("192.0.2.2")!), now: start + .seconds(59)) == nil)
+        #expect(limiter.admit(source, now: start + .seconds(60)) == nil)
+        #expect(MinuteRateLimiter.source(IPAddress("2001:db8:1:2:3:4:5:6")!) == "2001:db8:1:2::/64")
+        #expect(MinuteRateLimiter.source(IPAddress("::ffff:192.0.2.1")!) == "192.0.2.1")
+        #expect(MinuteRateLimiter.source(nil) == "unknown")
+    }
+
+    @Test func aRateLimitedResponseCarriesRetryAfterInWholeSecondsRoundedUp() {
+        #expect(HookResponse.tooMany("x", retryAfter: .milliseconds(1)).headers[.retryAfter] == "1")
+        #expect(HookResponse.tooMany("x", retryAfter: .zero).headers[.retryAfter] == "1")
+        #expect(HookResponse.tooMany("x", retryAfter: .milliseconds(59_001)).headers[.retryAfter] == "60")
+        #expect(HookResponse.tooMany("x", retryAfter: .seconds(7)).headers[.retryAfter] == "7")
+        #expect(HookResponse.tooMany("x", retryAfter: .seconds(7)).status.code == 429)
     }
 
     @Test func theFailureLimiterRefusesOnlyPastTheLimitAndForgetsAfterAMinute() {
@@ -109,6 +121,11 @@ import Testing
         #expect(limiter.isBlocked(nil, credential: "user-a", now: start + .seconds(1)))
         #expect(limiter.isBlocked(address, credential: "user-a", now: start + .seconds(1)))
         #expect(!limiter.isBlocked(address, credential: "user-b", now: start + .seconds(1)))
+        // How long: until the later window of the address and the credential closes.
+        #expect(limiter.blockedFor(nil, credential: "user-a", now: start + .seconds(20)) == .seconds(40))
+        #expect(limiter.blockedFor(address, credential: nil, now: start + .seconds(20)) == nil)
+        limiter.recordFailure(address, credential: nil, now: start + .seconds(30))
+        #expect(limiter.blockedFor(address, credential: "user-b", now: start + .seconds(30)) == .seconds(30))
         #expect(!limiter.isBlocked(address, credential: "user-a", now: start + .seconds(60)))
     }
 

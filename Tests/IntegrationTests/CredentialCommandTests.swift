@@ -12,10 +12,12 @@ import Testing
     static func cairn(
         _ directory: TemporaryDirectory, _ arguments: [String], authZone: String = HookAPIServeTests.authZone
     ) async throws -> Tool.Result {
-        try await Tool.run(
+        let result = try await Tool.run(
             try CairnBinary.path(),
             arguments + ["--state-dir", directory.file("state"), "--zones", directory.file("zones")],
             environment: ["CAIRN_API_AUTH_ZONE": authZone], timeLimit: .seconds(60))
+        TestSecrets.noteFields(in: result.output)
+        return result
     }
 
     static func field(_ name: String, in output: String) -> String? {
@@ -102,6 +104,7 @@ import Testing
                 let registration = HookAPIServeTests.Registration(
                     username: object["username"] as? String ?? "", password: object["password"] as? String ?? "",
                     subdomain: object["subdomain"] as? String ?? "", fulldomain: object["fulldomain"] as? String ?? "")
+                TestSecrets.note(registration.password)
                 let reply = try await HookAPIServeTests.update(apiPort, registration, HookAPIServeTests.digest(3))
                 #expect(reply.status == 200)
                 #expect(

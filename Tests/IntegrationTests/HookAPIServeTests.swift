@@ -72,6 +72,7 @@ import Testing
         try #require(reply.status == 201, "\(reply.body)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(reply.body.utf8)) as? [String: Any])
         func field(_ key: String) -> String { object[key] as? String ?? "" }
+        TestSecrets.note(field("password"))
         return Registration(
             username: field("username"), password: field("password"), subdomain: field("subdomain"),
             fulldomain: field("fulldomain"))

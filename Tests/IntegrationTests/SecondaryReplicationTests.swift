@@ -40,6 +40,8 @@ import Testing
                 kind, zones: [zone], primaryHost: "127.0.0.1", primaryPort: dnsPort, key: secondaryKey
             ) { secondary in
                 var yaml = ""
+                TestSecrets.note(Self.key.secret)
+                TestSecrets.note(Self.otherSecret)
                 if let cairnKey {
                     yaml += """
                         tsigKeys:

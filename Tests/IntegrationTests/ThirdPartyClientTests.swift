@@ -77,7 +77,9 @@ import Testing
         let result = try await Tool.run(
             "curl", ["--silent", "--show-error", "--fail", "--max-time", "10", "-X", "POST", "\(cairn.api)/register"])
         guard result.succeeded else { throw Failure(description: "POST /register: \(result.output)") }
-        return try JSONDecoder().decode(Registration.self, from: Data(result.output.utf8))
+        let registration = try JSONDecoder().decode(Registration.self, from: Data(result.output.utf8))
+        TestSecrets.note(registration.password)
+        return registration
     }
 
     /// Starts the hierarchy (parent zone with `records`, stub for `auth.test` at Cairn) and
@@ -177,6 +179,7 @@ import Testing
                 directory.file("state"), "--domain", "example.test", "--delegation", delegation,
             ])
         guard result.succeeded else { throw Failure(description: "cairn token create: \(result.output)") }
+        TestSecrets.noteFields(in: result.output)
         var id: String? = nil
         var key: String? = nil
         var target = "_acme-challenge.example.test"

@@ -15,7 +15,7 @@ WORK=$(mktemp -d /tmp/cairn-bench-api.XXXXXX)
 DNS_PORT=${DNS_PORT:-25353}
 API_PORT=${API_PORT:-28053}
 # The benchmark registers its accounts from loopback faster than the default per-source limit.
-export CAIRN_API_AUTH_ZONE=auth.bench.test CAIRN_LOG_LEVEL=warning CAIRN_API_REGISTER_PER_MINUTE=100000
+export CAIRN_API_AUTH_ZONE=auth.bench.test CAIRN_LOG_LEVEL=warning CAIRN_API_REGISTER_PER_MINUTE=100000 CAIRN_API_UPDATES_PER_MINUTE=100000000
 mkdir -p "$WORK/zones"
 PID=""
 cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"; }
