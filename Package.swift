@@ -71,6 +71,7 @@ let package = Package(
             dependencies: [
                 "DNSWire",
                 "CLDNS",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "HashTreeCollections", package: "swift-collections"),

@@ -152,7 +152,8 @@ where Reloads.Failure == Never, Reloads.Element: Sendable {
         let configuration = settings.replication.configuration
         let logger = self.logger
         let status = ReplicationStatus(
-            secondaries: configuration.secondaries, fileZones: { authority.staticZoneApexes })
+            secondaries: configuration.secondaries, fileZones: { authority.staticZoneApexes },
+            allZones: { authority.zoneApexes }, catalogZone: configuration.catalogZone)
         let responder = TransferResponder(
             authority: authority, configuration: configuration, status: status, logger: logger,
             fileZones: { authority.staticZoneApexes })

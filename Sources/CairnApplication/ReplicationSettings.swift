@@ -20,7 +20,12 @@ import Yams
 ///     port: 53
 ///     key: xfr-key               # omit for unsigned transfers allowed by address alone
 ///     zones: [auth.example.net]  # omit: every zone served from files
+///   - address: 192.0.2.54
+///     key: xfr-key
+///     catalog: true              # consumes the catalog zone (RFC 9432; Knot, BIND): carries
+///                                # every zone, synthesized challenge zones included
 /// replication:
+///   catalogZone: catalog.cairn.invalid.    # served when a secondary consumes it
 ///   acknowledgeTimeoutMilliseconds: 5000   # 0: acknowledge without waiting (a CA may then ask a
 ///                                          # secondary too early)
 ///   notifyIntervalMilliseconds: 20
@@ -77,7 +82,19 @@ package struct ReplicationSettings: Sendable {
                         return zone
                     })
             }
-            secondaries.append(Secondary(address: address, port: port, keyName: keyName, zones: zones))
+            if entry.catalog == true, zones != nil {
+                throw SettingsError.invalidValue(
+                    context, "a secondary consuming the catalog carries every zone: leave zones out")
+            }
+            secondaries.append(
+                Secondary(
+                    address: address, port: port, keyName: keyName, zones: zones,
+                    consumesCatalog: entry.catalog ?? false))
+        }
+        let catalogText = reader.string(forKey: "replication.catalogZone") ?? Self.defaultCatalogZone
+        guard let catalogZone = try? DNSName(catalogText), CatalogZone.isUsableApex(catalogZone) else {
+            throw SettingsError.invalidValue(
+                "replication.catalogZone", "\"\(catalogText)\" is not a domain name with room for members below it")
         }
         func milliseconds(_ key: String, default value: Int, allowingZero: Bool = false) throws -> Duration {
             let number = reader.int(forKey: ConfigKey(key)) ?? value
@@ -95,9 +112,13 @@ package struct ReplicationSettings: Sendable {
                 secondaries: secondaries, keys: keyring,
                 acknowledgeTimeout: try milliseconds(
                     "replication.acknowledgeTimeoutMilliseconds", default: 5000, allowingZero: true),
-                notifyInterval: try milliseconds("replication.notifyIntervalMilliseconds", default: 20)),
+                notifyInterval: try milliseconds("replication.notifyIntervalMilliseconds", default: 20),
+                catalogZone: secondaries.contains(where: \.consumesCatalog) ? catalogZone : nil),
             journalLength: journalLength)
     }
+
+    /// Under `.invalid` (RFC 6761 §6.4), as RFC 9432 §4.1 suggests: no resolver asks for it.
+    package static let defaultCatalogZone = "catalog.cairn.invalid."
 
     /// One key from a file of mode 0600 (or stricter): a mapping with `name`, `algorithm` and
     /// `secret`, or Knot's `key:` list with one entry (`id`, `algorithm`, `secret`).
@@ -148,6 +169,7 @@ package struct ReplicationSettings: Sendable {
         var port: Int?
         var key: String?
         var zones: [String]?
+        var catalog: Bool?
     }
 
     private struct KeyEntry: Decodable {

@@ -1,5 +1,6 @@
 package import Configuration
 package import DNSAuthority
+import DNSReplication
 package import DNSServer
 import DNSWire
 import Foundation
@@ -128,7 +129,8 @@ package struct ServeSettings: Sendable {
                 maximumNegativeTTL: UInt32(try positive("dns.negativeTTL")),
                 maximumChallengeTTL: UInt32(try positive("dns.challengeTTL")),
                 maximumUDPPayload: payload,
-                journalLength: replication.isEnabled ? replication.journalLength : 0),
+                journalLength: replication.isEnabled ? replication.journalLength : 0,
+                catalogZone: replication.configuration.catalogZone),
             zonesDirectory: try value("zones.directory") { try reader.requiredString(forKey: $0) },
             stateDirectory: stateDirectory,
             logLevel: level,

@@ -39,6 +39,8 @@ public final class Authority: Sendable {
         var journals: TreeDictionary<DNSName, ZoneJournal> = [:]
         /// The apexes of the static zones (files and zones added in code), which secondaries carry.
         var staticApexes: Set<DNSName> = []
+        /// The zones the catalog (``AuthorityConfiguration/catalogZone``) lists now.
+        var catalogMembers: Set<DNSName>? = nil
     }
 
     /// Serves `zones` with an empty challenge table.
@@ -64,6 +66,12 @@ public final class Authority: Sendable {
                 loadedZones: byApex, servedZones: byApex,
                 table: ChallengeTable(maximumValuesPerName: configuration.maximumValuesPerName), restoring: restoring,
                 apexLabels: apexLabels, staticApexes: Set(byApex.keys)))
+        if configuration.catalogZone != nil {
+            writer.withLock { state in
+                refreshCatalog(from: state, to: &state, now: .now())
+                publish(state)
+            }
+        }
     }
 
     /// Whether the table is still to be restored (see ``init(zones:configuration:restoring:)``).
@@ -139,6 +147,7 @@ public final class Authority: Sendable {
             let before = state
             state = next
             recordJournals(from: before, to: &state, changedNames: changedNames, apexes: nil, staticMayChange: true)
+            refreshCatalog(from: before, to: &state, now: .now())
             publish(state)
         }
     }
@@ -195,6 +204,7 @@ public final class Authority: Sendable {
             state.restoring = false
             recordJournals(
                 from: before, to: &state, changedNames: changedNames, apexes: nil, staticMayChange: byApex != nil)
+            refreshCatalog(from: before, to: &state, now: now)
             publish(state)
             return failures
         }
@@ -233,6 +243,7 @@ public final class Authority: Sendable {
             recordJournals(
                 from: before, to: &state, changedNames: states.map(\.name) + moved, apexes: touched,
                 staticMayChange: false)
+            refreshCatalog(from: before, to: &state, now: now)
             publish(state)
             return failures
         }
@@ -248,6 +259,7 @@ public final class Authority: Sendable {
             let moved = try Self.add(zone, to: &state)
             state.staticApexes.insert(zone.apex)
             recordJournals(from: before, to: &state, changedNames: moved, apexes: [zone.apex], staticMayChange: false)
+            refreshCatalog(from: before, to: &state, now: .now())
             publish(state)
         }
     }
@@ -262,6 +274,7 @@ public final class Authority: Sendable {
             guard let moved = try Self.removeZone(at: apex, from: &state) else { return false }
             state.staticApexes.remove(apex)
             recordJournals(from: before, to: &state, changedNames: moved, apexes: [apex], staticMayChange: false)
+            refreshCatalog(from: before, to: &state, now: .now())
             publish(state)
             return true
         }
@@ -748,6 +761,30 @@ public final class Authority: Sendable {
         if apexes == nil {
             for apex in next.journals.keys where next.servedZones[apex] == nil { next.journals[apex] = nil }
         }
+    }
+
+    /// Makes the catalog zone (``AuthorityConfiguration/catalogZone``) list every other zone of
+    /// `state`, advancing its serial (RFC 1982) when the list changed or the catalog had to be
+    /// put back (a reload replaces the static zones); a first catalog's serial is the clock in
+    /// seconds, as for synthesized zones. Runs after the journals are recorded: the catalog keeps
+    /// none, so an IXFR of it is answered with the whole zone.
+    private func refreshCatalog(from before: WriterState, to state: inout WriterState, now: UnixTime) {
+        guard let apex = configuration.catalogZone else { return }
+        var members = Set(state.servedZones.keys)
+        members.remove(apex)
+        if state.servedZones[apex] != nil, state.catalogMembers == members { return }
+        let serial =
+            (state.servedZones[apex] ?? before.servedZones[apex]).map { SerialNumber.next(after: $0.serial) }
+            ?? UInt32(truncatingIfNeeded: now.rawValue)
+        let catalog = CatalogZone.zone(
+            apex: apex, members: members.sorted { $0.canonicallyPrecedes($1) }, serial: serial)
+        if let old = state.loadedZones[apex] { state.apexLabels.remove(old) }
+        state.loadedZones[apex] = catalog
+        state.servedZones[apex] = catalog
+        state.apexLabels.add(catalog)
+        state.staticApexes.remove(apex)
+        state.catalogMembers = members
+        state.journals[apex] = nil
     }
 
     /// A stream that yields after snapshots are swapped in, at most one element pending (a burst

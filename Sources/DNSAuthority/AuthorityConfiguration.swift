@@ -1,3 +1,5 @@
+public import DNSWire
+
 /// Limits and defaults of the answer logic.
 public struct AuthorityConfiguration: Hashable, Sendable {
     /// The most seconds a negative answer may be cached: the SOA in the authority section
@@ -16,11 +18,17 @@ public struct AuthorityConfiguration: Hashable, Sendable {
     /// How many changes each zone's journal keeps for incremental transfers (IXFR, RFC 1995): a
     /// secondary further behind gets the whole zone. 0 keeps no journal (no secondaries).
     public var journalLength: Int
+    /// The apex of a catalog zone (RFC 9432) listing every other zone served, kept up to date as
+    /// zones are loaded, synthesized and removed; `nil`: none. Must satisfy
+    /// ``CatalogZone/isUsableApex(_:)`` and be no zone's apex.
+    public var catalogZone: DNSName?
 
     public init(
         maximumNegativeTTL: UInt32 = 30, maximumChallengeTTL: UInt32 = 60, maximumUDPPayload: Int = 1232,
-        maximumValuesPerName: Int = 16, maximumCNAMEChain: Int = 8, journalLength: Int = 0
+        maximumValuesPerName: Int = 16, maximumCNAMEChain: Int = 8, journalLength: Int = 0,
+        catalogZone: DNSName? = nil
     ) {
+        self.catalogZone = catalogZone.flatMap { CatalogZone.isUsableApex($0) ? $0 : nil }
         self.maximumNegativeTTL = maximumNegativeTTL
         self.maximumChallengeTTL = maximumChallengeTTL
         self.maximumUDPPayload = max(512, min(maximumUDPPayload, 65535))

@@ -1,3 +1,5 @@
+public import DNSWire
+
 /// How Cairn feeds its secondaries (DESIGN decision 8).
 public struct ReplicationConfiguration: Sendable {
     public var secondaries: [Secondary]
@@ -18,13 +20,18 @@ public struct ReplicationConfiguration: Sendable {
     public var serialPollInterval: Duration
     /// How often the NOTIFY is sent again while the secondary does not serve the new serial.
     public var renotifyInterval: Duration
+    /// The catalog zone (RFC 9432) the secondaries that consume one transfer, listing every zone
+    /// served; `nil` when no secondary consumes it. The ``Authority`` serves it
+    /// (``AuthorityConfiguration/catalogZone``).
+    public var catalogZone: DNSName?
 
     public init(
         secondaries: [Secondary] = [], keys: TSIGKeyring = TSIGKeyring(), acknowledgeTimeout: Duration = .seconds(5),
         notifyInterval: Duration = .milliseconds(20), notifyTimeout: Duration = .seconds(1),
         maximumRetryInterval: Duration = .seconds(60), serialPollInterval: Duration = .milliseconds(20),
-        renotifyInterval: Duration = .milliseconds(250)
+        renotifyInterval: Duration = .milliseconds(250), catalogZone: DNSName? = nil
     ) {
+        self.catalogZone = catalogZone
         self.secondaries = secondaries
         self.keys = keys
         self.acknowledgeTimeout = acknowledgeTimeout

@@ -87,9 +87,14 @@ public struct ReplicationService: Service {
         -> UInt32?
     {
         var retry = configuration.notifyTimeout
+        // A consumer of the catalog learns of a new member from the catalog, a moment after the
+        // member exists here: until then it refuses the member's NOTIFY, and it is asked again
+        // every renotify interval for a while before the backoff takes over.
+        let quickRetriesUntil = ContinuousClock.now + configuration.notifyTimeout * 10
         while !Task.isCancelled {
             guard let zone = authority.snapshot.zones[apex] else { return 0 }
             let serial = zone.serial
+            var wait: Duration? = nil
             do {
                 try await notify(secondary, zone: zone, through: channel)
                 if let served = try await awaitSerial(serial, of: zone, on: secondary, through: channel) {
@@ -107,6 +112,13 @@ public struct ReplicationService: Service {
                     ])
             } catch is CancellationError {
                 return nil
+            } catch let error as ReplicationError
+                where error.secondaryLacksZone && secondary.consumesCatalog && ContinuousClock.now < quickRetriesUntil
+            {
+                logger.debug(
+                    "secondary does not carry the zone yet",
+                    metadata: ["secondary": "\(secondary)", "zone": "\(apex)", "serial": "\(serial)"])
+                wait = configuration.renotifyInterval
             } catch {
                 logger.warning(
                     "NOTIFY failed",
@@ -116,11 +128,11 @@ public struct ReplicationService: Service {
                     ])
             }
             do {
-                try await Task.sleep(for: retry)
+                try await Task.sleep(for: wait ?? retry)
             } catch {
                 return nil
             }
-            retry = min(retry * 2, configuration.maximumRetryInterval)
+            if wait == nil { retry = min(retry * 2, configuration.maximumRetryInterval) }
         }
         return nil
     }
@@ -153,9 +165,7 @@ public struct ReplicationService: Service {
             try verifier.verify(response, now: now())
             try verifier.finish()
         }
-        guard decoded.responseCode == .noError else {
-            throw ReplicationError.unexpectedAnswer("NOTIFY answered \(decoded.responseCode)")
-        }
+        guard decoded.responseCode == .noError else { throw ReplicationError.notifyRefused(decoded.responseCode) }
     }
 
     /// Asks the secondary's SOA until it serves `serial` or a newer one, for at most 10 notify
@@ -175,10 +185,18 @@ public struct ReplicationService: Service {
                 try? await notify(secondary, zone: zone, through: channel)
                 renotify = ContinuousClock.now + configuration.renotifyInterval
             }
-            if let served = try? await channel.serial(of: apex, timeout: configuration.notifyTimeout),
-                served == serial || SerialNumber.isGreater(served, than: serial)
-            {
-                return served
+            do {
+                if let served = try await channel.serial(of: apex, timeout: configuration.notifyTimeout),
+                    served == serial || SerialNumber.isGreater(served, than: serial)
+                {
+                    return served
+                }
+            } catch let error as ReplicationError where error.secondaryLacksZone && apex == configuration.catalogZone {
+                // Knot refuses queries for a catalog it interprets (EDE 20): the answer to the
+                // NOTIFY is all it says. Each member is confirmed by its own serial.
+                return serial
+            } catch {
+                // No answer yet: asked again below.
             }
             try await Task.sleep(for: configuration.serialPollInterval)
         }

@@ -40,13 +40,24 @@ public final class ReplicationStatus: Sendable {
     /// Where the bounds of acknowledgements' waits are timed.
     private let timers: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     private let fileZones: @Sendable () -> Set<DNSName>
+    private let allZones: @Sendable () -> [DNSName]
+    private let catalogZone: DNSName?
     public let secondaries: [Secondary]
 
-    /// - Parameter fileZones: the apexes of the zones served from files now, which a secondary that
-    ///   names no zones carries.
-    public init(secondaries: [Secondary], fileZones: @escaping @Sendable () -> Set<DNSName>) {
+    /// - Parameters:
+    ///   - fileZones: the apexes of the zones served from files now, which a secondary that names
+    ///     no zones carries.
+    ///   - allZones: the apexes of every zone served now, which a secondary consuming the catalog
+    ///     carries.
+    ///   - catalogZone: the catalog's apex, brought up to date before its members.
+    public init(
+        secondaries: [Secondary], fileZones: @escaping @Sendable () -> Set<DNSName>,
+        allZones: @escaping @Sendable () -> [DNSName] = { [] }, catalogZone: DNSName? = nil
+    ) {
         self.secondaries = secondaries
         self.fileZones = fileZones
+        self.allZones = allZones
+        self.catalogZone = catalogZone
         var bySecondary: [Secondary: SecondaryState] = [:]
         for secondary in secondaries {
             bySecondary[secondary] = SecondaryState(
@@ -62,9 +73,15 @@ public final class ReplicationStatus: Sendable {
     }
 
     /// The zones `secondary` carries: those it names, or the zones served from files (a few,
-    /// however many challenge zones are synthesized), in canonical order.
+    /// however many challenge zones are synthesized), in canonical order; for a consumer of the
+    /// catalog, the catalog first (a new member is served only once the catalog is), then every
+    /// other zone in no particular order.
     public func zones(carriedBy secondary: Secondary) -> [DNSName] {
-        (secondary.zones ?? fileZones()).sorted { $0.canonicallyPrecedes($1) }
+        guard secondary.consumesCatalog else {
+            return (secondary.zones ?? fileZones()).sorted { $0.canonicallyPrecedes($1) }
+        }
+        // Unsorted: there may be a zone per NS-delegated customer, and only the catalog's place matters.
+        return (catalogZone.map { [$0] } ?? []) + allZones().filter { $0 != catalogZone }
     }
 
     /// Every secondary's state.

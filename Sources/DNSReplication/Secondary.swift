@@ -13,20 +13,29 @@ public struct Secondary: Hashable, Sendable, CustomStringConvertible {
     /// The zones it carries; `nil`: every zone served from files (a secondary must be configured
     /// for each zone it carries, so challenge zones synthesized at run time are not included).
     public var zones: Set<DNSName>?
+    /// Whether it consumes the catalog zone (RFC 9432, ``ReplicationConfiguration/catalogZone``)
+    /// and so carries every zone: the catalog, the zone files and the challenge zones synthesized
+    /// at run time, which it learns of from the catalog. ``zones`` is ignored then.
+    public var consumesCatalog: Bool
 
-    public init(address: String, port: Int = 53, keyName: DNSName? = nil, zones: Set<DNSName>? = nil) {
+    public init(
+        address: String, port: Int = 53, keyName: DNSName? = nil, zones: Set<DNSName>? = nil,
+        consumesCatalog: Bool = false
+    ) {
         self.address = address
         self.port = port
         self.keyName = keyName
         self.zones = zones
+        self.consumesCatalog = consumesCatalog
     }
 
     public var description: String {
         address.contains(":") ? "[\(address)]:\(port)" : "\(address):\(port)"
     }
 
-    /// Whether it carries the zone at `apex`, one of `fileZones` when it names no zones.
+    /// Whether it carries the zone at `apex`: every zone when it consumes the catalog, else one it
+    /// names, or one of `fileZones` when it names none.
     func carries(_ apex: DNSName, fileZones: Set<DNSName>) -> Bool {
-        zones.map { $0.contains(apex) } ?? fileZones.contains(apex)
+        consumesCatalog || (zones.map { $0.contains(apex) } ?? fileZones.contains(apex))
     }
 }

@@ -59,11 +59,19 @@ final class SecondaryChannel: Sendable {
     }
 
     /// The SOA serial the secondary serves for the zone at `apex`, `nil` when it answers none.
+    ///
+    /// - Throws: ``ReplicationError/notifyRefused(_:)``-like error with
+    ///   ``ReplicationError/secondaryLacksZone`` when it answers REFUSED or NOTAUTH.
     func serial(of apex: DNSName, timeout: Duration) async throws -> UInt32? {
         let id = UInt16.random(in: 0...UInt16.max)
         let query = try DNSMessage(header: DNSHeader(id: id), questions: [DNSQuestion(name: apex, type: .soa)])
             .encoded()
         let response = try DNSMessage(decoding: try await exchange(query, id: id, timeout: timeout))
+        if response.responseCode == .refused || response.responseCode == .notAuth {
+            var error = ReplicationError("SOA query answered \(response.responseCode)")
+            error.secondaryLacksZone = true
+            throw error
+        }
         guard response.responseCode == .noError,
             case .soa(let soa)? = response.answers.first(where: { $0.type == .soa && $0.name == apex })?.rdata
         else { return nil }

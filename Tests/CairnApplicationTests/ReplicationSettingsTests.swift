@@ -68,6 +68,8 @@ import Testing
         ("tsigKeys:\n  - name: k\n    secret: \"not base64!\"\n", "tsigKeys[0]"),
         ("tsigKeys:\n  - name: k\n    algorithm: hmac-md5\n    secret: \"\(secret)\"\n", "tsigKeys[0]"),
         ("replication:\n  journalLength: -1\n", "replication.journalLength"),
+        ("secondaries:\n  - address: 192.0.2.1\n    catalog: true\n    zones: [a.test]\n", "leave zones out"),
+        ("replication:\n  catalogZone: \"\(String(repeating: "a.", count: 110))\"\n", "replication.catalogZone"),
     ])
     func mistakesAreNamed(yaml: String, expected: String) async throws {
         try await withTemporaryDirectory { directory in
@@ -77,6 +79,25 @@ import Testing
             } catch {
                 #expect("\(error)".contains(expected), "\(error)")
             }
+        }
+    }
+
+    /// The catalog zone is served only when a secondary consumes it, at the default apex or the
+    /// configured one.
+    @Test func aCatalogIsServedOnlyForASecondaryThatConsumesIt() async throws {
+        try await withTemporaryDirectory { directory in
+            let none = try await Self.read("secondaries:\n  - address: 192.0.2.1\n", in: directory)
+            #expect(none.authority.catalogZone == nil)
+            #expect(none.replication.configuration.catalogZone == nil)
+            let consumed = try await Self.read(
+                "secondaries:\n  - address: 192.0.2.1\n    catalog: true\n", in: directory)
+            #expect(consumed.authority.catalogZone == (try DNSName("catalog.cairn.invalid")))
+            #expect(consumed.replication.configuration.catalogZone == consumed.authority.catalogZone)
+            #expect(consumed.replication.configuration.secondaries.first?.consumesCatalog == true)
+            let named = try await Self.read(
+                "secondaries:\n  - address: 192.0.2.1\n    catalog: true\nreplication:\n  catalogZone: cat.example.\n",
+                in: directory)
+            #expect(named.authority.catalogZone == (try DNSName("cat.example")))
         }
     }
 

@@ -15,6 +15,7 @@ extension SecondaryNameserver {
         try FileManager.default.createDirectory(atPath: directory.file("zones"), withIntermediateDirectories: true)
         switch kind {
         case .nsd:
+            guard catalog == nil else { throw Failure(description: "NSD 4.6 does not consume catalog zones") }
             try FileManager.default.createDirectory(atPath: directory.file("nsd"), withIntermediateDirectories: true)
             let path = try directory.write("nsd.conf", nsdConfiguration())
             return Run.Launch(executable: try HostSystem.executable("nsd"), arguments: ["-d", "-c", path])
@@ -99,6 +100,10 @@ extension SecondaryNameserver {
             "zone:",
         ]
         lines += zones.map { "  - domain: \($0)" }
+        // Members are configured from the default template (RFC 9432 §5.1 on Knot).
+        if let catalog {
+            lines += ["  - domain: \(catalog)", "    catalog-role: interpret", "    catalog-template: default"]
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -120,6 +125,19 @@ extension SecondaryNameserver {
             "    notify no;",
             "    min-refresh-time 1;",
             "    min-retry-time 1;",
+        ]
+        let keyClause = key.map { " key \"\($0.name)\"" } ?? ""
+        if let catalog {
+            // Member zones are secondaries of the same primary; a catalog change is acted on
+            // within a second (5 s by default).
+            lines += [
+                "    catalog-zones {",
+                "        zone \"\(catalog)\" default-primaries port \(primaryPort) { \(primaryHost)\(keyClause); }",
+                "            zone-directory \"\(directory.file("zones"))\" in-memory yes min-update-interval 1;",
+                "    };",
+            ]
+        }
+        lines += [
             "};",
             "key \"\(controlKey.name)\" { algorithm \(controlKey.algorithm); secret \"\(controlKey.secret)\"; };",
             "controls { inet 127.0.0.1 port \(controlPort) allow { 127.0.0.1; } keys { \"\(controlKey.name)\"; }; };",
@@ -134,9 +152,8 @@ extension SecondaryNameserver {
         if let key {
             lines.append("key \"\(key.name)\" { algorithm \(key.algorithm); secret \"\(key.secret)\"; };")
         }
-        let keyClause = key.map { " key \"\($0.name)\"" } ?? ""
         let notifiers = key.map { "key \"\($0.name)\";" } ?? "127.0.0.0/8;"
-        for zone in zones {
+        for zone in zones + (catalog.map { [$0] } ?? []) {
             lines += [
                 "zone \"\(zone)\" {",
                 "    type secondary;",

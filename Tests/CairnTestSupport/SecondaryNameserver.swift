@@ -67,6 +67,9 @@ public struct SecondaryNameserver: Sendable {
     public let primaryHost: String
     public let primaryPort: Int
     public let key: Key?
+    /// A catalog zone (RFC 9432) it consumes from the primary, absolute: its members become zones
+    /// of this secondary (Knot's `catalog-role: interpret`, BIND's `catalog-zones`; NSD 4.6 has none).
+    public let catalog: String?
     /// Holds the configuration, the daemon's copy of the zones, its journal and its log.
     public let directory: TemporaryDirectory
     /// BIND's control channel (rndc), for ``refresh(_:)``; 0 for NSD and Knot (Unix sockets).
@@ -86,7 +89,7 @@ public struct SecondaryNameserver: Sendable {
     /// everything is bounded by `timeLimit` (`body` is cancelled then, and ``Failure`` thrown).
     public static func with<T: Sendable>(
         _ kind: Kind, zones: [String], primaryHost: String = "127.0.0.1", primaryPort: Int, key: Key?,
-        port: Int? = nil, timeLimit: Duration = .seconds(120),
+        catalog: String? = nil, port: Int? = nil, timeLimit: Duration = .seconds(120),
         _ body: @Sendable (SecondaryNameserver) async throws -> T
     ) async throws -> T {
         try await withTemporaryDirectory(prefix: "secondary-\(kind.rawValue)") { directory in
@@ -97,7 +100,8 @@ public struct SecondaryNameserver: Sendable {
             let (requests, runs) = AsyncStream<Run.Request>.makeStream()
             let server = SecondaryNameserver(
                 kind: kind, host: "127.0.0.1", port: port, zones: zones.map(absolute), primaryHost: primaryHost,
-                primaryPort: primaryPort, key: key, directory: directory, controlPort: controlPort, runs: runs)
+                primaryPort: primaryPort, key: key, catalog: catalog.map(absolute), directory: directory,
+                controlPort: controlPort, runs: runs)
             let launch = try await server.writeConfiguration()
             return try await withoutActuallyEscaping(body) { body in
                 try await withThrowingTaskGroup(of: T?.self) { group in
@@ -251,7 +255,7 @@ public struct SecondaryNameserver: Sendable {
 
     /// Whether the daemon answers a query on its port at all (any response code).
     func answers() async -> Bool {
-        guard let zone = zones.first, let name = try? DNSName(zone),
+        guard let zone = zones.first ?? catalog, let name = try? DNSName(zone),
             let query = try? DNSMessage(questions: [DNSQuestion(name: name, type: .soa)]).encoded()
         else { return false }
         let response = try? await DNSTestClient.exchange(

@@ -12,6 +12,7 @@ import Testing
     static let zone = "auth.test."
     static let key = SecondaryNameserver.Key(
         name: "xfr-key", algorithm: "hmac-sha256", secret: "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXh4eHg=")
+    static let catalogZone = "catalog.cairn.invalid."
     static let otherSecret = "b3RoZXItb3RoZXItb3RoZXItb3RoZXItb3RoZXIteHg="
 
     struct Setup: Sendable {
@@ -30,14 +31,16 @@ import Testing
     static func withReplication<T: Sendable>(
         _ kind: SecondaryNameserver.Kind, secondaryKey: SecondaryNameserver.Key? = key,
         cairnKey: SecondaryNameserver.Key? = key, journalLength: Int = 1000, acknowledgeMilliseconds: Int = 5000,
-        expectLoaded: Bool = true, prepare: @Sendable (TemporaryDirectory) async throws -> Void = { _ in },
+        expectLoaded: Bool = true, catalog: Bool = false, extraYAML: String = "",
+        prepare: @Sendable (TemporaryDirectory) async throws -> Void = { _ in },
         _ body: @Sendable (Setup) async throws -> T
     ) async throws -> T {
         try await withTemporaryDirectory(prefix: "cairn-secondary") { directory in
             try await prepare(directory)
             let dnsPort = try await LoopbackPorts.free()
             return try await SecondaryNameserver.with(
-                kind, zones: [zone], primaryHost: "127.0.0.1", primaryPort: dnsPort, key: secondaryKey
+                kind, zones: catalog ? [] : [zone], primaryHost: "127.0.0.1", primaryPort: dnsPort, key: secondaryKey,
+                catalog: catalog ? Self.catalogZone : nil
             ) { secondary in
                 var yaml = ""
                 TestSecrets.note(Self.key.secret)
@@ -55,11 +58,12 @@ import Testing
                     secondaries:
                       - address: 127.0.0.1
                         port: \(secondary.port)
-                    \(cairnKey.map { "    key: \($0.name)\n" } ?? "")    zones: [\(zone)]
+                    \(cairnKey.map { "    key: \($0.name)\n" } ?? "")    \(catalog ? "catalog: true" : "zones: [\(zone)]")
                     replication:
                       journalLength: \(journalLength)
                       acknowledgeTimeoutMilliseconds: \(acknowledgeMilliseconds)
                       notifyIntervalMilliseconds: 20
+                    \(extraYAML)
                     """
                 let config = try directory.write("cairn.yaml", yaml)
                 return try await HookAPIServeTests.serve(
@@ -339,6 +343,47 @@ import Testing
                     answers.contains { $0.contains(value) } == (path == "/present"),
                     "\(kind) after \(path): \(answers)")
             }
+        }
+    }
+
+    /// A secondary consuming Cairn's catalog zone (RFC 9432) carries a challenge zone synthesized
+    /// for a token made while everything runs, with no change to its configuration: the value
+    /// `/present` publishes there is on the secondary when the 2xx comes, and when the token is
+    /// deleted the secondary drops the zone. Without the catalog the secondary would not know
+    /// the zone, and the acknowledgement would wait out its bound (NSD 4.6 has no catalogs).
+    @Test(arguments: [SecondaryNameserver.Kind.knot, .bind])
+    func aCatalogConsumerCarriesChallengeZonesMadeWhileRunning(kind: SecondaryNameserver.Kind) async throws {
+        // The synthesized zone's NS names a server outside every zone, so `--delegation ns` prints it.
+        let nameservers = "dns:\n  nameservers: [ns1.elsewhere.example.]"
+        try await Self.withReplication(kind, catalog: true, extraYAML: nameservers) { setup in
+            // The auth zone came through the catalog already; now a zone the catalog gains.
+            let config = setup.directory.file("cairn.yaml")
+            let created = try await CredentialCommandTests.cairn(
+                setup.directory,
+                ["token", "create", "--domain", "customer.test", "--delegation", "ns", "--config", config])
+            try #require(created.succeeded, "\(created.output)")
+            let id = try #require(CredentialCommandTests.field("token", in: created.output))
+            let key = try #require(CredentialCommandTests.field("key", in: created.output))
+            let name = "_acme-challenge.customer.test"
+            let value = String(repeating: "c", count: 43)
+            let started = ContinuousClock.now
+            let status = try await CredentialCommandTests.present(
+                setup.apiPort, id: id, key: key, fqdn: name, value: value)
+            let waited = ContinuousClock.now - started
+            #expect(status == 200)
+            let answers = try await Self.txt(setup, name)
+            #expect(
+                answers.contains { $0.contains(value) },
+                "\(kind) lacks the value after the 2xx (\(waited)): \(answers)\n\(setup.secondary.log())")
+            #expect(!setup.cairnLog().contains("acknowledged before every secondary serves the change"))
+            #expect(await setup.secondary.serial(of: name) != nil)
+
+            let deleted = try await CredentialCommandTests.cairn(setup.directory, ["token", "delete", id])
+            try #require(deleted.succeeded, "\(deleted.output)")
+            // Any API change applies the CLI's first; then the catalog loses the member.
+            _ = try await HookAPIServeTests.register(setup.apiPort)
+            let dropped = try await Self.eventually(seconds: 30) { await setup.secondary.serial(of: name) == nil }
+            #expect(dropped, "\(kind) still serves \(name) after the token was deleted")
         }
     }
 }
