@@ -31,5 +31,16 @@ struct DNSMetrics: Sendable {
             .set(Double(statistics.truncated))
         registry.makeGauge(name: "cairn_dns_dropped", help: "DNS messages dropped without a response since start")
             .set(Double(statistics.dropped))
+        registry.makeGauge(
+            name: "cairn_dns_rate_limited",
+            help: "UDP responses withheld by response-rate limiting since start (dropped or sent truncated)"
+        ).set(Double(statistics.rateLimited))
+        registry.makeGauge(
+            name: "cairn_dns_rate_limit_slipped", help: "Rate-limited UDP responses sent truncated (slip) since start"
+        ).set(Double(statistics.slipped))
+        registry.makeGauge(name: "cairn_dns_udp_received_bytes", help: "UDP octets received since start")
+            .set(Double(statistics.udpBytesIn))
+        registry.makeGauge(name: "cairn_dns_udp_sent_bytes", help: "UDP octets sent since start")
+            .set(Double(statistics.udpBytesOut))
     }
 }

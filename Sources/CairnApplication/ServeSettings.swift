@@ -13,7 +13,9 @@ import SystemPackage
 /// Keys and their environment variables (`dns.tcp.maxConnections` is `CAIRN_DNS_TCP_MAX_CONNECTIONS`):
 /// `dns.listen` (list of `address:port`), `dns.udpSockets`, `dns.tcp.maxConnections`,
 /// `dns.tcp.maxConnectionsPerPrefix`, `dns.tcp.messageTimeoutSeconds`, `dns.negativeTTL`,
-/// `dns.challengeTTL`, `dns.udpPayload`, `zones.directory`, `state.directory`, `log.level`, and
+/// `dns.challengeTTL`, `dns.udpPayload`, the response-rate limit's `dns.rrl.*` (`responsesPerSecond`,
+/// 0 off; `challengeResponsesPerSecond`, `slip`, `ipv4PrefixLength`, `ipv6PrefixLength`,
+/// `exemptLoopback`), `zones.directory`, `state.directory`, `log.level`, and
 /// the hook API's `api.*` keys (``APISettings``). The store is `<state.directory>/cairn.sqlite`.
 package struct ServeSettings: Sendable {
     package static let defaultPort = 10053
@@ -22,6 +24,7 @@ package struct ServeSettings: Sendable {
     package var listen: [DNSListenAddress]
     package var udpSockets: Int
     package var tcp: DNSServerConfiguration.TCP
+    package var rateLimiting: ResponseRateLimiting
     package var authority: AuthorityConfiguration
     package var zonesDirectory: String
     package var stateDirectory: String
@@ -48,6 +51,12 @@ package struct ServeSettings: Sendable {
         "dns.negativeTTL": 30,
         "dns.challengeTTL": 60,
         "dns.udpPayload": 1232,
+        "dns.rrl.responsesPerSecond": 200,
+        "dns.rrl.challengeResponsesPerSecond": 2000,
+        "dns.rrl.slip": 2,
+        "dns.rrl.ipv4PrefixLength": 24,
+        "dns.rrl.ipv6PrefixLength": 56,
+        "dns.rrl.exemptLoopback": true,
         "zones.directory": "zones",
         "state.directory": ".cairn",
         "log.level": "info",
@@ -125,6 +134,7 @@ package struct ServeSettings: Sendable {
                 maximumConnections: try positive("dns.tcp.maxConnections"),
                 maximumConnectionsPerPrefix: try positive("dns.tcp.maxConnectionsPerPrefix"),
                 messageTimeout: .seconds(Int64(try positive("dns.tcp.messageTimeoutSeconds")))),
+            rateLimiting: try Self.rateLimiting(reader),
             authority: AuthorityConfiguration(
                 maximumNegativeTTL: UInt32(try positive("dns.negativeTTL")),
                 maximumChallengeTTL: UInt32(try positive("dns.challengeTTL")),
@@ -139,7 +149,37 @@ package struct ServeSettings: Sendable {
             replication: replication)
     }
 
+    /// The `dns.rrl.*` keys.
+    static func rateLimiting(_ reader: ConfigReader) throws -> ResponseRateLimiting {
+        func number(_ key: String, in range: ClosedRange<Int>) throws -> Int {
+            let value: Int
+            do {
+                value = try reader.requiredInt(forKey: ConfigKey(key))
+            } catch {
+                throw SettingsError.invalidValue(key, "\(error)")
+            }
+            guard range.contains(value) else {
+                throw SettingsError.invalidValue(
+                    key, "must be between \(range.lowerBound) and \(range.upperBound), got \(value)")
+            }
+            return value
+        }
+        let exempt: Bool
+        do {
+            exempt = try reader.requiredBool(forKey: "dns.rrl.exemptLoopback")
+        } catch {
+            throw SettingsError.invalidValue("dns.rrl.exemptLoopback", "\(error)")
+        }
+        return ResponseRateLimiting(
+            responsesPerSecond: try number("dns.rrl.responsesPerSecond", in: 0...1_000_000),
+            challengeResponsesPerSecond: try number("dns.rrl.challengeResponsesPerSecond", in: 1...1_000_000),
+            slip: try number("dns.rrl.slip", in: 0...100),
+            ipv4PrefixLength: try number("dns.rrl.ipv4PrefixLength", in: 8...32),
+            ipv6PrefixLength: try number("dns.rrl.ipv6PrefixLength", in: 16...128), exemptsLoopback: exempt)
+    }
+
     package var serverConfiguration: DNSServerConfiguration {
-        DNSServerConfiguration(listenAddresses: listen, udpSocketsPerAddress: udpSockets, tcp: tcp)
+        DNSServerConfiguration(
+            listenAddresses: listen, udpSocketsPerAddress: udpSockets, tcp: tcp, rateLimiting: rateLimiting)
     }
 }

@@ -11,6 +11,12 @@ final class DNSQueryCounters {
     private(set) var byQuestionType = [Int](repeating: 0, count: 257)
     private(set) var truncated = 0
     private(set) var dropped = 0
+    /// UDP responses withheld by response-rate limiting, and those sent truncated instead.
+    private(set) var rateLimited = 0
+    private(set) var slipped = 0
+    /// UDP octets received and sent (the ratio is the amplification a flood gets).
+    private(set) var udpBytesIn = 0
+    private(set) var udpBytesOut = 0
 
     @inline(__always)
     func count(_ summary: AnswerSummary) {
@@ -21,6 +27,18 @@ final class DNSQueryCounters {
 
     @inline(__always)
     func countDropped() { dropped &+= 1 }
+
+    @inline(__always)
+    func countRateLimited(slipped wasSlipped: Bool) {
+        rateLimited &+= 1
+        if wasSlipped { slipped &+= 1 }
+    }
+
+    @inline(__always)
+    func countUDP(bytesIn: Int, bytesOut: Int) {
+        udpBytesIn &+= bytesIn
+        udpBytesOut &+= bytesOut
+    }
 }
 
 /// Totals over every event loop of a server.
@@ -35,6 +53,13 @@ public struct DNSQueryStatistics: Hashable, Sendable {
     public var truncated = 0
     /// Queries dropped without a response (responses, shorter than a header).
     public var dropped = 0
+    /// UDP responses response-rate limiting withheld (dropped or sent truncated), and of those
+    /// the ones sent truncated.
+    public var rateLimited = 0
+    public var slipped = 0
+    /// UDP octets received and sent.
+    public var udpBytesIn = 0
+    public var udpBytesOut = 0
 
     /// Every response sent.
     public var answered: Int { responses.values.reduce(0, +) }
@@ -73,6 +98,10 @@ final class DNSQueryCounterSet: Sendable {
                 part.otherQuestionTypes = counters.byQuestionType[256]
                 part.truncated = counters.truncated
                 part.dropped = counters.dropped
+                part.rateLimited = counters.rateLimited
+                part.slipped = counters.slipped
+                part.udpBytesIn = counters.udpBytesIn
+                part.udpBytesOut = counters.udpBytesOut
                 return part
             }.get()
             guard let part else { continue }
@@ -81,6 +110,10 @@ final class DNSQueryCounterSet: Sendable {
             total.otherQuestionTypes += part.otherQuestionTypes
             total.truncated += part.truncated
             total.dropped += part.dropped
+            total.rateLimited += part.rateLimited
+            total.slipped += part.slipped
+            total.udpBytesIn += part.udpBytesIn
+            total.udpBytesOut += part.udpBytesOut
         }
         return total
     }

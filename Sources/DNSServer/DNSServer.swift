@@ -28,6 +28,8 @@ public struct DNSServer: Service {
     private let group: MultiThreadedEventLoopGroup
     private let onBound: @Sendable ([SocketAddress]) async -> Void
     private let counters: DNSQueryCounterSet
+    /// Shared by every UDP socket; `nil` when response-rate limiting is off.
+    private let rateLimiter: ResponseRateLimiter?
     /// One for every listener, so its limit holds for the server.
     private let queryLog: ChallengeQueryLog
     private let transferResponder: (any ZoneTransferResponder)?
@@ -50,6 +52,7 @@ public struct DNSServer: Service {
         self.group = eventLoopGroup
         self.onBound = onBound
         self.counters = DNSQueryCounterSet(group: eventLoopGroup)
+        self.rateLimiter = configuration.rateLimiting.isEnabled ? ResponseRateLimiter(configuration.rateLimiting) : nil
         self.queryLog = ChallengeQueryLog(logger: logger)
     }
 
@@ -129,6 +132,7 @@ public struct DNSServer: Service {
         let queryLog = self.queryLog
         let counters = self.counters
         let transferResponder = self.transferResponder
+        let rateLimiter = self.rateLimiter
         return try await DatagramBootstrap(group: loop)
             .channelOption(
                 ChannelOptions.socket(SocketOptionLevel(SOL_SOCKET), SocketOptionName(SO_REUSEPORT)), value: 1
@@ -145,7 +149,7 @@ public struct DNSServer: Service {
                         DNSUDPHandler(
                             authority: authority, queryLog: queryLog,
                             counters: counters.counters(on: channel.eventLoop),
-                            transferResponder: transferResponder))
+                            transferResponder: transferResponder, rateLimiter: rateLimiter))
                 }
             }
             .bind(to: address)

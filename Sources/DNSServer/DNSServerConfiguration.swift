@@ -11,6 +11,8 @@ public struct DNSServerConfiguration: Sendable {
     /// The receive buffer of each UDP socket, in bytes, so bursts are not dropped.
     public var udpReceiveBufferSize: Int
     public var tcp: TCP
+    /// Response-rate limiting of UDP answers (on by default, loopback exempt).
+    public var rateLimiting: ResponseRateLimiting
 
     /// Limits of DNS over TCP (RFC 7766 §6.2).
     public struct TCP: Sendable {
@@ -38,8 +40,10 @@ public struct DNSServerConfiguration: Sendable {
 
     public init(
         listenAddresses: [DNSListenAddress], udpSocketsPerAddress: Int = System.coreCount, udpVectorReadCount: Int = 32,
-        udpReceiveBufferSize: Int = 4 << 20, tcp: TCP = TCP()
+        udpReceiveBufferSize: Int = 4 << 20, tcp: TCP = TCP(),
+        rateLimiting: ResponseRateLimiting = ResponseRateLimiting()
     ) {
+        self.rateLimiting = rateLimiting
         self.listenAddresses = listenAddresses
         self.udpSocketsPerAddress = max(1, udpSocketsPerAddress)
         self.udpVectorReadCount = max(1, udpVectorReadCount)

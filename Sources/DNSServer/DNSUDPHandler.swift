@@ -13,16 +13,19 @@ final class DNSUDPHandler: ChannelInboundHandler {
     private let queryLog: ChallengeQueryLog
     private let counters: DNSQueryCounters
     private let transferResponder: (any ZoneTransferResponder)?
+    /// `nil` when response-rate limiting is off.
+    private let rateLimiter: ResponseRateLimiter?
     private var needsFlush = false
 
     init(
         authority: Authority, queryLog: ChallengeQueryLog, counters: DNSQueryCounters,
-        transferResponder: (any ZoneTransferResponder)? = nil
+        transferResponder: (any ZoneTransferResponder)? = nil, rateLimiter: ResponseRateLimiter? = nil
     ) {
         self.authority = authority
         self.queryLog = queryLog
         self.counters = counters
         self.transferResponder = transferResponder
+        self.rateLimiter = rateLimiter
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -45,6 +48,21 @@ final class DNSUDPHandler: ChannelInboundHandler {
             guard let first = responses.first else { return }
             response = first
         }
+        if let rateLimiter, !summary.querySigned {
+            switch rateLimiter.verdict(query: envelope.data, summary: summary, from: envelope.remoteAddress) {
+            case .send:
+                break
+            case .drop:
+                counters.countRateLimited(slipped: false)
+                counters.countUDP(bytesIn: envelope.data.readableBytes, bytesOut: 0)
+                return
+            case .slip:
+                counters.countRateLimited(slipped: true)
+                guard let truncated = ResponseRateLimiter.truncated(response) else { return }
+                response = truncated
+            }
+        }
+        counters.countUDP(bytesIn: envelope.data.readableBytes, bytesOut: response.readableBytes)
         context.write(
             wrapOutboundOut(AddressedEnvelope(remoteAddress: envelope.remoteAddress, data: response)), promise: nil)
         needsFlush = true

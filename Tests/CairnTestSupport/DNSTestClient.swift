@@ -1,6 +1,7 @@
 import DNSWire
 import NIOCore
 import NIOPosix
+import Synchronization
 
 /// Sends raw DNS messages to a server over UDP or TCP, with a timeout: the harness for
 /// comparing servers byte for byte. Real clients (dig, kdig, drill) are run with ``Tool``.
@@ -33,6 +34,39 @@ public enum DNSTestClient {
         guard let responses = try await withTimeLimit(timeout, { try await tcp(queries, host: host, port: port) })
         else { throw Timeout() }
         return responses
+    }
+
+    /// Sends every query over UDP from `source` (any loopback address: Linux routes 127.0.0.0/8
+    /// to `lo`) without waiting, then collects responses until each query has one or `wait`
+    /// has passed; the responses in arrival order (a server may drop some).
+    public static func burst(
+        _ queries: [[UInt8]], host: String, port: Int, from source: String, wait: Duration = .seconds(2)
+    ) async throws -> [[UInt8]] {
+        let remote = try SocketAddress(ipAddress: host, port: port)
+        let channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelOption(ChannelOptions.socketOption(.so_rcvbuf), value: 4 << 20)
+            .bind(host: source, port: 0) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>(
+                        wrappingChannelSynchronously: channel)
+                }
+            }
+        let collected = Mutex<[[UInt8]]>([])
+        try await channel.executeThenClose { inbound, outbound in
+            for query in queries {
+                try await outbound.write(AddressedEnvelope(remoteAddress: remote, data: ByteBuffer(bytes: query)))
+            }
+            _ = try await withTimeLimit(wait) {
+                for try await envelope in inbound {
+                    let count = collected.withLock { responses in
+                        responses.append(Array(envelope.data.readableBytesView))
+                        return responses.count
+                    }
+                    if count == queries.count { return }
+                }
+            }
+        }
+        return collected.withLock { $0 }
     }
 
     private static func udp(_ query: [UInt8], host: String, port: Int) async throws -> [UInt8]? {

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# `make attack`: response-rate limiting under a spoofed-source flood, on loopback. A release
+# `cairn serve` (loopback not exempt, so 127.0.1.0/24 and 127.0.2.0/24 stand for two client
+# prefixes) is flooded by dnsperf from 127.0.1.1 with NXDOMAIN bait (random names) at
+# $ATTACK_QPS (50,000) queries a second, while a client in another prefix (127.0.2.1) asks
+# real names at 500 a second, answer by answer. Reported, with RRL on and off, in one run:
+# the legitimate client's answer rate and p50/p99 latency before and during the flood, what
+# the flood got back (answered, slipped, lost), and the octets sent per octet received.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+. "$root/contrib/bench-common.sh"
+require_tools attack dnsperf curl python3
+require_dnspython attack
+qps=${ATTACK_QPS:-50000}
+seconds=${ATTACK_SECONDS:-10}
+cairn=$(release_cairn "$root")
+work=$(mktemp -d)
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+mkdir -p "$work/zones"
+{
+    echo '$ORIGIN attack.test.'
+    echo '@ 3600 IN SOA ns1 hostmaster 1 3600 600 1209600 60'
+    echo '@ 3600 IN NS ns1'
+    echo 'ns1 3600 IN A 127.0.0.1'
+    for i in $(seq 0 99); do echo "host$i 3600 IN A 192.0.2.$((i % 250 + 1))"; done
+} >"$work/zones/attack.test.zone"
+for i in $(seq 0 99); do echo "host$i.attack.test A"; done >"$work/legit.txt"
+python3 -c 'import random
+r = random.Random(7)
+for _ in range(200000): print("%016x.attack.test A" % r.getrandbits(64))' >"$work/bait.txt"
+
+metric() { curl -s "http://127.0.0.1:$api_port/metrics" | awk -v name="$1" '$1 == name {print $2}'; }
+
+run() {
+    local label=$1 rrl=$2
+    dns_port=$(free_port)
+    api_port=$(free_port)
+    printf 'dns:\n  rrl:\n    responsesPerSecond: %s\n    exemptLoopback: false\n' "$rrl" >"$work/cairn.yaml"
+    CAIRN_LOG_LEVEL=warning "$cairn" serve --config "$work/cairn.yaml" --zones "$work/zones" \
+        --state-dir "$work/state-$label" --listen "127.0.0.1:$dns_port" --api-listen "127.0.0.1:$api_port" \
+        >"$work/serve-$label.log" 2>&1 &
+    local pid=$!
+    pids+=("$pid")
+    wait_for curl -sf "http://127.0.0.1:$api_port/health"
+    local before during
+    before=$(/usr/bin/python3 "$root/contrib/attack-rrl.py" "$dns_port" 500 "$seconds" 127.0.2.1 "$work/legit.txt")
+    local in0 out0 limited0
+    in0=$(metric cairn_dns_udp_received_bytes); out0=$(metric cairn_dns_udp_sent_bytes)
+    limited0=$(metric cairn_dns_rate_limited)
+    dnsperf -s 127.0.0.1 -p "$dns_port" -a 127.0.1.1 -d "$work/bait.txt" -Q "$qps" -l "$((seconds + 2))" \
+        -c 8 -t 1 -q 200000 >"$work/dnsperf-$label.txt" 2>&1 &
+    local flood=$!
+    pids+=("$flood")
+    during=$(/usr/bin/python3 "$root/contrib/attack-rrl.py" "$dns_port" 500 "$seconds" 127.0.2.1 "$work/legit.txt")
+    wait "$flood" || true
+    local in1 out1 limited1 slipped
+    in1=$(metric cairn_dns_udp_received_bytes); out1=$(metric cairn_dns_udp_sent_bytes)
+    limited1=$(metric cairn_dns_rate_limited); slipped=$(metric cairn_dns_rate_limit_slipped)
+    kill "$pid"; wait "$pid" 2>/dev/null || true
+    local sent completed
+    sent=$(awk '/Queries sent:/ {print $3}' "$work/dnsperf-$label.txt")
+    completed=$(awk '/Queries completed:/ {print $3}' "$work/dnsperf-$label.txt")
+    python3 - "$label" "$before" "$during" "$sent" "$completed" "$in0" "$in1" "$out0" "$out1" \
+        "$limited0" "$limited1" "$slipped" "$seconds" <<'PY'
+import json, sys
+label, before, during = sys.argv[1], json.loads(sys.argv[2]), json.loads(sys.argv[3])
+sent, completed = int(sys.argv[4]), int(sys.argv[5])
+in0, in1, out0, out1 = (float(x) for x in sys.argv[6:10])
+limited = float(sys.argv[11]) - float(sys.argv[10])
+slipped, seconds = float(sys.argv[12]), float(sys.argv[13])
+print(f"== RRL {label}")
+print(f"  legitimate, before the flood: {before['rate']}/s answered of 500/s, p50 {before['p50_ms']} ms, p99 {before['p99_ms']} ms, lost {before['lost']}, truncated {before['truncated']}")
+print(f"  legitimate, during the flood: {during['rate']}/s answered of 500/s, p50 {during['p50_ms']} ms, p99 {during['p99_ms']} ms, lost {during['lost']}, truncated {during['truncated']}")
+print(f"  flood: {sent} sent ({sent / (seconds + 2):.0f}/s), {completed} got a response ({completed / (seconds + 2):.0f}/s); rate-limited {limited:.0f}, of them slipped (TC) {slipped:.0f}")
+print(f"  octets out per octet in during the flood: {(out1 - out0) / max(1, in1 - in0):.3f} ({in1 - in0:.0f} in, {out1 - out0:.0f} out)")
+PY
+}
+
+echo "== $(nproc) cores; flood $qps qps from 127.0.1.1 for $((seconds + 2)) s; legitimate 500 qps from 127.0.2.1"
+run on 200
+run off 0
