@@ -243,7 +243,14 @@ public final class Authority: Sendable {
             recordJournals(
                 from: before, to: &state, changedNames: states.map(\.name) + moved, apexes: touched,
                 staticMayChange: false)
-            refreshCatalog(from: before, to: &state, now: now)
+            // Only a claim of a zone apex not served yet, or the release of one served, changes
+            // the zones: most batches (values published at owned names) leave the catalog alone
+            // without listing every zone.
+            if configuration.catalogZone != nil,
+                states.contains(where: { $0.isZoneApex && ($0.owner == nil) == (before.loadedZones[$0.name] != nil) })
+            {
+                refreshCatalog(from: before, to: &state, now: now)
+            }
             publish(state)
             return failures
         }

@@ -48,7 +48,8 @@ final class DNSUDPHandler: ChannelInboundHandler {
             guard let first = responses.first else { return }
             response = first
         }
-        if let rateLimiter, !summary.querySigned {
+        // Signed queries too: a TSIG record anyone can attach must not open a way around the limit.
+        if let rateLimiter {
             switch rateLimiter.verdict(query: envelope.data, summary: summary, from: envelope.remoteAddress) {
             case .send:
                 break
