@@ -19,7 +19,8 @@ extension ACMEClient {
             request.externalAccountBinding = try JWS.externalAccountBinding(
                 keyID: binding.keyID, macKey: binding.macKey, accountKey: key.jwk, url: directory.newAccount)
         }
-        let response = try await post(directory.newAccount, json: request, signer: .jwk)
+        let response = try await post(
+            directory.newAccount, payload: try JWS.encoder.encode(request), signer: .jwk, repeatable: true)
         return try account(from: response)
     }
 
@@ -28,7 +29,9 @@ extension ACMEClient {
     @discardableResult
     public func lookupAccount() async throws -> ACMEAccount {
         let directory = try await directory()
-        let response = try await post(directory.newAccount, json: ["onlyReturnExisting": true], signer: .jwk)
+        let response = try await post(
+            directory.newAccount, payload: try JWS.encoder.encode(["onlyReturnExisting": true]), signer: .jwk,
+            repeatable: true)
         return try account(from: response)
     }
 

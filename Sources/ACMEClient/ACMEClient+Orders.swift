@@ -44,7 +44,7 @@ extension ACMEClient {
     /// Tells the CA the challenge is ready to be validated (RFC 8555 §7.5.1).
     @discardableResult
     public func respond(to challenge: ACMEChallenge) async throws -> ACMEChallenge {
-        let response = try await post(challenge.url, payload: Data("{}".utf8))
+        let response = try await post(challenge.url, payload: Data("{}".utf8), repeatable: true)
         return try response.decode(ACMEChallenge.self)
     }
 
@@ -55,7 +55,8 @@ extension ACMEClient {
 
     /// Sends the CSR (DER) to the order's finalize URL (RFC 8555 §7.4).
     public func finalize(_ order: ACMEOrder, csr: Data) async throws -> ACMEOrder {
-        let response = try await post(order.finalize, json: ["csr": csr.base64URLEncodedString()])
+        let response = try await post(
+            order.finalize, payload: try JWS.encoder.encode(["csr": csr.base64URLEncodedString()]), repeatable: true)
         var updated = try response.decode(ACMEOrder.self)
         updated.url = order.url
         return updated

@@ -94,6 +94,10 @@ public actor ACMEClient {
 
         var location: String? { headers.first(name: "Location") }
 
+        /// A 5xx the client may try again after: with no `Retry-After` (a 503 with one is the
+        /// CA asking for a wait, which the rate-limit budget handles).
+        var isServerError: Bool { (500...599).contains(status) && retryAfterSeconds == nil }
+
         /// `Retry-After` (RFC 9110 §10.2.3) in seconds from now: delay-seconds or an HTTP-date.
         var retryAfterSeconds: Double? {
             guard let value = headers.first(name: "Retry-After")?.trimmingCharacters(in: .whitespaces) else {
@@ -172,8 +176,19 @@ public actor ACMEClient {
     /// `Retry-After` within the same budget as signed requests.
     func sendUnsigned(method: HTTPMethod, url: String) async throws -> Response {
         var attempts = 0
+        var serverErrors = 0
         while true {
-            let response = try await send(method: method, url: url, body: nil)
+            let response: Response
+            do {
+                response = try await send(method: method, url: url, body: nil)
+            } catch let error as ACMEError where error.code == .transport {
+                try await backOff(afterServerError: error, count: &serverErrors)
+                continue
+            }
+            if response.isServerError {
+                try await backOff(afterServerError: response.problemError(), count: &serverErrors)
+                continue
+            }
             guard response.status == 429 || response.status == 503, let wait = response.retryAfterSeconds,
                 wait <= configuration.maximumRetryAfterSeconds
             else { return response }
@@ -211,13 +226,19 @@ public actor ACMEClient {
     }
 
     /// POSTs a JWS of `payload` (`nil` for POST-as-GET, RFC 8555 §6.3) and returns a 2xx
-    /// response, retrying `badNonce` and rate limits within the configured budgets.
+    /// response, retrying `badNonce`, rate limits and server errors within the configured budgets.
+    ///
+    /// - Parameter repeatable: whether the request may be sent again after an exchange that
+    ///   failed without an answer (it may have taken effect): POST-as-GET, answering a challenge,
+    ///   finalizing, looking up an account are; `nil` means "when it is a POST-as-GET".
     func post(
         _ url: String, payload: Data?, signer: Signer = .accountURL, accept: String? = nil,
-        signingKey: ACMEKey? = nil
+        signingKey: ACMEKey? = nil, repeatable: Bool? = nil
     ) async throws -> Response {
         var badNonces = 0
         var rateLimited = 0
+        var serverErrors = 0
+        let repeatable = repeatable ?? (payload == nil)
         while true {
             let nonce = try await nextNonce()
             let kid: String?
@@ -234,7 +255,13 @@ public actor ACMEClient {
             let header = JWS.Header(
                 alg: signing.algorithm, jwk: kid == nil ? signing.jwk : nil, kid: kid, nonce: nonce, url: url)
             let body = try JWS.encoder.encode(JWS.sign(payload: payload, header: header, key: signing))
-            let response = try await send(method: .POST, url: url, body: body, accept: accept)
+            let response: Response
+            do {
+                response = try await send(method: .POST, url: url, body: body, accept: accept)
+            } catch let error as ACMEError where error.code == .transport && repeatable {
+                try await backOff(afterServerError: error, count: &serverErrors)
+                continue
+            }
             if (200..<300).contains(response.status) { return response }
             let error = response.problemError()
             if error.problem?.type == .badNonce {
@@ -266,8 +293,34 @@ public actor ACMEClient {
                 try await clock.sleep(.seconds(wait))
                 continue
             }
+            if response.isServerError {
+                // The CA answered: the request did not take effect, so even a newOrder is sent again.
+                try await backOff(afterServerError: error, count: &serverErrors)
+                continue
+            }
             throw error
         }
+    }
+
+    /// Waits before the request is sent again after `error` (a 5xx or a failed exchange), the
+    /// `count`th time: ``ACMEClientConfiguration/serverErrorBackoffSeconds``, doubling.
+    ///
+    /// - Throws: ``ACMEError/Code/retriesExhausted`` (with the last error's problem) once
+    ///   ``ACMEClientConfiguration/serverErrorRetries`` is spent; `error` itself when there is no
+    ///   budget at all.
+    private func backOff(afterServerError error: ACMEError, count: inout Int) async throws {
+        guard count < configuration.serverErrorRetries else {
+            guard configuration.serverErrorRetries > 0 else { throw error }
+            throw ACMEError(
+                .retriesExhausted, detail: "\(count + 1) attempts failed, the last: \(error.detail)",
+                problem: error.problem, url: error.url)
+        }
+        let wait = configuration.serverErrorBackoffSeconds * Double(1 << min(count, 16))
+        count += 1
+        logger.notice(
+            "CA request failed, trying again",
+            metadata: ["url": "\(error.url ?? "")", "error": "\(error)", "attempt": "\(count)", "seconds": "\(wait)"])
+        try await clock.sleep(.seconds(wait))
     }
 
     /// POSTs `value` as JSON.

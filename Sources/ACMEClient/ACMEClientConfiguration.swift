@@ -6,6 +6,13 @@ public struct ACMEClientConfiguration: Sendable {
     public var badNonceRetries: Int = 20
     /// How many times one request is re-sent after 429 or 503 with a `Retry-After`.
     public var rateLimitRetries: Int = 3
+    /// How many times one request is sent again after a server error (5xx without a
+    /// `Retry-After`) or a failed exchange (reset, timeout, truncated answer), waiting
+    /// ``serverErrorBackoffSeconds`` then twice as long each time. A request that may have
+    /// taken effect without its answer arriving (newOrder, key change, revocation) is sent again
+    /// only after a 5xx answer, never after a failed exchange: a second order must not come of it.
+    public var serverErrorRetries: Int = 4
+    public var serverErrorBackoffSeconds: Double = 0.5
     /// The longest `Retry-After` the client waits for before giving up, in seconds.
     public var maximumRetryAfterSeconds: Double = 120
     /// Per-request time limit, in seconds.

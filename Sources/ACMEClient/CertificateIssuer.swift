@@ -246,7 +246,15 @@ public struct CertificateIssuer: Sendable {
         if order.status == .ready {
             let csr = try CertificateSigningRequestBuilder.der(names: request.names, key: request.key)
             progress(.finalizing)
-            order = try await client.finalize(order, csr: csr)
+            do {
+                order = try await client.finalize(order, csr: csr)
+            } catch let error as ACMEError where error.problem?.type == .orderNotReady {
+                // A finalize sent again after its first answer was lost: the order is already
+                // past `ready` (RFC 8555 §7.4), so follow it rather than fail.
+                let (current, _) = try await client.order(at: order.url)
+                guard [.processing, .valid].contains(current.status) else { throw error }
+                order = current
+            }
         }
         backoff = Backoff(configuration: client.configuration, clock: client.clock)
         while order.status == .processing || order.status == .ready {
