@@ -36,7 +36,7 @@ extension ACMEClient {
             throw ACMEError(.unsupported, detail: "the CA's directory has no renewalInfo (RFC 9773)")
         }
         let url = base.hasSuffix("/") ? base + certificateID.rawValue : base + "/" + certificateID.rawValue
-        let response = try await sendUnsigned(method: .GET, url: url)
+        let response = try await sendUnsigned(method: .GET, url: url, retryingServerErrors: false)
         try response.checkSuccess()
         var info = try response.decode(RenewalInfo.self)
         info.retryAfterSeconds = response.retryAfterSeconds.map { Int($0) }

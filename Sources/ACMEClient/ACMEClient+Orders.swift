@@ -42,10 +42,21 @@ extension ACMEClient {
     }
 
     /// Tells the CA the challenge is ready to be validated (RFC 8555 §7.5.1).
+    ///
+    /// A CA may refuse a second answer once the challenge left `pending` (Pebble does, with
+    /// `malformed`), which is what a retry after a lost first answer meets: then the challenge
+    /// as the CA has it now is returned, unless it is still pending.
     @discardableResult
     public func respond(to challenge: ACMEChallenge) async throws -> ACMEChallenge {
-        let response = try await post(challenge.url, payload: Data("{}".utf8), repeatable: true)
-        return try response.decode(ACMEChallenge.self)
+        do {
+            let response = try await post(challenge.url, payload: Data("{}".utf8), repeatable: true)
+            return try response.decode(ACMEChallenge.self)
+        } catch let error as ACMEError where error.code == .problem {
+            guard let current = try? await post(challenge.url, payload: nil).decode(ACMEChallenge.self),
+                current.status != .pending
+            else { throw error }
+            return current
+        }
     }
 
     /// Deactivates an authorization (RFC 8555 §7.5.2).

@@ -174,18 +174,22 @@ public actor ACMEClient {
 
     /// An unsigned request (directory, newNonce, renewalInfo), re-sent after 429 or 503 with a
     /// `Retry-After` within the same budget as signed requests.
-    func sendUnsigned(method: HTTPMethod, url: String) async throws -> Response {
+    ///
+    /// - Parameter retryingServerErrors: whether a 5xx or a failed exchange is tried again within
+    ///   ``ACMEClientConfiguration/serverErrorRetries``; not for `renewalInfo`, whose failures
+    ///   wait hours (RFC 9773 §4.3.3) rather than seconds.
+    func sendUnsigned(method: HTTPMethod, url: String, retryingServerErrors: Bool = true) async throws -> Response {
         var attempts = 0
         var serverErrors = 0
         while true {
             let response: Response
             do {
                 response = try await send(method: method, url: url, body: nil)
-            } catch let error as ACMEError where error.code == .transport {
+            } catch let error as ACMEError where error.code == .transport && retryingServerErrors {
                 try await backOff(afterServerError: error, count: &serverErrors)
                 continue
             }
-            if response.isServerError {
+            if response.isServerError, retryingServerErrors {
                 try await backOff(afterServerError: response.problemError(), count: &serverErrors)
                 continue
             }

@@ -1,5 +1,6 @@
 import ACMEClient
 import AsyncHTTPClient
+import CairnTestSupport
 import Crypto
 import Foundation
 import Hummingbird
@@ -8,7 +9,7 @@ import Logging
 import NIOCore
 
 /// A small ACME CA (RFC 8555) for tests, over real HTTPS on 127.0.0.1 and a port the system
-/// picks, with a root made for the run (``FakeTLSIdentity``; ``httpClient`` trusts it). It stands in for what Pebble 2.4.0 lacks: ARI (RFC 9773), profiles, `Retry-After`,
+/// picks, with a root made for the run (``TestTLSIdentity``; ``httpClient`` trusts it). It stands in for what Pebble 2.4.0 lacks: ARI (RFC 9773), profiles, `Retry-After`,
 /// 429/503, unknown challenge types and `alreadyReplaced`.
 ///
 /// Like a real CA it checks every JWS (ES256; the JWK on newAccount, the `kid`'s stored key
@@ -215,7 +216,7 @@ actor FakeACMEServer {
     static func with<T: Sendable>(
         _ options: Options = Options(), _ body: @Sendable (FakeACMEServer) async throws -> T
     ) async throws -> T {
-        let identity = try FakeTLSIdentity()
+        let identity = try TestTLSIdentity()
         defer { identity.remove() }
         let httpClient = try ACMEHTTPClient.make(trustingAlso: identity.rootPEMFile)
         let server = try FakeACMEServer(

@@ -1,17 +1,18 @@
 import Crypto
 import Foundation
-import NIOSSL
+public import NIOSSL
 import SwiftASN1
 import X509
 
-/// The fake CA's HTTPS identity: a root made for one test run and a server certificate for
-/// 127.0.0.1 signed by it, the root also written to a PEM file, which is how clients are told
-/// to trust a private ACME server (`caBundle`, `--ca-bundle`), as with Pebble.
-struct FakeTLSIdentity: Sendable {
-    let rootPEMFile: String
-    let serverConfiguration: TLSConfiguration
+/// An HTTPS identity for a server a test runs (the fake CA, the fault proxy in front of Pebble):
+/// a root made for the run and a server certificate for 127.0.0.1 signed by it, the root also
+/// written to a PEM file, which is how clients are told to trust a private ACME server
+/// (`caBundle`, `--ca-bundle`), as with Pebble.
+public struct TestTLSIdentity: Sendable {
+    public let rootPEMFile: String
+    public let serverConfiguration: TLSConfiguration
 
-    init() throws {
+    public init() throws {
         let now = Date()
         let rootKey = P256.Signing.PrivateKey()
         let rootName = try DistinguishedName { CommonName("Fake ACME TLS Root") }
@@ -39,7 +40,7 @@ struct FakeTLSIdentity: Sendable {
 
         rootPEMFile =
             FileManager.default.temporaryDirectory
-            .appendingPathComponent("cairn-fake-acme-root-\(UUID().uuidString).pem").path
+            .appendingPathComponent("cairn-test-root-\(UUID().uuidString).pem").path
         try root.serializeAsPEM().pemString.write(toFile: rootPEMFile, atomically: true, encoding: .utf8)
         serverConfiguration = TLSConfiguration.makeServerConfiguration(
             certificateChain: [
@@ -48,5 +49,6 @@ struct FakeTLSIdentity: Sendable {
             privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(serverKey.pemRepresentation.utf8), format: .pem)))
     }
 
-    func remove() { try? FileManager.default.removeItem(atPath: rootPEMFile) }
+    /// Removes the root's PEM file.
+    public func remove() { try? FileManager.default.removeItem(atPath: rootPEMFile) }
 }
