@@ -171,9 +171,9 @@ public struct DNSServer: Service {
                 .childChannelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
                 .childChannelOption(ChannelOptions.writeBufferWaterMark, value: .init(low: 32 << 10, high: 64 << 10))
                 .childChannelInitializer { channel in
-                    guard let slot = limiter.admit(channel.remoteAddress) else {
+                    guard let slot = limiter.admit(channel) else {
                         logger.debug(
-                            "TCP connection refused: connection cap reached",
+                            "TCP connection refused: connection cap reached, none idle to close",
                             metadata: ["peer": "\(channel.remoteAddress.map { "\($0)" } ?? "?")"])
                         return channel.eventLoop.makeFailedFuture(ChannelError.inputClosed)
                     }
@@ -182,7 +182,7 @@ public struct DNSServer: Service {
                         try DNSTCPHandler.addHandlers(
                             to: channel.pipeline.syncOperations, authority: authority, queryLog: queryLog,
                             counters: counters.counters(on: channel.eventLoop), messageTimeout: timeout,
-                            transferResponder: transferResponder)
+                            transferResponder: transferResponder, onQuery: { slot.noteActivity() })
                     }
                 }
                 .bind(to: address)

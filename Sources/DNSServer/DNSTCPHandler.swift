@@ -32,28 +32,32 @@ final class DNSTCPHandler: ChannelInboundHandler {
     private var transferring = false
     /// Queries read while `transferring`, answered once the transfer is written.
     private var queued: [ByteBuffer] = []
+    /// Called for each query: the connection is in use (``TCPConnectionLimiter`` closes idle ones first).
+    private let onQuery: () -> Void
 
     init(
         authority: Authority, queryLog: ChallengeQueryLog, counters: DNSQueryCounters, messageTimeout: TimeAmount,
-        transferResponder: (any ZoneTransferResponder)? = nil
+        transferResponder: (any ZoneTransferResponder)? = nil, onQuery: @escaping () -> Void = {}
     ) {
         self.authority = authority
         self.queryLog = queryLog
         self.counters = counters
         self.messageTimeout = messageTimeout
         self.transferResponder = transferResponder
+        self.onQuery = onQuery
     }
 
     /// Sets up one accepted connection: 2-byte length framing (RFC 1035 §4.2.2), then the handler.
     static func addHandlers(
         to pipeline: ChannelPipeline.SynchronousOperations, authority: Authority, queryLog: ChallengeQueryLog,
-        counters: DNSQueryCounters, messageTimeout: TimeAmount, transferResponder: (any ZoneTransferResponder)? = nil
+        counters: DNSQueryCounters, messageTimeout: TimeAmount, transferResponder: (any ZoneTransferResponder)? = nil,
+        onQuery: @escaping () -> Void = {}
     ) throws {
         try pipeline.addHandler(ByteToMessageHandler(LengthFieldBasedFrameDecoder(lengthFieldBitLength: .twoBytes)))
         try pipeline.addHandler(
             DNSTCPHandler(
                 authority: authority, queryLog: queryLog, counters: counters, messageTimeout: messageTimeout,
-                transferResponder: transferResponder))
+                transferResponder: transferResponder, onQuery: onQuery))
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -86,6 +90,7 @@ final class DNSTCPHandler: ChannelInboundHandler {
             return
         }
         restartDeadline(context: context)
+        onQuery()
         var output = context.channel.allocator.buffer(capacity: 514)
         output.writeInteger(UInt16(0))  // length prefix, set below
         guard

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# `make attack`, second part: hostile DNS traffic (contrib/attack-hostile.py: garbage datagrams,
+# 1,000 idle TCP connections, one-byte-a-second writers, clients that never read, 20,000
+# pipelined queries) against a release `cairn serve`, while a legitimate client asks 500 UDP
+# queries a second from another address, answer by answer. Reported: its answer rate and p99
+# before and during, cairn's RSS sampled every second, its open file descriptors before and
+# after, and what each attack achieved.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+. "$root/contrib/bench-common.sh"
+require_tools attack curl python3
+require_dnspython attack
+seconds=${ATTACK_SECONDS:-20}
+ulimit -n 8192
+cairn=$(release_cairn "$root")
+work=$(mktemp -d)
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+mkdir -p "$work/zones"
+{
+    echo '$ORIGIN attack.test.'
+    echo '@ 3600 IN SOA ns1 hostmaster 1 3600 600 1209600 60'
+    echo '@ 3600 IN NS ns1'
+    echo 'ns1 3600 IN A 127.0.0.1'
+    for i in $(seq 0 99); do echo "host$i 3600 IN A 192.0.2.$((i % 250 + 1))"; done
+} >"$work/zones/attack.test.zone"
+for i in $(seq 0 99); do echo "host$i.attack.test A"; done >"$work/legit.txt"
+dns_port=$(free_port)
+api_port=$(free_port)
+CAIRN_LOG_LEVEL=warning "$cairn" serve --zones "$work/zones" --state-dir "$work/state" \
+    --listen "127.0.0.1:$dns_port" --api-listen "127.0.0.1:$api_port" >"$work/serve.log" 2>&1 &
+pid=$!
+pids+=("$pid")
+wait_for curl -sf "http://127.0.0.1:$api_port/health"
+rss() { awk '/VmRSS/ {print $2}' "/proc/$pid/status"; }
+fds() { ls "/proc/$pid/fd" | wc -l; }
+
+legit() { /usr/bin/python3 "$root/contrib/attack-rrl.py" "$dns_port" 500 "$seconds" 127.0.2.1 "$work/legit.txt"; }
+fds_before=$(fds)
+rss_before=$(rss)
+before=$(legit)
+/usr/bin/python3 "$root/contrib/attack-hostile.py" "$dns_port" "$seconds" >"$work/attack.json" &
+attack=$!
+pids+=("$attack")
+(for _ in $(seq 1 "$((seconds + 5))"); do rss; sleep 1; done) >"$work/rss.txt" &
+sampler=$!
+pids+=("$sampler")
+during=$(legit)
+wait "$attack"
+wait "$sampler" || true
+# Connections the attack left are closed by then; cairn closes its side within its timeouts.
+for _ in $(seq 1 30); do [ "$(fds)" -le "$((fds_before + 2))" ] && break; sleep 1; done
+fds_after=$(fds)
+/usr/bin/python3 - "$before" "$during" "$rss_before" "$work/rss.txt" "$fds_before" "$fds_after" "$(cat "$work/attack.json")" \
+    "$(curl -s "http://127.0.0.1:$api_port/metrics" | awk '$1 == "cairn_dns_dropped" {print $2}')" <<'PY'
+import json, sys
+before, during = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+rss = [int(x) for x in open(sys.argv[4]).read().split()]
+attack = json.loads(sys.argv[7])
+print("== hostile traffic")
+print(f"  legitimate, before: {before['rate']}/s answered of 500/s, p50 {before['p50_ms']} ms, p99 {before['p99_ms']} ms, lost {before['lost']}")
+print(f"  legitimate, during: {during['rate']}/s answered of 500/s, p50 {during['p50_ms']} ms, p99 {during['p99_ms']} ms, lost {during['lost']}")
+print(f"  RSS: {int(sys.argv[3]) // 1024} MiB before, at most {max(rss) // 1024} MiB during ({len(rss)} samples)")
+print(f"  file descriptors: {sys.argv[5]} before, {sys.argv[6]} after")
+print(f"  attacks: {json.dumps(attack)}; datagrams dropped unanswered: {sys.argv[8]}")
+PY
