@@ -1,5 +1,6 @@
 // swift-tools-version: 6.2
-// libFuzzer targets for Cairn's codec (DNSWire) and answer logic (DNSAuthority).
+// libFuzzer targets for Cairn's codec (DNSWire), answer logic and zone files (DNSAuthority),
+// and TSIG and zone transfers (DNSReplication).
 //
 // A package of its own so the root package stays free of unsafe flags and of fuzzing
 // products. Build and run through `make fuzz` (Fuzz/fuzz.mk); by hand, from the repository root:
@@ -30,6 +31,7 @@ let package = Package(
     dependencies: [
         .package(name: "cairn", path: ".."),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
     ],
     targets: [
         .target(
@@ -48,6 +50,28 @@ let package = Package(
         ),
         .executableTarget(
             name: "FuzzAnswer",
+            dependencies: [
+                "FuzzSupport",
+                .product(name: "DNSWire", package: "cairn"),
+                .product(name: "DNSAuthority", package: "cairn"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: executableSettings
+        ),
+        .executableTarget(
+            name: "FuzzTransfer",
+            dependencies: [
+                "FuzzSupport",
+                .product(name: "DNSWire", package: "cairn"),
+                .product(name: "DNSAuthority", package: "cairn"),
+                .product(name: "DNSReplication", package: "cairn"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: executableSettings
+        ),
+        .executableTarget(
+            name: "FuzzZoneFile",
             dependencies: [
                 "FuzzSupport",
                 .product(name: "DNSWire", package: "cairn"),

@@ -1,8 +1,9 @@
 # libFuzzer targets for DNSWire and DNSAuthority (the package in Fuzz/; its Package.swift says how
 # it is built). Included from the root Makefile: paths are relative to the repository root.
 #
-#   make fuzz                    build, then run FuzzMessage and FuzzAnswer FUZZ_SECONDS each, one after the other
-#   make fuzz-message            build and run FuzzMessage only (likewise fuzz-answer)
+#   make fuzz                    build, then run FuzzMessage, FuzzAnswer, FuzzTransfer and FuzzZoneFile
+#                                FUZZ_SECONDS each, one after the other
+#   make fuzz-message            build and run FuzzMessage only (likewise fuzz-answer, fuzz-transfer, fuzz-zonefile)
 #   make fuzz-build              build both fuzzers (libFuzzer + AddressSanitizer) into Fuzz/.build
 #   make fuzz-replay             plain build without sanitizers; replay the seeds and saved crashes once
 #   make fuzz-corpus             regenerate the seed corpora with real dig/kdig/drill traffic against Knot and NSD
@@ -45,14 +46,19 @@ FUZZ_RUN = mkdir -p $(FUZZ_WORK)/$(2) $(FUZZ_WORK)/artifacts && \
 
 FUZZ_RUN_MESSAGE = $(call FUZZ_RUN,FuzzMessage,message,$(FUZZ_DIR)/Corpus/message $(FUZZ_DIR)/Corpus/answer)
 FUZZ_RUN_ANSWER = $(call FUZZ_RUN,FuzzAnswer,answer,$(FUZZ_DIR)/Corpus/answer)
+FUZZ_RUN_TRANSFER = $(call FUZZ_RUN,FuzzTransfer,transfer,$(FUZZ_DIR)/Corpus/transfer)
+# Zone files are text: libFuzzer's dictionary of master-file tokens helps it past the syntax.
+FUZZ_RUN_ZONEFILE = $(call FUZZ_RUN,FuzzZoneFile,zonefile,$(FUZZ_DIR)/Corpus/zonefile -dict=$(FUZZ_DIR)/zonefile.dict)
 
-.PHONY: fuzz fuzz-build fuzz-message fuzz-answer fuzz-replay fuzz-corpus fuzz-clean
+.PHONY: fuzz fuzz-build fuzz-message fuzz-answer fuzz-transfer fuzz-zonefile fuzz-replay fuzz-corpus fuzz-clean
 
 # Both targets run even if the first one finds a crash; the goal fails if either did.
 fuzz: fuzz-build
 	@status=0; \
 	{ $(FUZZ_RUN_MESSAGE); } || status=1; \
 	{ $(FUZZ_RUN_ANSWER); } || status=1; \
+	{ $(FUZZ_RUN_TRANSFER); } || status=1; \
+	{ $(FUZZ_RUN_ZONEFILE); } || status=1; \
 	ls $(FUZZ_WORK)/artifacts/ 2>/dev/null | sed 's|^|crash artifact: $(FUZZ_WORK)/artifacts/|'; \
 	exit $$status
 
@@ -61,6 +67,12 @@ fuzz-message: fuzz-build
 
 fuzz-answer: fuzz-build
 	@$(FUZZ_RUN_ANSWER)
+
+fuzz-transfer: fuzz-build
+	@$(FUZZ_RUN_TRANSFER)
+
+fuzz-zonefile: fuzz-build
+	@$(FUZZ_RUN_ZONEFILE)
 
 fuzz-build: deps
 	@set -o pipefail; $(FUZZ_BUILD) 2>&1 | { grep -v 'ld.gold: warning: Cannot export local symbol' || true; }
@@ -72,6 +84,8 @@ fuzz-replay: deps
 	$(FUZZ_DIR)/.build-replay/debug/FuzzMessage $(FUZZ_DIR)/Corpus/message $(FUZZ_DIR)/Corpus/answer \
 		$(wildcard $(FUZZ_DIR)/Crashes/FuzzMessage-*)
 	$(FUZZ_DIR)/.build-replay/debug/FuzzAnswer $(FUZZ_DIR)/Corpus/answer $(wildcard $(FUZZ_DIR)/Crashes/FuzzAnswer-*)
+	$(FUZZ_DIR)/.build-replay/debug/FuzzTransfer $(FUZZ_DIR)/Corpus/transfer $(wildcard $(FUZZ_DIR)/Crashes/FuzzTransfer-*)
+	$(FUZZ_DIR)/.build-replay/debug/FuzzZoneFile $(FUZZ_DIR)/Corpus/zonefile $(wildcard $(FUZZ_DIR)/Crashes/FuzzZoneFile-*)
 
 fuzz-corpus: deps
 	python3 $(FUZZ_DIR)/make-corpus.py --out $(FUZZ_DIR)/Corpus
