@@ -18,15 +18,7 @@ pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
-mkdir -p "$work/zones"
-{
-    echo '$ORIGIN attack.test.'
-    echo '@ 3600 IN SOA ns1 hostmaster 1 3600 600 1209600 60'
-    echo '@ 3600 IN NS ns1'
-    echo 'ns1 3600 IN A 127.0.0.1'
-    for i in $(seq 0 99); do echo "host$i 3600 IN A 192.0.2.$((i % 250 + 1))"; done
-} >"$work/zones/attack.test.zone"
-for i in $(seq 0 99); do echo "host$i.attack.test A"; done >"$work/legit.txt"
+write_attack_zone "$work"
 dns_port=$(free_port)
 api_port=$(free_port)
 CAIRN_LOG_LEVEL=warning "$cairn" serve --zones "$work/zones" --state-dir "$work/state" \

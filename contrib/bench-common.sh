@@ -96,3 +96,17 @@ for _ in range(100_000):
     print(f"_acme-challenge.d{i}.bench.test TXT" if i % 10 == 9 else f"{uuid.UUID(int=i)}.auth.bench.test TXT")
 EOF
 }
+
+# The zone `make attack` serves, attack.test with host0..host99, in $1/zones, and those hundred
+# names as queries (`name A`) in $1/legit.txt.
+write_attack_zone() {
+    mkdir -p "$1/zones"
+    {
+        echo '$ORIGIN attack.test.'
+        echo '@ 3600 IN SOA ns1 hostmaster 1 3600 600 1209600 60'
+        echo '@ 3600 IN NS ns1'
+        echo 'ns1 3600 IN A 127.0.0.1'
+        for i in $(seq 0 99); do echo "host$i 3600 IN A 192.0.2.$((i % 250 + 1))"; done
+    } >"$1/zones/attack.test.zone"
+    for i in $(seq 0 99); do echo "host$i.attack.test A"; done >"$1/legit.txt"
+}
