@@ -148,7 +148,9 @@ public actor ACMEClient {
             response = try await http.execute(request, timeout: .seconds(configuration.requestTimeoutSeconds))
             collected = try await response.body.collect(upTo: 4 << 20)
         } catch {
-            throw ACMEError(.transport, detail: "\(method) failed: \(error)", url: url)
+            var failure = ACMEError(.transport, detail: "\(method) failed: \(error)", url: url)
+            failure.isConnectFailure = Self.isConnectFailure(error)
+            throw failure
         }
         if let nonce = response.headers.first(name: "Replay-Nonce"), !nonce.isEmpty {
             nonces.append(nonce)
@@ -156,6 +158,16 @@ public actor ACMEClient {
         }
         let data = collected.readData(length: collected.readableBytes) ?? Data()
         return Response(status: Int(response.status.code), headers: response.headers, body: data, url: url)
+    }
+
+    /// Whether `error` came before the request reached the server: the connection was refused,
+    /// the host unreachable, or connecting timed out.
+    static func isConnectFailure(_ error: any Error) -> Bool {
+        if let error = error as? IOError {
+            return [ECONNREFUSED, EHOSTUNREACH, ENETUNREACH, ETIMEDOUT].contains(error.errnoCode)
+        }
+        if let error = error as? HTTPClientError { return error == .connectTimeout }
+        return false
     }
 
     /// Refuses a URL that is not `https`: RFC 8555 §6.1 requires HTTPS for every ACME request,
@@ -185,7 +197,9 @@ public actor ACMEClient {
             let response: Response
             do {
                 response = try await send(method: method, url: url, body: nil)
-            } catch let error as ACMEError where error.code == .transport && retryingServerErrors {
+            } catch let error as ACMEError
+                where error.code == .transport && !error.isConnectFailure && retryingServerErrors
+            {
                 try await backOff(afterServerError: error, count: &serverErrors)
                 continue
             }
@@ -262,7 +276,7 @@ public actor ACMEClient {
             let response: Response
             do {
                 response = try await send(method: .POST, url: url, body: body, accept: accept)
-            } catch let error as ACMEError where error.code == .transport && repeatable {
+            } catch let error as ACMEError where error.code == .transport && !error.isConnectFailure && repeatable {
                 try await backOff(afterServerError: error, count: &serverErrors)
                 continue
             }

@@ -52,6 +52,9 @@ public struct ACMEError: Error, Hashable, Sendable, CustomStringConvertible {
     /// How long the CA asked to wait before trying again (`Retry-After` on a 429 or 503, RFC
     /// 8555 §6.6), when it did: a caller that gave up should not come back sooner.
     public var retryAfterSeconds: Double?
+    /// Whether a ``Code/transport`` error came before any request reached the CA (refused,
+    /// unreachable, connect timeout): the CA is down, and trying again at once does not help.
+    var isConnectFailure = false
     /// Where in Cairn the error was raised (`#fileID`); for diagnostics only.
     public var file: String
     /// The line in ``file``; for diagnostics only.
