@@ -18,7 +18,7 @@ UNITS := cairn.service cairn-renew.service cairn-renew.timer cairn-reload-webser
 HOOKS := $(notdir $(wildcard contrib/hooks/*.sh))
 INSTALL_STAGE := .build/install-stage
 
-.PHONY: deps build-deps install install-strip uninstall build release run demo demo-dns test bench bench-answer bench-issue bench-api bench-manager bench-scale bench-publish bench-replication attack clean
+.PHONY: deps build-deps install install-strip uninstall build release run demo demo-dns test bench bench-answer bench-issue bench-api bench-manager bench-scale bench-publish bench-replication attack soak clean
 
 # apt-get install of those of the packages $(1) that are missing; their daemons are not started.
 APT_INSTALL = missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -141,6 +141,12 @@ attack: deps
 	@/usr/bin/python3 -c 'import dns.message' 2>/dev/null || { mkdir -p /var/tmp/apt; TMPDIR=/var/tmp/apt DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-dnspython; }
 	contrib/attack-rrl.sh
 	contrib/attack-hostile.sh
+
+# Ten minutes of dnsperf at half capacity, checked API updates, expiries and SIGHUP reloads:
+# queries lost, wrong answers, RSS every 10 s, every acknowledged value served at the end.
+soak: deps
+	@/usr/bin/python3 -c 'import dns.message' 2>/dev/null || { mkdir -p /var/tmp/apt; TMPDIR=/var/tmp/apt DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-dnspython; }
+	contrib/soak.sh
 
 bench-publish: deps
 	@/usr/bin/python3 -c 'import dns.message' 2>/dev/null || { mkdir -p /var/tmp/apt; TMPDIR=/var/tmp/apt DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-dnspython; }

@@ -65,9 +65,7 @@ final class ResponseRateLimiter: Sendable {
 
     /// The monotonic clock in whole seconds (never 0, which marks an empty slot).
     static let seconds: @Sendable () -> UInt32 = {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC_COARSE, &now)
-        return UInt32(truncatingIfNeeded: now.tv_sec) | 1 << 31
+        UInt32(truncatingIfNeeded: NIODeadline.now().uptimeNanoseconds / 1_000_000_000) | 1 << 31
     }
 
     /// The verdict for `summary`'s response to `query` from `remote`, counted.

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# `make soak`: $SOAK_SECONDS (600) of steady load on a release `cairn serve`, loopback only:
+#   - dnsperf at $SOAK_QPS (20,000) queries a second of stored challenge names (about half of
+#     what this 2-core VM serves flat out);
+#   - 50 acme-dns /update a second, each value asked for right after its 200 (a wrong or missing
+#     answer is counted);
+#   - values expiring on their own every 60 s (api.valueLifetimeSeconds), so expiry sweeps run
+#     throughout;
+#   - SIGHUP reloads every 15 s.
+# Reported: queries dnsperf lost, the update checker's misses, RSS every 10 s, and at the end
+# whether the last acknowledged value of every registration is served.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+. "$root/contrib/bench-common.sh"
+require_tools soak dnsperf curl python3
+require_dnspython soak
+py=/usr/bin/python3
+seconds=${SOAK_SECONDS:-600}
+qps=${SOAK_QPS:-20000}
+names=${SOAK_NAMES:-10000}
+cairn=$(release_cairn "$root")
+work=$(mktemp -d)
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+write_bench_zone "$work/zones"
+seed_store "$cairn" "$work/zones" "$names" "$work/state"
+bench_queries "$names" >"$work/queries.txt"
+dns_port=$(free_port)
+api_port=$(free_port)
+CAIRN_API_AUTH_ZONE=auth.bench.test CAIRN_API_REGISTER_PER_MINUTE=100000 CAIRN_API_UPDATES_PER_MINUTE=100000000 \
+    CAIRN_API_VALUE_LIFETIME_SECONDS=60 CAIRN_LOG_LEVEL=warning \
+    "$cairn" serve --state-dir "$work/state" --zones "$work/zones" --listen "127.0.0.1:$dns_port" \
+    --api-listen "127.0.0.1:$api_port" >"$work/serve.log" 2>&1 &
+pid=$!
+pids+=("$pid")
+wait_for curl -sf "http://127.0.0.1:$api_port/health"
+for _ in $(seq 64); do
+    curl -s -X POST "http://127.0.0.1:$api_port/register" | "$py" -c \
+        'import json,sys; d=json.load(sys.stdin); print(d["username"], d["password"], d["subdomain"], d["fulldomain"])' \
+        >>"$work/registrations.txt"
+done
+rss() { awk '/VmRSS/ {print $2}' "/proc/$pid/status"; }
+
+echo "== soak: ${seconds}s, dnsperf $qps qps of $names stored names, 50 /update a second checked, values living 60 s, SIGHUP every 15 s ($(nproc) cores)"
+dnsperf -s 127.0.0.1 -p "$dns_port" -d "$work/queries.txt" -l "$seconds" -Q "$qps" >"$work/dnsperf.txt" 2>&1 &
+perf=$!
+pids+=("$perf")
+"$py" "$root/contrib/bench-update-load.py" "$work/registrations.txt" "$api_port" 50 "$seconds" "127.0.0.1:$dns_port" \
+    >"$work/updates.txt" 2>&1 &
+updates=$!
+pids+=("$updates")
+(
+    for tick in $(seq 1 $((seconds / 5))); do
+        sleep 5
+        [ $((tick % 3)) -eq 0 ] && kill -HUP "$pid"
+        [ $((tick % 2)) -eq 0 ] && echo "$((tick * 5)) $(rss)"
+    done
+) >"$work/rss.txt" &
+ticker=$!
+pids+=("$ticker")
+wait "$perf" || true
+wait "$updates" || true
+wait "$ticker" || true
+echo "dnsperf: $(grep -E 'Queries (sent|completed|lost)' "$work/dnsperf.txt" | tr -s ' ' | tr '\n' ';')"
+echo "updates: $(tr '\n' ' ' <"$work/updates.txt")"
+echo "RSS (KiB) every 10 s: $(awk '{printf "%s:%s ", $1, $2}' "$work/rss.txt")"
+# Every registration's last acknowledged value is still served (values live 60 s: update each once more).
+missing=0
+while read -r user password subdomain full; do
+    value=$("$py" -c 'import secrets, base64; print(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode().rstrip("="))')
+    curl -sf -X POST "http://127.0.0.1:$api_port/update" -H "X-Api-User: $user" -H "X-Api-Key: $password" \
+        -d "{\"subdomain\":\"$subdomain\",\"txt\":\"$value\"}" >/dev/null
+    dig +short +time=1 +tries=1 -p "$dns_port" @127.0.0.1 "$full" TXT | grep -qF -- "$value" || missing=$((missing + 1))
+done <"$work/registrations.txt"
+echo "at the end: $missing of $(wc -l <"$work/registrations.txt") registrations' last value not served; process alive: $(kill -0 "$pid" && echo yes)"
+grep -iE "error|critical" "$work/serve.log" | head -5 || true
