@@ -164,16 +164,8 @@ public struct DNSHierarchy: Sendable {
             try FileManager.default.createDirectory(
                 atPath: directory.file("knot/db"), withIntermediateDirectories: true)
             var lines =
-                KnotConfiguration.serverSections(directory: directory, port: parentPort) + [
-                    "template:",
-                    "  - id: default",
-                    "    storage: \"\(directory.file("zones"))\"",
-                    "    file: \"%s.zone\"",
-                    "    journal-content: none",
-                    "    zonefile-load: whole",
-                    "    zonefile-sync: -1",
-                    "zone:",
-                ]
+                KnotConfiguration.serverSections(directory: directory, port: parentPort)
+                + KnotConfiguration.fileZonesTemplate(storage: directory.file("zones")) + ["zone:"]
             lines += options.zones.map { "  - domain: \($0.origin)" }
             let path = try directory.write("knot.conf", lines.joined(separator: "\n") + "\n")
             return (try HostSystem.executable("knotd"), ["-c", path])

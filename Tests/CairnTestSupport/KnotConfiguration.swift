@@ -18,4 +18,19 @@ public enum KnotConfiguration {
             "    any: info",
         ]
     }
+
+    /// A `template` section whose zones are master files `<storage>/<zone>.zone`, served as they
+    /// are: read whole, no journal, never written back. Lines a caller appends (an `acl:`) belong
+    /// to the template.
+    public static func fileZonesTemplate(storage: String) -> [String] {
+        [
+            "template:",
+            "  - id: default",
+            "    storage: \"\(storage)\"",
+            "    file: \"%s.zone\"",
+            "    journal-content: none",
+            "    zonefile-load: whole",
+            "    zonefile-sync: -1",
+        ]
+    }
 }

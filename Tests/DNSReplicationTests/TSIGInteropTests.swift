@@ -148,17 +148,9 @@ private func withTSIGKnotPrimary<T: Sendable>(
             "  - id: transfer",
             "    key: [\(keys.map { "\($0.name)" }.joined(separator: ", "))]",
             "    action: transfer",
-            "template:",
-            "  - id: default",
-            "    storage: \"\(directory.file("zones"))\"",
-            "    file: \"%s.zone\"",
-            "    journal-content: none",
-            "    zonefile-load: whole",
-            "    zonefile-sync: -1",
-            "zone:",
-            "  - domain: example.com",
-            "    acl: transfer",
         ]
+        lines += KnotConfiguration.fileZonesTemplate(storage: directory.file("zones"))
+        lines += ["zone:", "  - domain: example.com", "    acl: transfer"]
         let configuration = try directory.write("knot.conf", lines.joined(separator: "\n") + "\n")
         return try await Daemon.with(
             knotd, ["-c", configuration], logPath: directory.file("knot.log"),

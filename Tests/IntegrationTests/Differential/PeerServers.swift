@@ -85,16 +85,7 @@ enum PeerServers {
                 "  - id: transfer",
                 "    address: \(transferClient)",
                 "    action: transfer",
-                "template:",
-                "  - id: default",
-                "    storage: \"\(zoneDirectory)\"",
-                "    file: \"%s.zone\"",
-                "    journal-content: none",
-                "    zonefile-load: whole",
-                "    zonefile-sync: -1",
-                "    acl: transfer",
-                "zone:",
-            ]
+            ] + KnotConfiguration.fileZonesTemplate(storage: zoneDirectory) + ["    acl: transfer", "zone:"]
         lines += zones.map { "  - domain: \($0)" }
         return lines.joined(separator: "\n") + "\n"
     }
