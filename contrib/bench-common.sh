@@ -110,3 +110,14 @@ write_attack_zone() {
     } >"$1/zones/attack.test.zone"
     for i in $(seq 0 99); do echo "host$i.attack.test A"; done >"$1/legit.txt"
 }
+
+# Makes $2 acme-dns registrations through POST /register on 127.0.0.1:$1 and appends each to
+# file $3 as "username password subdomain fulldomain".
+register_many() {
+    local port=$1 count=$2 file=$3
+    for _ in $(seq "$count"); do
+        curl -s -X POST "http://127.0.0.1:$port/register" | python3 -c \
+            'import json,sys; d=json.load(sys.stdin); print(d["username"], d["password"], d["subdomain"], d["fulldomain"])' \
+            >>"$file"
+    done
+}

@@ -48,11 +48,7 @@ for _ in $(seq 1 1200); do
     sleep 0.05
 done
 wait_for curl -sf "http://127.0.0.1:$api_port/health"
-for _ in $(seq 64); do
-    curl -s -X POST "http://127.0.0.1:$api_port/register" | "$py" -c \
-        'import json,sys; d=json.load(sys.stdin); print(d["username"], d["password"], d["subdomain"], d["fulldomain"])' \
-        >>"$work/registrations.txt"
-done
+register_many "$api_port" 64 "$work/registrations.txt"
 
 echo "== $names names; dnsperf at $qps qps and $updates /update per second for ${seconds}s ($(nproc) cores)"
 dnsperf -s 127.0.0.1 -p "$dns_port" -d "$work/queries.txt" -l "$((seconds + 2))" -Q "$qps" >"$work/dnsperf.txt" 2>&1 &

@@ -206,11 +206,7 @@ done
     { echo "bench-replication: the secondaries did not load the zone" >&2; tail "$work/nsd.log" "$work/knot.out" >&2; exit 1; }
 echo "first transfer: both secondaries serve serial $current $("$py" -c "print(f'{$(now) - $started:.2f}')") s after Cairn's start"
 
-for _ in $(seq 64); do
-    curl -s -X POST "http://127.0.0.1:$api_port/register" | "$py" -c \
-        'import json,sys; d=json.load(sys.stdin); print(d["username"], d["password"], d["subdomain"], d["fulldomain"])' \
-        >>"$work/registrations.txt"
-done
+register_many "$api_port" 64 "$work/registrations.txt"
 before=$(serial_at "$dns_port")
 read -r user password subdomain _ <"$work/registrations.txt"
 curl -sf -X POST "http://127.0.0.1:$api_port/update" -H "X-Api-User: $user" -H "X-Api-Key: $password" \

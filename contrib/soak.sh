@@ -36,11 +36,7 @@ CAIRN_API_AUTH_ZONE=auth.bench.test CAIRN_API_REGISTER_PER_MINUTE=100000 CAIRN_A
 pid=$!
 pids+=("$pid")
 wait_for curl -sf "http://127.0.0.1:$api_port/health"
-for _ in $(seq 64); do
-    curl -s -X POST "http://127.0.0.1:$api_port/register" | "$py" -c \
-        'import json,sys; d=json.load(sys.stdin); print(d["username"], d["password"], d["subdomain"], d["fulldomain"])' \
-        >>"$work/registrations.txt"
-done
+register_many "$api_port" 64 "$work/registrations.txt"
 rss() { awk '/VmRSS/ {print $2}' "/proc/$pid/status"; }
 
 echo "== soak: ${seconds}s, dnsperf $qps qps of $names stored names, 50 /update a second checked, values living 60 s, SIGHUP every 15 s ($(nproc) cores)"
