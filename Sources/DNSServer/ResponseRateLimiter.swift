@@ -162,26 +162,27 @@ final class ResponseRateLimiter: Sendable {
     /// read feeds nothing (its response is an error, bucketed by kind alone).
     static func combineQuestion(of query: ByteBuffer, into hasher: inout Hasher) {
         query.withUnsafeReadableBytes { bytes in
-            guard bytes.count > 12, bytes[4] == 0, bytes[5] >= 1 else { return }
-            var index = 12
-            for _ in 0..<128 {
-                guard index < bytes.count else { return }
-                let length = Int(bytes[index])
-                guard length & 0xC0 == 0 else { return }
-                hasher.combine(UInt8(length))
-                index += 1
-                if length == 0 { break }
-                guard index + length <= bytes.count else { return }
-                for offset in index..<(index + length) {
-                    let byte = bytes[offset]
-                    hasher.combine(byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte)
-                }
-                index += length
-            }
-            guard index + 2 <= bytes.count else { return }
-            hasher.combine(bytes[index])
-            hasher.combine(bytes[index + 1])
+            guard let nameEnd = questionNameEnd(in: bytes), nameEnd + 2 <= bytes.count else { return }
+            // Length octets are at most 63, below "A": folding case leaves them alone.
+            for byte in bytes[12..<nameEnd] { hasher.combine(byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte) }
+            hasher.combine(bytes[nameEnd])
+            hasher.combine(bytes[nameEnd + 1])
         }
+    }
+
+    /// Where the name of the message's first question ends (its type starts there), or `nil`
+    /// when there is no question or its name is compressed, cut short or over 128 labels.
+    static func questionNameEnd(in bytes: UnsafeRawBufferPointer) -> Int? {
+        guard bytes.count > 12, bytes[4] == 0, bytes[5] >= 1 else { return nil }
+        var index = 12
+        for _ in 0..<128 {
+            guard index < bytes.count else { return nil }
+            let length = Int(bytes[index])
+            if length == 0 { return index + 1 }
+            guard length & 0xC0 == 0, index + 1 + length <= bytes.count else { return nil }
+            index += 1 + length
+        }
+        return nil
     }
 
     /// `response` cut to its header and question with TC set and no records (RFC 1035 §4.1.1):
@@ -191,24 +192,9 @@ final class ResponseRateLimiter: Sendable {
             guard bytes.count >= 12 else { return nil }
             var end = 12
             var questions: UInt8 = 0
-            if bytes[4] == 0, bytes[5] >= 1 {
-                var index = 12
-                var complete = false
-                for _ in 0..<128 {
-                    guard index < bytes.count else { break }
-                    let length = Int(bytes[index])
-                    if length == 0 {
-                        complete = true
-                        index += 1
-                        break
-                    }
-                    guard length & 0xC0 == 0, index + 1 + length <= bytes.count else { break }
-                    index += 1 + length
-                }
-                if complete, index + 4 <= bytes.count {
-                    end = index + 4
-                    questions = 1
-                }
+            if let nameEnd = questionNameEnd(in: bytes), nameEnd + 4 <= bytes.count {
+                end = nameEnd + 4
+                questions = 1
             }
             var out = ByteBuffer()
             out.reserveCapacity(end)
