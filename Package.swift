@@ -330,7 +330,7 @@ let package = Package(
         .target(
             name: "CairnTestSupport",
             dependencies: [
-                "DNSWire",
+                "DNSWire", "ACMEClient",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -14,19 +14,16 @@ extension CertificateChain {
             throw ACMEError(
                 .certificateMismatch, detail: "the certificate's public key is not the one the CSR carried", url: url)
         }
-        let alternativeNames: SubjectAlternativeNames
+        let found: SubjectAlternativeNames?
         do {
-            guard let found = try leaf.extensions.subjectAlternativeNames else {
-                throw ACMEError(
-                    .certificateMismatch, detail: "the certificate has no subject alternative names", url: url)
-            }
-            alternativeNames = found
-        } catch let error as ACMEError {
-            throw error
+            found = try leaf.extensions.subjectAlternativeNames
         } catch {
             throw ACMEError(
                 .certificateMismatch, detail: "the certificate's subject alternative names are unreadable: \(error)",
                 url: url)
+        }
+        guard let alternativeNames = found else {
+            throw ACMEError(.certificateMismatch, detail: "the certificate has no subject alternative names", url: url)
         }
         var certified: Set<String> = []
         var other: [String] = []

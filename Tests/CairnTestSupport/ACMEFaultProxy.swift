@@ -1,3 +1,4 @@
+import ACMEClient
 public import AsyncHTTPClient
 import Foundation
 import NIOCore
@@ -75,11 +76,8 @@ public final class ACMEFaultProxy: Sendable {
     ) async throws -> T {
         let identity = try TestTLSIdentity()
         defer { identity.remove() }
-        var tls = TLSConfiguration.makeClientConfiguration()
-        tls.additionalTrustRoots = [.certificates(try NIOSSLCertificate.fromPEMFile(upstreamRoots))]
-        var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
-        configuration.redirectConfiguration = .disallow
-        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        // The client Cairn's ACME client uses: the CA's root trusted, no redirects followed.
+        let client = try ACMEHTTPClient.make(trustingAlso: upstreamRoots)
         let context = try NIOSSLContext(configuration: identity.serverConfiguration)
         let holder = Mutex<ACMEFaultProxy?>(nil)
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
