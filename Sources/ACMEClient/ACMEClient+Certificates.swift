@@ -37,9 +37,16 @@ extension ACMEClient {
         }
         let url = base.hasSuffix("/") ? base + certificateID.rawValue : base + "/" + certificateID.rawValue
         let response = try await sendUnsigned(method: .GET, url: url, retryingServerErrors: false)
-        try response.checkSuccess()
-        var info = try response.decode(RenewalInfo.self)
-        info.retryAfterSeconds = response.retryAfterSeconds.map { Int($0) }
+        return try response.renewalInfo()
+    }
+}
+
+extension ACMEClient.Response {
+    /// A `renewalInfo` answer (RFC 9773 §4.2) with its `Retry-After`.
+    @_spi(Fuzzing) public func renewalInfo() throws -> RenewalInfo {
+        try checkSuccess()
+        var info = try decode(RenewalInfo.self)
+        info.retryAfterSeconds = retryAfterSeconds.map { Int($0) }
         return info
     }
 }

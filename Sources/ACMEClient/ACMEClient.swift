@@ -1,9 +1,9 @@
 public import AsyncHTTPClient
-import Foundation
+public import Foundation
 public import Logging
 import NIOCore
 import NIOFoundationCompat
-import NIOHTTP1
+public import NIOHTTP1
 
 /// A client for one ACME server (RFC 8555) with one account key.
 ///
@@ -55,20 +55,29 @@ public actor ACMEClient {
 
     // MARK: - Transport
 
-    /// One HTTP exchange, collected.
-    struct Response: Sendable {
-        var status: Int
-        var headers: HTTPHeaders
-        var body: Data
-        var url: String
+    /// One HTTP exchange, collected, and how the client reads it: problem documents, JSON
+    /// bodies, `Retry-After`, `Link` and `Location`. SPI for the fuzz target (Fuzz/FuzzACME), which
+    /// feeds it what a hostile CA could send.
+    @_spi(Fuzzing) public struct Response: Sendable {
+        public var status: Int
+        public var headers: HTTPHeaders
+        public var body: Data
+        public var url: String
+
+        public init(status: Int, headers: HTTPHeaders, body: Data, url: String) {
+            self.status = status
+            self.headers = headers
+            self.body = body
+            self.url = url
+        }
 
         /// Throws the response's problem unless it is a 2xx; the error names the caller's line.
-        func checkSuccess(file: String = #fileID, line: UInt = #line) throws {
+        public func checkSuccess(file: String = #fileID, line: UInt = #line) throws {
             guard (200..<300).contains(status) else { throw problemError(file: file, line: line) }
         }
 
         /// The CA's problem document as an error, or the start of the body when it sent none.
-        func problemError(file: String = #fileID, line: UInt = #line) -> ACMEError {
+        public func problemError(file: String = #fileID, line: UInt = #line) -> ACMEError {
             var error: ACMEError
             if let problem = try? JSONDecoder().decode(ACMEProblem.self, from: body) {
                 error = ACMEError(
@@ -82,7 +91,7 @@ public actor ACMEClient {
             return error
         }
 
-        func decode<T: Decodable>(_ type: T.Type, file: String = #fileID, line: UInt = #line) throws -> T {
+        public func decode<T: Decodable>(_ type: T.Type, file: String = #fileID, line: UInt = #line) throws -> T {
             do {
                 return try JSONDecoder().decode(type, from: body)
             } catch {
@@ -92,28 +101,38 @@ public actor ACMEClient {
             }
         }
 
-        var location: String? { headers.first(name: "Location") }
+        public var location: String? { headers.first(name: "Location") }
 
         /// A 5xx the client may try again after: with no `Retry-After` (a 503 with one is the
         /// CA asking for a wait, which the rate-limit budget handles).
-        var isServerError: Bool { (500...599).contains(status) && retryAfterSeconds == nil }
+        public var isServerError: Bool { (500...599).contains(status) && retryAfterSeconds == nil }
 
-        /// `Retry-After` (RFC 9110 §10.2.3) in seconds from now: delay-seconds or an HTTP-date.
-        var retryAfterSeconds: Double? {
+        /// `Retry-After` (RFC 9110 §10.2.3) in seconds from now: delay-seconds or an HTTP-date,
+        /// at most ``longestRetryAfter``. A value that is neither, or not a finite number, is no
+        /// `Retry-After` at all.
+        public var retryAfterSeconds: Double? {
             guard let value = headers.first(name: "Retry-After")?.trimmingCharacters(in: .whitespaces) else {
                 return nil
             }
-            if let seconds = Double(value) { return max(0, seconds) }
+            if let seconds = Double(value) {
+                // "inf", "nan" and "1e300" are Doubles too; a wait is a number of seconds.
+                return seconds.isFinite ? min(max(0, seconds), Self.longestRetryAfter) : nil
+            }
             let formatter = DateFormatter()
             formatter.locale = Locale(identifier: "en_US_POSIX")
             formatter.timeZone = TimeZone(identifier: "GMT")
             formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
             guard let date = formatter.date(from: value) else { return nil }
-            return max(0, date.timeIntervalSinceNow)
+            return min(max(0, date.timeIntervalSinceNow), Self.longestRetryAfter)
         }
 
+        /// The cap on a `Retry-After`, one year: far beyond any wait the client accepts
+        /// (``ACMEClientConfiguration/maximumRetryAfterSeconds``), and small enough that every
+        /// value converts to `Int` and `Duration` without trapping.
+        public static let longestRetryAfter: Double = 365 * 86_400
+
         /// Targets of `Link` headers with the given relation (RFC 8288 §3).
-        func links(relation: String) -> [String] {
+        public func links(relation: String) -> [String] {
             headers[canonicalForm: "Link"].compactMap { field -> String? in
                 let parts = field.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
                 guard let target = parts.first, target.hasPrefix("<"), target.hasSuffix(">") else { return nil }

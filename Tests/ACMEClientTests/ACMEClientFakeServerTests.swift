@@ -202,6 +202,25 @@ import X509
         }
     }
 
+    /// A `Retry-After` that is a Double but no wait ("1e300", "inf", "nan") once trapped the
+    /// conversion to `Int` (found by Fuzz/FuzzACME): huge values are capped at a year, the rest
+    /// are no `Retry-After` at all.
+    @Test(
+        arguments: [
+            ("1e300", 31_536_000), ("inf", nil), ("-inf", nil), ("nan", nil), ("-5", 0), ("31536001", 31_536_000),
+            ("Fri, 31 Dec 9999 23:59:59 GMT", 31_536_000), ("soon", nil),
+        ] as [(String, Int?)])
+    func renewalInfoSurvivesARetryAfterThatIsNoWait(header: String, expected: Int?) async throws {
+        try await FakeACMEServer.with { server in
+            await server.setRenewalWindow(
+                for: Self.rfc9773ExampleID, start: "2025-01-02T04:00:00Z", end: "2025-01-03T04:00:00Z",
+                retryAfter: header)
+            let client = try await server.makeClient()
+            let info = try await client.renewalInfo(for: try ARICertificateID(Self.rfc9773ExampleCertificate()))
+            #expect(info.retryAfterSeconds == expected)
+        }
+    }
+
     /// Stands in for a CA without ARI: asking for renewal info is ``ACMEError/Code/unsupported``,
     /// not a request to a URL that does not exist.
     @Test func renewalInfoWithoutARIIsUnsupported() async throws {
