@@ -1,6 +1,6 @@
 // swift-tools-version: 6.2
 // libFuzzer targets for Cairn's codec (DNSWire), answer logic and zone files (DNSAuthority),
-// and TSIG and zone transfers (DNSReplication).
+// TSIG and zone transfers (DNSReplication), the hook API (HookAPI) and ACME responses (ACMEClient).
 //
 // A package of its own so the root package stays free of unsafe flags and of fuzzing
 // products. Build and run through `make fuzz` (Fuzz/fuzz.mk); by hand, from the repository root:
@@ -32,6 +32,10 @@ let package = Package(
         .package(name: "cairn", path: ".."),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
     ],
     targets: [
         .target(
@@ -77,6 +81,34 @@ let package = Package(
                 .product(name: "DNSWire", package: "cairn"),
                 .product(name: "DNSAuthority", package: "cairn"),
                 .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: executableSettings
+        ),
+        .executableTarget(
+            name: "FuzzHookAPI",
+            dependencies: [
+                "FuzzSupport",
+                .product(name: "DNSWire", package: "cairn"),
+                .product(name: "DNSAuthority", package: "cairn"),
+                .product(name: "HookAPI", package: "cairn"),
+                .product(name: "Store", package: "cairn"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "HashTreeCollections", package: "swift-collections"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: executableSettings
+        ),
+        .executableTarget(
+            name: "FuzzACME",
+            dependencies: [
+                "FuzzSupport",
+                .product(name: "ACMEClient", package: "cairn"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "X509", package: "swift-certificates"),
             ],
             swiftSettings: executableSettings
         ),

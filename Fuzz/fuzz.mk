@@ -1,9 +1,10 @@
-# libFuzzer targets for DNSWire and DNSAuthority (the package in Fuzz/; its Package.swift says how
+# libFuzzer targets for DNSWire, DNSAuthority, DNSReplication, HookAPI and ACMEClient (the package in Fuzz/; its Package.swift says how
 # it is built). Included from the root Makefile: paths are relative to the repository root.
 #
-#   make fuzz                    build, then run FuzzMessage, FuzzAnswer, FuzzTransfer and FuzzZoneFile
-#                                FUZZ_SECONDS each, one after the other
-#   make fuzz-message            build and run FuzzMessage only (likewise fuzz-answer, fuzz-transfer, fuzz-zonefile)
+#   make fuzz                    build, then run FuzzMessage, FuzzAnswer, FuzzTransfer, FuzzZoneFile,
+#                                FuzzHookAPI and FuzzACME FUZZ_SECONDS each, one after the other
+#   make fuzz-message            build and run FuzzMessage only (likewise fuzz-answer, fuzz-transfer,
+#                                fuzz-zonefile, fuzz-hookapi, fuzz-acme)
 #   make fuzz-build              build both fuzzers (libFuzzer + AddressSanitizer) into Fuzz/.build
 #   make fuzz-replay             plain build without sanitizers; replay the seeds and saved crashes once
 #   make fuzz-corpus             regenerate the seed corpora with real dig/kdig/drill traffic against Knot and NSD
@@ -49,16 +50,23 @@ FUZZ_RUN_ANSWER = $(call FUZZ_RUN,FuzzAnswer,answer,$(FUZZ_DIR)/Corpus/answer)
 FUZZ_RUN_TRANSFER = $(call FUZZ_RUN,FuzzTransfer,transfer,$(FUZZ_DIR)/Corpus/transfer)
 # Zone files are text: libFuzzer's dictionary of master-file tokens helps it past the syntax.
 FUZZ_RUN_ZONEFILE = $(call FUZZ_RUN,FuzzZoneFile,zonefile,$(FUZZ_DIR)/Corpus/zonefile -dict=$(FUZZ_DIR)/zonefile.dict)
+# HTTP header lines and JSON bodies are text too; each has its dictionary. The hook API's store,
+# tasks and connection pool outlive every input, so libFuzzer's per-input leak check (which
+# otherwise runs LeakSanitizer after nearly every input, 35x slower) is off for it.
+FUZZ_RUN_HOOKAPI = $(call FUZZ_RUN,FuzzHookAPI,hookapi,$(FUZZ_DIR)/Corpus/hookapi -dict=$(FUZZ_DIR)/hookapi.dict -detect_leaks=0)
+FUZZ_RUN_ACME = $(call FUZZ_RUN,FuzzACME,acme,$(FUZZ_DIR)/Corpus/acme -dict=$(FUZZ_DIR)/acme.dict)
 
-.PHONY: fuzz fuzz-build fuzz-message fuzz-answer fuzz-transfer fuzz-zonefile fuzz-replay fuzz-corpus fuzz-clean
+.PHONY: fuzz fuzz-build fuzz-message fuzz-answer fuzz-transfer fuzz-zonefile fuzz-hookapi fuzz-acme fuzz-replay fuzz-corpus fuzz-clean
 
-# Both targets run even if the first one finds a crash; the goal fails if either did.
+# Every target runs even if an earlier one finds a crash; the goal fails if any did.
 fuzz: fuzz-build
 	@status=0; \
 	{ $(FUZZ_RUN_MESSAGE); } || status=1; \
 	{ $(FUZZ_RUN_ANSWER); } || status=1; \
 	{ $(FUZZ_RUN_TRANSFER); } || status=1; \
 	{ $(FUZZ_RUN_ZONEFILE); } || status=1; \
+	{ $(FUZZ_RUN_HOOKAPI); } || status=1; \
+	{ $(FUZZ_RUN_ACME); } || status=1; \
 	ls $(FUZZ_WORK)/artifacts/ 2>/dev/null | sed 's|^|crash artifact: $(FUZZ_WORK)/artifacts/|'; \
 	exit $$status
 
@@ -74,6 +82,12 @@ fuzz-transfer: fuzz-build
 fuzz-zonefile: fuzz-build
 	@$(FUZZ_RUN_ZONEFILE)
 
+fuzz-hookapi: fuzz-build
+	@$(FUZZ_RUN_HOOKAPI)
+
+fuzz-acme: fuzz-build
+	@$(FUZZ_RUN_ACME)
+
 fuzz-build: deps
 	@set -o pipefail; $(FUZZ_BUILD) 2>&1 | { grep -v 'ld.gold: warning: Cannot export local symbol' || true; }
 
@@ -86,6 +100,8 @@ fuzz-replay: deps
 	$(FUZZ_DIR)/.build-replay/debug/FuzzAnswer $(FUZZ_DIR)/Corpus/answer $(wildcard $(FUZZ_DIR)/Crashes/FuzzAnswer-*)
 	$(FUZZ_DIR)/.build-replay/debug/FuzzTransfer $(FUZZ_DIR)/Corpus/transfer $(wildcard $(FUZZ_DIR)/Crashes/FuzzTransfer-*)
 	$(FUZZ_DIR)/.build-replay/debug/FuzzZoneFile $(FUZZ_DIR)/Corpus/zonefile $(wildcard $(FUZZ_DIR)/Crashes/FuzzZoneFile-*)
+	$(FUZZ_DIR)/.build-replay/debug/FuzzHookAPI $(FUZZ_DIR)/Corpus/hookapi $(wildcard $(FUZZ_DIR)/Crashes/FuzzHookAPI-*)
+	$(FUZZ_DIR)/.build-replay/debug/FuzzACME $(FUZZ_DIR)/Corpus/acme $(wildcard $(FUZZ_DIR)/Crashes/FuzzACME-*)
 
 fuzz-corpus: deps
 	python3 $(FUZZ_DIR)/make-corpus.py --out $(FUZZ_DIR)/Corpus
