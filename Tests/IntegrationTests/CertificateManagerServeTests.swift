@@ -41,7 +41,13 @@ import Testing
     ]
 
     /// The configuration: DNS and API on free ports, Pebble as the issuer, `certificates`.
-    static func writeConfiguration(_ setup: Setup, certificates: [Declared], apiCertificate: String? = nil) throws {
+    ///
+    /// - Parameter issuer: the directory URL and CA bundle to issue from, when not Pebble's own
+    ///   (a proxy in front of it).
+    static func writeConfiguration(
+        _ setup: Setup, certificates: [Declared], apiCertificate: String? = nil,
+        issuer: (directory: String, caBundle: String)? = nil
+    ) throws {
         let hook = setup.directory.file("hook.sh")
         var yaml = """
             dns:
@@ -73,8 +79,8 @@ import Testing
 
             issuers:
               - name: pebble
-                directory: "\(setup.pebble.directoryURL)"
-                caBundle: "\(setup.pebble.caCertificatePath)"
+                directory: "\(issuer?.directory ?? setup.pebble.directoryURL)"
+                caBundle: "\(issuer?.caBundle ?? setup.pebble.caCertificatePath)"
                 email: admin@example.test
 
             """
@@ -83,15 +89,17 @@ import Testing
 
     /// Pebble, a directory, and the FIFO the deploy hooks write each certificate's name to
     /// (read through ``HookReports``), for one or more `cairn serve` runs (``serve(_:environment:_:)``).
+    ///
+    /// - Parameter nonceRejectPercent: `PEBBLE_WFE_NONCEREJECT`; 0 unless a test counts its
+    ///   newOrder requests some other way, since a retried bad nonce counts twice in Pebble's log.
     static func withPebble<T: Sendable>(
-        certificates: [Declared] = declared, apiCertificate: String? = nil,
+        certificates: [Declared] = declared, apiCertificate: String? = nil, nonceRejectPercent: Int = 0,
         _ body: @Sendable (Setup, HookReports) async throws -> T
     ) async throws -> T {
         let dnsPort = try await LoopbackPorts.free()
         let apiPort = try await LoopbackPorts.free()
-        // No nonce rejections: tests count Pebble's newOrder requests, and a retried bad nonce
-        // would count twice (the client's badNonce retry is tested elsewhere).
-        let options = Pebble.Options(dnsServer: "127.0.0.1:\(dnsPort)", environment: ["PEBBLE_WFE_NONCEREJECT": "0"])
+        let options = Pebble.Options(
+            dnsServer: "127.0.0.1:\(dnsPort)", environment: ["PEBBLE_WFE_NONCEREJECT": "\(nonceRejectPercent)"])
         return try await Pebble.with(options) { pebble in
             try await withTemporaryDirectory(prefix: "cairn-manager") { directory in
                 let setup = Setup(directory: directory, dnsPort: dnsPort, apiPort: apiPort, pebble: pebble)
@@ -205,6 +213,41 @@ import Testing
     static func version(_ setup: Setup, _ name: String) throws -> String {
         let link = try FileManager.default.destinationOfSymbolicLink(atPath: "\(setup.certificates)/live/\(name)")
         return URL(fileURLWithPath: link).lastPathComponent
+    }
+
+    /// Issue 11 §4 for the certificate manager: `cairn serve` issues two declared certificates
+    /// through ``ACMEFaultProxy`` (500s, 503s, resets, late and truncated answers) in front of
+    /// Pebble rejecting half of all nonces, each from exactly one order, and every kind of fault
+    /// was really injected. The manager's own retry after a failed attempt waits minutes, so
+    /// passing within the time limit means the client's retry budgets absorbed every fault.
+    @Test func serveIssuesThroughAFaultyCAWithOneOrderPerCertificate() async throws {
+        let certificates = [Self.declared[0], Self.declared[2]]
+        try await Self.withPebble(certificates: certificates, nonceRejectPercent: 50) { setup, hooks in
+            let upstream = String(setup.pebble.directoryURL.dropLast("/dir".count))
+            try await ACMEFaultProxy.with(upstream: upstream, upstreamRoots: setup.pebble.caCertificatePath) { proxy in
+                try Self.writeConfiguration(
+                    setup, certificates: certificates, issuer: (proxy.url + "/dir", proxy.trustedRootsFile))
+                try await Self.serve(setup) { _ in
+                    let issued = try await hooks.next(2, within: .seconds(200))
+                    let counts = proxy.counts
+                    print(
+                        "CertificateManagerServeTests (faults): \(counts.forwarded) requests forwarded, injected "
+                            + ACMEFaultProxy.Fault.allCases.map { "\($0): \(counts.injected[$0, default: 0])" }
+                            .joined(separator: ", ") + ", orders created \(counts.ordersCreated)")
+                    #expect(Set(issued) == ["one", "three"], "\(Self.logs(setup))")
+                    for certificate in certificates {
+                        let live = "\(setup.certificates)/live/\(certificate.name)"
+                        let names = try await IssueCommandTests.subjectAlternativeNames("\(live)/cert.pem")
+                        #expect(names == Set(certificate.domains))
+                    }
+                    for fault in ACMEFaultProxy.Fault.allCases {
+                        #expect(counts.injected[fault, default: 0] > 0, "no \(fault) injected: \(counts.injected)")
+                    }
+                    #expect(counts.ordersCreated == 2, "\(counts.ordersCreated) orders created\n\(Self.logs(setup))")
+                    #expect(Self.logs(setup).contains("trying again"), "no retry logged")
+                }
+            }
+        }
     }
 
     @Test func serveIssuesEveryDeclaredCertificateAndKeepsThemRenewed() async throws {
