@@ -232,7 +232,7 @@ let package = Package(
         .testTarget(
             name: "DNSAuthorityTests",
             dependencies: [
-                "DNSAuthority", "DNSWire", .product(name: "NIOCore", package: "swift-nio"),
+                "DNSAuthority", "DNSWire", "CairnTestSupport", .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HashTreeCollections", package: "swift-collections"),
             ],
             resources: [.copy("Fixtures")],

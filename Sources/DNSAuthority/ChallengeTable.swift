@@ -12,6 +12,14 @@ public struct ChallengeTable: Sendable {
     /// The number of values held at all names, kept as they change (a metrics scrape reads it
     /// without walking millions of names).
     public private(set) var valueCount = 0
+    /// The names holding a value that expires in each second (Unix time), kept exact by
+    /// ``store(_:at:)``: the sweep visits the names whose values expired, not every name. A
+    /// persistent map like ``entries``, so a copy of the table still costs nothing.
+    private var expiring: TreeDictionary<Int64, TreeSet<DNSName>> = [:]
+    /// Every second up to this one has been swept (`nil`: no sweep yet).
+    private var sweptThrough: Int64?
+    /// How many names the last ``removeExpired(now:)`` looked at (tests count it).
+    package private(set) var lastSweepVisited = 0
     /// The number of owned names.
     public var nameCount: Int { entries.count }
     /// The most values one name keeps; publishing one more drops the oldest.
@@ -122,21 +130,51 @@ public struct ChallengeTable: Sendable {
 
     /// Removes values whose expiry is at or before `now`.
     ///
+    /// It looks only at names holding such a value, through the expiry index: the seconds since
+    /// the last sweep, or every second in the index when that is fewer (the first sweep, a clock
+    /// jump). A sweep that removes k values costs O(k log n), not a walk of the whole table.
+    ///
     /// - Returns: the names that lost values.
     public mutating func removeExpired(now: UnixTime) -> [DNSName] {
-        var changed: [DNSName] = []
-        for (name, record) in entries {
-            var record = record
-            guard record.values.removeAll(expiringAtOrBefore: now) else { continue }
-            store(record, at: name)
-            changed.append(name)
+        let through = now.rawValue
+        let seconds: [Int64]
+        if let swept = sweptThrough, through - swept <= Int64(expiring.count) {
+            seconds = through > swept ? Array(swept + 1...through) : []
+        } else {
+            seconds = expiring.keys.filter { $0 <= through }
         }
+        var changed: [DNSName] = []
+        var visited = 0
+        for second in seconds {
+            guard let names = expiring[second] else { continue }
+            for name in names {
+                visited += 1
+                guard var record = entries[name], record.values.removeAll(expiringAtOrBefore: now) else { continue }
+                store(record, at: name)
+                changed.append(name)
+            }
+        }
+        sweptThrough = max(sweptThrough ?? through, through)
+        lastSweepVisited = visited
         return changed
     }
 
-    /// The earliest expiry of any value.
+    /// The earliest expiry of any value: the smallest second in the expiry index, O(seconds
+    /// with an expiring value), not O(names).
     public var nextExpiry: UnixTime? {
-        entries.values.compactMap(\.earliestExpiry).min()
+        expiring.keys.min().map { UnixTime(rawValue: $0) }
+    }
+
+    /// Whether the expiry index holds exactly each name under each second one of its values
+    /// expires in (for tests).
+    package var expiryIndexIsExact: Bool {
+        var expected: [Int64: Set<DNSName>] = [:]
+        for (name, record) in entries {
+            for value in record.values.packed { expected[value.expires.rawValue, default: []].insert(name) }
+        }
+        var indexed: [Int64: Set<DNSName>] = [:]
+        for (second, names) in expiring { indexed[second] = Set(names) }
+        return expected == indexed
     }
 
     /// Makes `name` hold `records` (`nil`: nothing), keeping ``valueCount``.
@@ -146,7 +184,28 @@ public struct ChallengeTable: Sendable {
     private mutating func store(_ records: ChallengeRecords?, at name: DNSName) -> ChallengeRecords? {
         let old = records == nil ? entries.removeValue(forKey: name) : entries.updateValue(records!, forKey: name)
         valueCount += (records?.values.count ?? 0) - (old?.values.count ?? 0)
+        reindexExpiries(of: name, from: old?.values, to: records?.values)
         return old
+    }
+
+    /// Moves `name` in the expiry index from the seconds its old values expire in to those of its
+    /// new ones. A name holds at most ``maximumValuesPerName`` values, so the lists are compared
+    /// in place, with no allocation on the publish path.
+    private mutating func reindexExpiries(of name: DNSName, from old: ChallengeValues?, to new: ChallengeValues?) {
+        func holds(_ values: ChallengeValues?, _ second: UnixTime) -> Bool {
+            values?.packed.contains { $0.expires == second } ?? false
+        }
+        for value in old?.packed ?? ChallengeValues().packed where !holds(new, value.expires) {
+            let second = value.expires.rawValue
+            guard var names = expiring[second], names.remove(name) != nil else { continue }
+            expiring[second] = names.isEmpty ? nil : names
+        }
+        for value in new?.packed ?? ChallengeValues().packed where !holds(old, value.expires) {
+            let second = value.expires.rawValue
+            expiring[second, default: []].insert(name)
+            // A value that expired before the last sweep is still swept by the next.
+            if let swept = sweptThrough, second <= swept { sweptThrough = second - 1 }
+        }
     }
 
     private func checkOwner(_ name: DNSName, _ owner: ChallengeOwner) throws(AuthorityError) {

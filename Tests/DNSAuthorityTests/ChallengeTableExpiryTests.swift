@@ -1,0 +1,94 @@
+import CairnTestSupport
+import DNSAuthority
+import DNSWire
+import HashTreeCollections
+import Testing
+
+/// The expiry sweep through the table's expiry index: it looks only at names whose values
+/// expired (counted, not timed), it removes exactly what a walk of every name removes, and the
+/// index stays exact through every kind of change.
+struct ChallengeTableExpiryTests {
+    static let owner = ChallengeOwner(rawValue: "registration:00000000-0000-4000-8000-000000000001")
+    static let start = UnixTime(rawValue: 1_800_000_000)
+
+    static func name(_ index: Int) -> DNSName { DNSName(stringLiteral: "n\(index).auth.example.test") }
+
+    /// 100,000 names whose values live a day and 10 whose values expire in a minute: the sweep a
+    /// minute later visits the 10, not the 100,010 (it walked every name before the index).
+    @Test func aSweepVisitsOnlyTheNamesWhoseValuesExpired() throws {
+        var table = ChallengeTable()
+        for index in 0..<100_010 {
+            let name = Self.name(index)
+            try table.claim(name, owner: Self.owner)
+            let lifetime: Int64 = index < 10 ? 60 : 86_400
+            try table.publish(
+                ChallengeValue("v\(index)", ttl: 60, expires: Self.start.adding(seconds: lifetime)), at: name,
+                owner: Self.owner)
+        }
+        #expect(table.removeExpired(now: Self.start.adding(seconds: 30)).isEmpty)
+        let removed = table.removeExpired(now: Self.start.adding(seconds: 60))
+        #expect(Set(removed) == Set((0..<10).map(Self.name)))
+        #expect(table.lastSweepVisited == 10)
+        #expect(table.valueCount == 100_000)
+        #expect(table.nextExpiry == Self.start.adding(seconds: 86_400))
+        #expect(table.expiryIndexIsExact)
+    }
+
+    /// Random claims, publishes (new values and refreshed ones), withdrawals, releases and sweeps
+    /// at random times, some going back: after every step the table holds what a reference model
+    /// holds, a sweep removes exactly what walking every name would, and the index is exact.
+    @Test(arguments: [1, 2, 3, 4]) func sweepsMatchAWalkOfEveryName(seed: UInt64) throws {
+        var random = SplitMix64(seed: seed)
+        var table = ChallengeTable(maximumValuesPerName: 3)
+        var now = Self.start
+        for step in 0..<3_000 {
+            let name = Self.name(Int(random.next() % 40))
+            switch random.next() % 8 {
+            case 0:
+                try table.claim(name, owner: Self.owner)
+            case 1, 2, 3:
+                if table.owner(of: name) == nil { try table.claim(name, owner: Self.owner) }
+                // Some values expire before the last sweep: they must still be swept.
+                let expires = now.adding(seconds: Int64(random.next() % 200) - 20)
+                try table.publish(
+                    ChallengeValue("t\(random.next() % 6)", ttl: 60, expires: expires), at: name, owner: Self.owner)
+            case 4:
+                if table.owner(of: name) != nil {
+                    try table.withdraw(text: Array("t\(random.next() % 6)".utf8), at: name, owner: Self.owner)
+                }
+            case 5:
+                if table.owner(of: name) != nil { try table.release(name, owner: Self.owner) }
+            default:
+                // Mostly forward, sometimes back (a clock step), sometimes a long jump.
+                let delta = random.next() % 10 == 0 ? 5_000 : Int64(random.next() % 90) - 15
+                now = now.adding(seconds: delta)
+                let expected = Set(
+                    table.entries.filter { $0.value.values.packed.contains { $0.expires <= now } }.map(\.key))
+                let removed = table.removeExpired(now: now)
+                #expect(Set(removed) == expected, "step \(step)")
+                #expect(removed.count == expected.count, "a name reported twice at step \(step)")
+                #expect(!table.entries.values.contains { $0.values.packed.contains { $0.expires <= now } })
+            }
+            #expect(table.expiryIndexIsExact, "step \(step)")
+            let earliest = table.entries.values.compactMap(\.earliestExpiry).min()
+            #expect(table.nextExpiry == earliest, "step \(step)")
+        }
+    }
+
+    /// A restore fills the index too: a table built by ``ChallengeTableBuilder`` sweeps like one
+    /// built by publishing.
+    @Test func aBuiltTableHasTheIndex() {
+        var builder = ChallengeTableBuilder(maximumValuesPerName: 16)
+        builder.add(
+            (0..<100).map { index in
+                ChallengeState(
+                    name: Self.name(index), owner: Self.owner,
+                    values: [ChallengeValue("v", ttl: 60, expires: Self.start.adding(seconds: Int64(index)))])
+            })
+        var table = builder.table
+        #expect(table.expiryIndexIsExact)
+        #expect(table.removeExpired(now: Self.start.adding(seconds: 49)).count == 50)
+        #expect(table.lastSweepVisited == 50)
+        #expect(table.valueCount == 50)
+    }
+}
