@@ -7,7 +7,8 @@
 #   - values expiring on their own every 60 s (api.valueLifetimeSeconds), so expiry sweeps run
 #     throughout;
 #   - SIGHUP reloads every 15 s.
-# Reported: queries dnsperf lost, the update checker's misses, RSS every 10 s, and at the end
+# Reported: queries dnsperf lost, the update checker's misses, RSS every 10 s (anonymous and
+# file-backed apart), and at the end
 # whether the last acknowledged value of every registration is served.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -37,7 +38,9 @@ pid=$!
 pids+=("$pid")
 wait_for curl -sf "http://127.0.0.1:$api_port/health"
 register_many "$api_port" 64 "$work/registrations.txt"
-rss() { awk '/VmRSS/ {print $2}' "/proc/$pid/status"; }
+# Resident KiB: all, anonymous (heap, stacks) and file-backed (the binary's pages as they are
+# first touched), so growth can be told apart.
+rss() { awk '/^(VmRSS|RssAnon|RssFile):/ {printf "%s ", $2}' "/proc/$pid/status"; }
 
 echo "== soak: ${seconds}s, dnsperf $qps qps of $names stored names, 50 /update a second checked, values living 60 s, SIGHUP every 15 s ($(nproc) cores)"
 dnsperf -s 127.0.0.1 -p "$dns_port" -d "$work/queries.txt" -l "$seconds" -Q "$qps" >"$work/dnsperf.txt" 2>&1 &
@@ -61,7 +64,7 @@ wait "$updates" || true
 wait "$ticker" || true
 echo "dnsperf: $(grep -E 'Queries (sent|completed|lost)' "$work/dnsperf.txt" | tr -s ' ' | tr '\n' ';')"
 echo "updates: $(tr '\n' ' ' <"$work/updates.txt")"
-echo "RSS (KiB) every 10 s: $(awk '{printf "%s:%s ", $1, $2}' "$work/rss.txt")"
+echo "RSS (KiB) every 10 s, seconds:all/anonymous/file: $(awk '{printf "%s:%s/%s/%s ", $1, $2, $3, $4}' "$work/rss.txt")"
 # Every registration's last acknowledged value is still served (values live 60 s: update each once more).
 missing=0
 while read -r user password subdomain full; do
