@@ -29,6 +29,7 @@ let package = Package(
         // MallocInterposer trait alone keeps the Linux 6.3 runtime interposer (not mirrored) out.
         .package(url: "https://github.com/ordo-one/package-benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.3.0"),
         // Already in the graph through package-benchmark; AnswerProfile reads its counters directly.
         .package(url: "https://github.com/ordo-one/malloc-interposer.git", from: "1.6.1"),
     ],
@@ -40,6 +41,7 @@ let package = Package(
                 .product(name: "DNSAuthority", package: rootPackage),
                 .product(name: "DNSWire", package: rootPackage),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HashTreeCollections", package: "swift-collections"),
             ],
             swiftSettings: swiftSettings
         ),

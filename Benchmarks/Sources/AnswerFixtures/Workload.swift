@@ -1,4 +1,5 @@
 import DNSAuthority
+import HashTreeCollections
 import NIOCore
 
 /// Where the response of each query is written.
@@ -67,5 +68,36 @@ extension AnswerFixture {
             if index == challengeNames.count { index = 0 }
         }
         return index
+    }
+
+    /// `iterations` rounds of one publish of a value that expires at once, then the expiry sweep
+    /// that removes it (`Authority.removeExpiredValues`): what a sweep costs when one value of
+    /// the whole table expired. Round `step` uses name `step % count` and second `now + 60 +
+    /// step`; the fixture's own values expire an hour after `now`, so keep `step` below 3,500.
+    ///
+    /// - Returns: the next round's `step`.
+    @inline(never)
+    @discardableResult
+    public func sweepLoop(from step: Int, iterations: Int) -> Int {
+        for step in step..<step + iterations {
+            let index = step % challengeNames.count
+            let expires = Self.now.adding(seconds: 60 + Int64(step))
+            let value = ChallengeValue(text: challengeValues[index].text, ttl: 60, expires: expires)
+            try! challengeAuthority.publish(value, at: challengeNames[index], owner: Self.owner)
+            sink(challengeAuthority.removeExpiredValues(now: expires))
+        }
+        return step + iterations
+    }
+
+    /// What the sweep did before the expiry index, as a floor: a look at every name's values.
+    @inline(never)
+    public func walkEveryName(iterations: Int) {
+        let entries = challengeAuthority.challengeTable.entries
+        let now = Self.now.adding(seconds: 60)
+        for _ in 0..<iterations {
+            var expired = 0
+            for (_, records) in entries where records.earliestExpiry.map({ $0 <= now }) == true { expired += 1 }
+            sink(expired)
+        }
     }
 }

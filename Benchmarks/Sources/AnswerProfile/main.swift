@@ -16,6 +16,9 @@ import NIOCore
 //                                          one case N times, for valgrind --tool=callgrind or perf
 //   AnswerProfile --case publish --iterations 200
 //                                          (with every case, publishes run --publish-iterations, default 500)
+//   AnswerProfile --case sweep --case walk --names 1000000
+//                                          a publish and the expiry sweep that removes it, against a
+//                                          walk of every name (what the sweep was before its index)
 //
 // Malloc counts need the interposer preloaded (LD_PRELOAD=<build dir>/libMallocInterposerSwift.so);
 // without it the column reads n/a. The loops are AnswerFixture.answerLoop and publishLoop, the
@@ -27,6 +30,7 @@ struct Options {
     var outputs: [OutputMode]? = nil
     var iterations: Int? = nil
     var publishIterations = 500
+    private var chosenCases = false
     var names = 10_000
     var rounds = 5
     var quiet = false
@@ -39,7 +43,10 @@ struct Options {
         }
         while let flag = arguments.popFirst() {
             switch flag {
-            case "--case": cases = [value(flag)]
+            case "--case":
+                // Repeated, the cases add up.
+                cases = (chosenCases ? cases : []) + [value(flag)]
+                chosenCases = true
             case "--output": outputs = [OutputMode(rawValue: value(flag))!]
             case "--iterations": iterations = Int(value(flag))!
             case "--publish-iterations": publishIterations = Int(value(flag))!
@@ -49,7 +56,7 @@ struct Options {
             default:
                 print(
                     """
-                    usage: AnswerProfile [--case \((AnswerCase.allCases.map(\.rawValue) + ["publish"]).joined(separator: "|"))]
+                    usage: AnswerProfile [--case \((AnswerCase.allCases.map(\.rawValue) + ["publish", "sweep", "walk"]).joined(separator: "|"))]
                                          [--output fresh|allocator|reused] [--iterations N]
                                          [--publish-iterations N] [--names N] [--rounds N] [--quiet]
                     """)
@@ -114,6 +121,24 @@ if !options.quiet {
 
 var rows: [Row] = []
 for name in options.cases {
+    if name == "sweep" || name == "walk" {
+        // One publish + one sweep per iteration, or one walk of the whole table.
+        let iterations = options.iterations ?? (name == "sweep" ? 200 : 10)
+        var step = 0
+        let run: (Int) -> Void =
+            name == "sweep"
+            ? { count in step = fixture.sweepLoop(from: step, iterations: count) }
+            : { count in fixture.walkEveryName(iterations: count) }
+        run(min(iterations, 20))
+        let nanoseconds = timePerIteration(rounds: options.rounds, iterations: iterations, run)
+        let mallocs = mallocsPerIteration(iterations: min(iterations, 100), run)
+        rows.append(
+            Row(
+                name: name == "sweep"
+                    ? "publish + expiry sweep (\(options.names) names)" : "walk of every name (\(options.names) names)",
+                nanoseconds: nanoseconds, mallocs: mallocs?.0, bytes: mallocs?.1))
+        continue
+    }
     if name == "publish" {
         let iterations =
             options.cases.count == 1 ? options.iterations ?? options.publishIterations : options.publishIterations
