@@ -5,7 +5,8 @@ import ServiceLifecycle
 import Store
 
 /// Every `interval`: applies changes other processes committed to the store (the CLI, other
-/// instances sharing the database) through the ``ChallengeWriter``, and removes expired TXT
+/// instances sharing the database) through the ``ChallengeWriter``, indexes a slice of the
+/// expiries a restore left unindexed, and removes expired TXT
 /// values from the challenge table (they already stopped being served at their expiry) and,
 /// once a minute, from the store, so neither grows with values clients never clean up.
 struct StoreFollowService: Service {
@@ -16,6 +17,8 @@ struct StoreFollowService: Service {
     func run() async throws {
         let clock = ContinuousClock()
         var lastSweep = clock.now
+        // Since when, and how many names, the expiry index has been filled after a restore.
+        var indexing: (since: ContinuousClock.Instant, names: Int)? = nil
         while !Task.isShuttingDownGracefully {
             do {
                 try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
@@ -28,6 +31,19 @@ struct StoreFollowService: Service {
                 }
             } catch {
                 logger.warning("could not read changes from the store", metadata: ["error": "\(error)"])
+            }
+            // A restore leaves the expiry index to be filled here, 50,000 names a tick (about
+            // 50 ms of the writer lock), so start-up is not slowed by it.
+            let slice = writer.authority.indexDeferredExpiries(limit: 50_000)
+            if slice.indexed > 0 {
+                let names = (indexing?.names ?? 0) + slice.indexed
+                indexing = (indexing?.since ?? clock.now, names)
+                if slice.left == 0 {
+                    logger.info(
+                        "expiry index built",
+                        metadata: ["names": "\(names)", "duration": "\(clock.now - (indexing?.since ?? clock.now))"])
+                    indexing = nil
+                }
             }
             guard clock.now - lastSweep >= .seconds(60) else { continue }
             lastSweep = clock.now

@@ -370,6 +370,20 @@ public final class Authority: Sendable {
         }
     }
 
+    /// Indexes the expiries of up to `limit` names a restore left unindexed (see
+    /// ``ChallengeTable/indexDeferredExpiries(limit:)``), holding the writer lock for that slice
+    /// only; the serving process calls it until none are left.
+    ///
+    /// - Returns: how many names this slice indexed, and how many are left.
+    @discardableResult
+    public func indexDeferredExpiries(limit: Int) -> (indexed: Int, left: Int) {
+        writer.withLock { state in
+            let before = state.table.unindexedNameCount
+            let left = state.table.indexDeferredExpiries(limit: limit)
+            return (before - left, left)
+        }
+    }
+
     /// The earliest expiry of any published value, for scheduling ``removeExpiredValues(now:)``.
     public var nextExpiry: UnixTime? { writer.withLock { $0.table.nextExpiry } }
 
@@ -625,6 +639,8 @@ public final class Authority: Sendable {
             synthesized.insert(item.name)
         }
         var table = prebuilt?.table ?? ChallengeTable(maximumValuesPerName: maximumValues)
+        // Filled in bulk like a prebuilt table: the expiry index follows after the swap.
+        if prebuilt == nil { table.beginBulkFill() }
         var served = loaded
         // Zones whose owned names or their values differ from `old`'s: their serials advance.
         var touched: Set<DNSName> = []
@@ -682,6 +698,7 @@ public final class Authority: Sendable {
                 if prebuilt != nil { _ = try? table.set(nil, at: item.name) }
             }
         }
+        table.endBulkFill()
         belowMissingParents.sort { $0.name.labelCount < $1.name.labelCount }
         for (name, apex) in belowMissingParents {
             served[apex]!.addOwnedName(name) { table.entries[$0] != nil }

@@ -18,6 +18,14 @@ public struct ChallengeTable: Sendable {
     private var expiring: TreeDictionary<Int64, TreeSet<DNSName>> = [:]
     /// Every second up to this one has been swept (`nil`: no sweep yet).
     private var sweptThrough: Int64?
+    /// While filled in bulk (``ChallengeTableBuilder``, a restore of millions of names), changes
+    /// are not indexed: the restore stays as fast as before the index.
+    private var defersIndexing = false
+    /// Names a bulk fill put in, with what it put there, not yet in the expiry index:
+    /// ``indexDeferredExpiries(limit:)`` indexes them a slice at a time, after start-up. Until
+    /// then their expired values stay in the table (they are no longer served) and are swept
+    /// once indexed.
+    private var unindexed: TreeDictionary<DNSName, ChallengeRecords> = [:]
     /// How many names the last ``removeExpired(now:)`` looked at (tests count it).
     package private(set) var lastSweepVisited = 0
     /// The number of owned names.
@@ -153,6 +161,8 @@ public struct ChallengeTable: Sendable {
                 store(record, at: name)
                 changed.append(name)
             }
+            // Every value of that second is gone, and the bucket with it.
+            expiring[second] = nil
         }
         sweptThrough = max(sweptThrough ?? through, through)
         lastSweepVisited = visited
@@ -165,8 +175,39 @@ public struct ChallengeTable: Sendable {
         expiring.keys.min().map { UnixTime(rawValue: $0) }
     }
 
+    /// Starts a bulk fill: changes are not indexed until ``endBulkFill()``.
+    package mutating func beginBulkFill() { defersIndexing = true }
+
+    /// Ends a bulk fill: every name now in the table waits for ``indexDeferredExpiries(limit:)``.
+    package mutating func endBulkFill() {
+        guard defersIndexing else { return }
+        defersIndexing = false
+        unindexed = entries
+    }
+
+    /// How many names a bulk fill left to index.
+    public var unindexedNameCount: Int { unindexed.count }
+
+    /// Indexes the expiries of up to `limit` names a bulk fill left unindexed (a name changed
+    /// since the fill was indexed whole by that change, and left this list). O(limit log n).
+    ///
+    /// - Returns: how many names are left.
+    @discardableResult
+    public mutating func indexDeferredExpiries(limit: Int) -> Int {
+        guard !unindexed.isEmpty else { return 0 }
+        var done: [DNSName] = []
+        done.reserveCapacity(min(limit, unindexed.count))
+        for (name, records) in unindexed {
+            guard done.count < limit else { break }
+            reindexExpiries(of: name, from: nil, to: records.values)
+            done.append(name)
+        }
+        for name in done { unindexed.removeValue(forKey: name) }
+        return unindexed.count
+    }
+
     /// Whether the expiry index holds exactly each name under each second one of its values
-    /// expires in (for tests).
+    /// expires in (for tests; a bulk fill's names count once indexed).
     package var expiryIndexIsExact: Bool {
         var expected: [Int64: Set<DNSName>] = [:]
         for (name, record) in entries {
@@ -184,7 +225,13 @@ public struct ChallengeTable: Sendable {
     private mutating func store(_ records: ChallengeRecords?, at name: DNSName) -> ChallengeRecords? {
         let old = records == nil ? entries.removeValue(forKey: name) : entries.updateValue(records!, forKey: name)
         valueCount += (records?.values.count ?? 0) - (old?.values.count ?? 0)
-        reindexExpiries(of: name, from: old?.values, to: records?.values)
+        if defersIndexing { return old }
+        if !unindexed.isEmpty, unindexed.removeValue(forKey: name) != nil {
+            // Its old values were never indexed: all of its new ones are.
+            reindexExpiries(of: name, from: nil, to: records?.values)
+        } else {
+            reindexExpiries(of: name, from: old?.values, to: records?.values)
+        }
         return old
     }
 

@@ -75,9 +75,9 @@ struct ChallengeTableExpiryTests {
         }
     }
 
-    /// A restore fills the index too: a table built by ``ChallengeTableBuilder`` sweeps like one
-    /// built by publishing.
-    @Test func aBuiltTableHasTheIndex() {
+    /// A restore does not index while it fills (it stays as fast as before the index): the
+    /// table indexes its names afterwards, a slice at a time, and sweeps them once indexed.
+    @Test func aBuiltTableIndexesItsNamesAfterwards() {
         var builder = ChallengeTableBuilder(maximumValuesPerName: 16)
         builder.add(
             (0..<100).map { index in
@@ -86,9 +86,59 @@ struct ChallengeTableExpiryTests {
                     values: [ChallengeValue("v", ttl: 60, expires: Self.start.adding(seconds: Int64(index)))])
             })
         var table = builder.table
+        #expect(table.unindexedNameCount == 100)
+        #expect(table.removeExpired(now: Self.start.adding(seconds: 49)).isEmpty)
+        #expect(table.indexDeferredExpiries(limit: 60) == 40)
+        #expect(table.indexDeferredExpiries(limit: 60) == 0)
         #expect(table.expiryIndexIsExact)
+        // Expired while unindexed: swept now, though the cursor had passed their seconds.
         #expect(table.removeExpired(now: Self.start.adding(seconds: 49)).count == 50)
         #expect(table.lastSweepVisited == 50)
         #expect(table.valueCount == 50)
+    }
+
+    /// Names changed, released and claimed again between a bulk fill and the slices that index
+    /// it: once every slice ran, the index is exact and sweeps remove what a walk would.
+    @Test(arguments: [5, 6, 7]) func changesWhileABulkFillIsIndexedKeepTheIndexExact(seed: UInt64) throws {
+        var random = SplitMix64(seed: seed)
+        var builder = ChallengeTableBuilder(maximumValuesPerName: 3)
+        builder.add(
+            (0..<300).map { index in
+                ChallengeState(
+                    name: Self.name(index), owner: Self.owner,
+                    values: [
+                        ChallengeValue("v", ttl: 60, expires: Self.start.adding(seconds: Int64(random.next() % 100)))
+                    ])
+            })
+        var table = builder.table
+        var step = 0
+        while table.unindexedNameCount > 0 {
+            for _ in 0..<10 {
+                let name = Self.name(Int(random.next() % 300))
+                switch random.next() % 4 {
+                case 0:
+                    if table.owner(of: name) != nil { try table.release(name, owner: Self.owner) }
+                case 1:
+                    if table.owner(of: name) != nil {
+                        try table.withdraw(text: Array("v".utf8), at: name, owner: Self.owner)
+                    }
+                default:
+                    if table.owner(of: name) == nil { try table.claim(name, owner: Self.owner) }
+                    try table.publish(
+                        ChallengeValue(
+                            "w\(random.next() % 3)", ttl: 60,
+                            expires: Self.start.adding(seconds: Int64(random.next() % 100))),
+                        at: name, owner: Self.owner)
+                }
+            }
+            table.indexDeferredExpiries(limit: 13)
+            step += 1
+        }
+        #expect(step > 10)
+        #expect(table.expiryIndexIsExact)
+        let now = Self.start.adding(seconds: 50)
+        let expected = Set(table.entries.filter { $0.value.values.packed.contains { $0.expires <= now } }.map(\.key))
+        #expect(Set(table.removeExpired(now: now)) == expected)
+        #expect(table.expiryIndexIsExact)
     }
 }
