@@ -40,6 +40,7 @@ let package = Package(
     targets: [
         .target(
             name: "FuzzSupport",
+            dependencies: [.product(name: "HTTPTypes", package: "swift-http-types")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

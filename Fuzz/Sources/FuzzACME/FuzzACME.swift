@@ -22,7 +22,9 @@ public func fuzz(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     guard input.count >= 2 else { return 0 }
     let kind = input[0] % 8
     let status = 100 + Int(input[1]) * 2
-    let (headers, body) = split(Array(input.dropFirst(2)))
+    let (fields, body) = httpMessage(Array(input.dropFirst(2)))
+    var headers = HTTPHeaders()
+    for field in fields { headers.add(name: field.name.rawName, value: field.value) }
     let response = ACMEClient.Response(
         status: status, headers: headers, body: Data(body), url: "https://ca.fuzz/acme/resource")
     let context = "\n kind \(kind) status \(status)\n input \(hex(input))"
@@ -114,28 +116,6 @@ public func fuzz(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     return 0
 }
 
-/// Header lines up to the first empty line (`\n\n`), then the body. Lines that are not a valid
-/// `Name: value` field are skipped, as the HTTP parser in front of the client refuses them.
-private func split(_ bytes: [UInt8]) -> (HTTPHeaders, [UInt8]) {
-    var headers = HTTPHeaders()
-    var index = 0
-    var lineStart = 0
-    while index < bytes.count {
-        if bytes[index] == 0x0A {
-            if index == lineStart { return (headers, Array(bytes[(index + 1)...])) }
-            let line = String(decoding: bytes[lineStart..<index], as: UTF8.self)
-            // What AsyncHTTPClient's parser lets through: a token for a name, a valid value.
-            if let colon = line.firstIndex(of: ":"), let name = HTTPField.Name(String(line[..<colon])) {
-                let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-                if HTTPField.isValidValue(value) { headers.add(name: name.rawName, value: value) }
-            }
-            lineStart = index + 1
-        }
-        index += 1
-    }
-    return (headers, [])
-}
-
 enum Fixture {
     static let publicKey: Certificate.PublicKey = {
         do {
@@ -147,14 +127,7 @@ enum Fixture {
 }
 
 #if !CAIRN_LIBFUZZER
-    @main
-    enum Replay {
-        static func main() {
-            exit(
-                replayFiles(arguments: CommandLine.arguments) { input in
-                    guard let base = input.baseAddress else { return }
-                    _ = fuzz(base, input.count)
-                })
-        }
+    @main enum Replay {
+        static func main() { replay(fuzz) }
     }
 #endif

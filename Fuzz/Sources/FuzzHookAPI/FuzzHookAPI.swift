@@ -30,7 +30,7 @@ public func fuzz(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     let routes = ["/register", "/update", "/present", "/cleanup", "/health", "/update/", "/register?x=1", "/"]
     let path = routes[Int(mode & 7)]
     let fromOutside = mode & 8 != 0
-    let (fields, body) = split(Array(input.dropFirst()))
+    let (fields, body) = httpMessage(Array(input.dropFirst()))
     let forwarded = fields[HTTPField.Name("X-Forwarded-For")!] != nil || fields[HTTPField.Name("Forwarded")!] != nil
     let fixture = HookFixture.shared
     let before = fixture.values()
@@ -58,23 +58,6 @@ public func fuzz(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
             "a 10/8-only registration changed from 127.0.0.1" + context)
     }
     return 0
-}
-
-/// Header lines up to the first empty line, then the body; a line that is not a valid
-/// `Name: value` field is dropped, as the HTTP parser in front of the router would refuse it.
-private func split(_ bytes: [UInt8]) -> (HTTPFields, [UInt8]) {
-    var fields = HTTPFields()
-    var lineStart = 0
-    for index in bytes.indices where bytes[index] == 0x0A {
-        if index == lineStart { return (fields, Array(bytes[(index + 1)...])) }
-        let line = String(decoding: bytes[lineStart..<index], as: UTF8.self)
-        if let colon = line.firstIndex(of: ":"), let name = HTTPField.Name(String(line[..<colon])) {
-            let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-            if HTTPField.isValidValue(value) { fields.append(HTTPField(name: name, value: value)) }
-        }
-        lineStart = index + 1
-    }
-    return (fields, [])
 }
 
 /// One API over a store in a temporary directory (on /dev/shm when there is one: each commit
@@ -253,14 +236,7 @@ final class BodyCollector: ResponseBodyWriter, Sendable {
 }
 
 #if !CAIRN_LIBFUZZER
-    @main
-    enum Replay {
-        static func main() {
-            exit(
-                replayFiles(arguments: CommandLine.arguments) { input in
-                    guard let base = input.baseAddress else { return }
-                    _ = fuzz(base, input.count)
-                })
-        }
+    @main enum Replay {
+        static func main() { replay(fuzz) }
     }
 #endif

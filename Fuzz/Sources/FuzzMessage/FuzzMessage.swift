@@ -173,11 +173,6 @@ private func checkQueryParser(
 
 #if !CAIRN_LIBFUZZER
     @main enum Replay {
-        static func main() {
-            exit(
-                replayFiles(arguments: CommandLine.arguments) { input in
-                    withUnsafeBytes(of: 0) { empty in _ = fuzz(input.baseAddress ?? empty.baseAddress!, input.count) }
-                })
-        }
+        static func main() { replay(fuzz) }
     }
 #endif

@@ -52,6 +52,15 @@ private func readFile(_ path: String) -> [UInt8]? {
     return ferror(file) == 0 ? bytes : nil
 }
 
+/// The `main` of a build without libFuzzer: replays the files and directories named on the
+/// command line through `fuzz` (an empty file as an empty input), then exits.
+public func replay(_ fuzz: (UnsafeRawPointer, Int) -> CInt) -> Never {
+    exit(
+        replayFiles(arguments: CommandLine.arguments) { input in
+            withUnsafeBytes(of: 0) { empty in _ = fuzz(input.baseAddress ?? empty.baseAddress!, input.count) }
+        })
+}
+
 /// Traps with `message` unless `condition` holds: a property violation libFuzzer reports as
 /// a crash (a `precondition` would be compiled out of `-Ounchecked` builds; this never is).
 @inline(__always)

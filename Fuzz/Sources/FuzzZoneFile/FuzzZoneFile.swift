@@ -69,11 +69,6 @@ enum ZoneFileScratch {
 
 #if !CAIRN_LIBFUZZER
     @main enum Replay {
-        static func main() {
-            exit(
-                replayFiles(arguments: CommandLine.arguments) { input in
-                    withUnsafeBytes(of: 0) { empty in _ = fuzz(input.baseAddress ?? empty.baseAddress!, input.count) }
-                })
-        }
+        static func main() { replay(fuzz) }
     }
 #endif
