@@ -349,7 +349,9 @@ public final class Authority: Sendable {
         }
     }
 
-    /// Drops values that expired at or before `now` (they already stopped being served).
+    /// Drops values that expired at or before `now` (they already stopped being served). Names a
+    /// restore or reload filled in bulk are swept once ``indexDeferredExpiries(limit:)`` indexed
+    /// them.
     ///
     /// - Returns: how many names lost values.
     @discardableResult

@@ -169,8 +169,8 @@ public struct ChallengeTable: Sendable {
         return changed
     }
 
-    /// The earliest expiry of any value: the smallest second in the expiry index, O(seconds
-    /// with an expiring value), not O(names).
+    /// The earliest expiry of any indexed value (a bulk fill's names count once indexed): the
+    /// smallest second in the expiry index, O(seconds with an expiring value), not O(names).
     public var nextExpiry: UnixTime? {
         expiring.keys.min().map { UnixTime(rawValue: $0) }
     }
