@@ -247,9 +247,13 @@ public struct ChallengeTable: Sendable {
             guard var names = expiring[second], names.remove(name) != nil else { continue }
             expiring[second] = names.isEmpty ? nil : names
         }
+        // The table's own key: `name` may be another instance (a slice of a parsed batch), which
+        // the index would otherwise keep alive beside it.
+        var key: DNSName? = nil
         for value in new?.packed ?? ChallengeValues().packed where !holds(old, value.expires) {
             let second = value.expires.rawValue
-            expiring[second, default: []].insert(name)
+            if key == nil { key = entries.index(forKey: name).map { entries[$0].key } ?? name }
+            expiring[second, default: []].insert(key!)
             // A value that expired before the last sweep is still swept by the next.
             if let swept = sweptThrough, second <= swept { sweptThrough = second - 1 }
         }

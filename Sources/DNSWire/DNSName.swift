@@ -169,12 +169,16 @@ public struct DNSName: Sendable {
     /// each; the others are parsed one by one. Each result is what ``init(_:)`` gives, or `nil`
     /// where it throws.
     ///
-    /// A chunk stays allocated while any name in it lives: meant for tables built in bulk.
+    /// A chunk stays allocated while any name in it lives, so a chunk is never larger than the
+    /// names still to parse need: a batch of one name takes a few dozen octets, not 64 KiB that
+    /// the name would keep alive for as long as a table or an index holds it.
     package static func parsingMany(_ texts: some Collection<some StringProtocol>) -> [DNSName?] {
         var names: [DNSName?] = []
         names.reserveCapacity(texts.count)
-        let chunkCapacity = 64 << 10
-        var chunk = ByteBufferAllocator().buffer(capacity: chunkCapacity)
+        // A name without escapes takes at most its text's length + 2 octets in wire form.
+        var remaining = texts.reduce(0) { $0 + $1.utf8.count + 2 }
+        func newChunk() -> ByteBuffer { ByteBufferAllocator().buffer(capacity: min(64 << 10, max(remaining, 1))) }
+        var chunk = newChunk()
         // Where each name of the chunk being filled starts; sliced once the chunk is full, so
         // the chunk is uniquely referenced (no copy on write) while it is written.
         var pending: [(index: Int, start: Int)] = []
@@ -188,10 +192,12 @@ public struct DNSName: Sendable {
         for text in texts {
             let index = names.count
             names.append(nil)
-            if chunk.writableBytes < maximumWireLength + 2 {
+            let need = text.utf8.count + 2
+            if chunk.writableBytes < need {
                 flush()
-                chunk = ByteBufferAllocator().buffer(capacity: chunkCapacity)
+                chunk = newChunk()
             }
+            remaining -= need
             let start = chunk.writerIndex
             if appendWithoutEscapes(text, to: &chunk) {
                 pending.append((index, start))

@@ -36,6 +36,17 @@ private func parse(_ text: String) throws -> DNSName {
         }
     }
 
+    /// A name keeps its chunk alive: a batch of one name (an API update) must not take a 64 KiB
+    /// chunk, which the table and its expiry index would keep for as long as they hold the name
+    /// (found in a heap profile of `make soak`).
+    @Test func aSmallBatchTakesASmallChunk() {
+        let one = DNSName.parsingMany(["2f1c-update.auth.example.test"])
+        #expect((one.first??.wire.storageCapacity ?? .max) <= 64)
+        let many = DNSName.parsingMany((0..<10_000).map { "name-\($0).auth.example.test" })
+        #expect(many.allSatisfy { $0 != nil })
+        #expect(Set(many.map { $0!.wire.storageCapacity }).max() ?? 0 <= 64 << 10)
+    }
+
     @Test func parsesLabelsIntoWireForm() throws {
         let name = try parse("www.example.com")
         #expect(name.wireBytes == [3] + Array("www".utf8) + [7] + Array("example".utf8) + [3] + Array("com".utf8) + [0])
