@@ -33,7 +33,7 @@ struct StoreFollowService: Service {
                 logger.warning("could not read changes from the store", metadata: ["error": "\(error)"])
             }
             // A restore leaves the expiry index to be filled here, 50,000 names a tick (about
-            // 50 ms of the writer lock), so start-up is not slowed by it.
+            // 0.1 s of the writer lock at 2.4 M names), so start-up is not slowed by it.
             let slice = writer.authority.indexDeferredExpiries(limit: 50_000)
             if slice.indexed > 0 {
                 let names = (indexing?.names ?? 0) + slice.indexed
