@@ -128,22 +128,15 @@ final class HookFixture: Sendable {
                 token,
                 [
                     OwnedName(
-                        name: Self.storeText(Self.tokenLabel), owner: token.owner, kind: .label,
+                        name: ChallengeName.storeText(Self.tokenLabel), owner: token.owner, kind: .label,
                         domain: "www.example.fuzz"),
-                    OwnedName(name: Self.storeText(Self.tokenZone), owner: token.owner, kind: .challengeZone),
+                    OwnedName(name: ChallengeName.storeText(Self.tokenZone), owner: token.owner, kind: .challengeZone),
                 ]),
         ]
-        let authority = authority
         Self.wait {
             try await writer.reload(staticZones: nil, identity: Self.identity)
             try await writer.apply(changes)
-            _ = authority
         }
-    }
-
-    private static func storeText(_ name: DNSName) -> String {
-        let text = name.description
-        return text.hasSuffix(".") ? String(text.dropLast()) : text
     }
 
     private func registration(
@@ -151,9 +144,9 @@ final class HookFixture: Sendable {
     ) -> StoreChange {
         let registration = Registration(
             username: user, keyHash: HookAPI.hashAdminToken(key),
-            subdomain: String(Self.storeText(name).prefix { $0 != "." }), allowFrom: allowFrom, created: now)
+            subdomain: String(ChallengeName.storeText(name).prefix { $0 != "." }), allowFrom: allowFrom, created: now)
         return .addRegistration(
-            registration, OwnedName(name: Self.storeText(name), owner: registration.owner, kind: .label))
+            registration, OwnedName(name: ChallengeName.storeText(name), owner: registration.owner, kind: .label))
     }
 
     /// The values served at every name that holds any.
