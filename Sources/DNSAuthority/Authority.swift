@@ -15,8 +15,14 @@ public final class Authority: Sendable {
     private let current: ManagedAtomic<AuthoritySnapshot>
     private let writer: Mutex<WriterState>
     public let configuration: AuthorityConfiguration
-    /// The streams ``changes()`` handed out, by number.
-    private let observers = Mutex<(next: Int, streams: [Int: AsyncStream<Void>.Continuation])>((0, [:]))
+    /// The readers of ``changes()``, by number: each one's wake-up stream and the zones changed
+    /// since it last took them.
+    private let observers = Mutex<(next: Int, readers: [Int: ChangeReader])>((0, [:]))
+
+    private struct ChangeReader {
+        var wakeUp: AsyncStream<Void>.Continuation
+        var pending: ChangedZones?
+    }
 
     private struct WriterState: Sendable {
         /// Zones as loaded, without challenge data: the static zones (master files, zones built in
@@ -69,7 +75,7 @@ public final class Authority: Sendable {
         if configuration.catalogZone != nil {
             writer.withLock { state in
                 refreshCatalog(from: state, to: &state, now: .now())
-                publish(state)
+                publish(state, changed: .all)
             }
         }
     }
@@ -126,6 +132,23 @@ public final class Authority: Sendable {
     /// The zone with the longest apex that `name` is in or below, if any is served.
     public func zone(containing name: DNSName) -> Zone? { snapshot.zone(containing: name) }
 
+    /// Whether replacing the static zones with `zones` would change nothing served (a reload of
+    /// unchanged zone files): the same zones, record for record, and no zone file's serial ahead
+    /// of the serial served. A zone built in code (the auth zone synthesized when no file serves
+    /// it) is compared by its records alone: its serial is only the clock when it was built.
+    public func servesStaticZones(_ zones: [Zone]) -> Bool {
+        let state = writer.withLock { $0 }
+        guard zones.count == state.staticApexes.count, Set(zones.map(\.apex)) == state.staticApexes else {
+            return false
+        }
+        return zones.allSatisfy { zone in
+            guard let loaded = state.loadedZones[zone.apex], let served = state.servedZones[zone.apex],
+                loaded.hasSameContent(as: zone)
+            else { return false }
+            return zone.source == nil || !SerialNumber.isGreater(zone.serial, than: served.serial)
+        }
+    }
+
     /// Replaces the static zones (a reload). Owned challenge names and the challenge zones
     /// synthesized for them are carried over. A zone's serial advances (RFC 1982) only when what
     /// it serves changed, or to the file's serial when that is higher.
@@ -148,7 +171,7 @@ public final class Authority: Sendable {
             state = next
             recordJournals(from: before, to: &state, changedNames: changedNames, apexes: nil, staticMayChange: true)
             refreshCatalog(from: before, to: &state, now: .now())
-            publish(state)
+            publish(state, changed: .all)
         }
     }
 
@@ -205,7 +228,7 @@ public final class Authority: Sendable {
             recordJournals(
                 from: before, to: &state, changedNames: changedNames, apexes: nil, staticMayChange: byApex != nil)
             refreshCatalog(from: before, to: &state, now: now)
-            publish(state)
+            publish(state, changed: .all)
             return failures
         }
     }
@@ -240,18 +263,19 @@ public final class Authority: Sendable {
             for apex in touched where state.servedZones[apex] != nil {
                 Self.advanceSerial(of: apex, in: &state.servedZones)
             }
-            recordJournals(
+            var changedZones = recordJournals(
                 from: before, to: &state, changedNames: states.map(\.name) + moved, apexes: touched,
                 staticMayChange: false)
-            // Only a claim of a zone apex not served yet, or the release of one served, changes
-            // the zones: most batches (values published at owned names) leave the catalog alone
-            // without listing every zone.
+            // Only a challenge zone synthesized or dropped changes the zones: most batches (values
+            // published at owned names) leave the catalog alone without listing every zone. A
+            // release says nothing of a zone (the store keeps no kind for a name nobody owns), so
+            // whether each name's zone came or went is what is compared.
             if configuration.catalogZone != nil,
-                states.contains(where: { $0.isZoneApex && ($0.owner == nil) == (before.loadedZones[$0.name] != nil) })
+                states.contains(where: { (before.loadedZones[$0.name] != nil) != (state.loadedZones[$0.name] != nil) })
             {
-                refreshCatalog(from: before, to: &state, now: now)
+                changedZones = changedZones.union(refreshCatalog(from: before, to: &state, now: now))
             }
-            publish(state)
+            publish(state, changed: changedZones)
             return failures
         }
     }
@@ -265,9 +289,11 @@ public final class Authority: Sendable {
             let before = state
             let moved = try Self.add(zone, to: &state)
             state.staticApexes.insert(zone.apex)
-            recordJournals(from: before, to: &state, changedNames: moved, apexes: [zone.apex], staticMayChange: false)
-            refreshCatalog(from: before, to: &state, now: .now())
-            publish(state)
+            let changed = recordJournals(
+                from: before, to: &state, changedNames: moved, apexes: [zone.apex], staticMayChange: false
+            )
+            .union(refreshCatalog(from: before, to: &state, now: .now()))
+            publish(state, changed: changed)
         }
     }
 
@@ -280,9 +306,11 @@ public final class Authority: Sendable {
             let before = state
             guard let moved = try Self.removeZone(at: apex, from: &state) else { return false }
             state.staticApexes.remove(apex)
-            recordJournals(from: before, to: &state, changedNames: moved, apexes: [apex], staticMayChange: false)
-            refreshCatalog(from: before, to: &state, now: .now())
-            publish(state)
+            let changed = recordJournals(
+                from: before, to: &state, changedNames: moved, apexes: [apex], staticMayChange: false
+            )
+            .union(refreshCatalog(from: before, to: &state, now: .now()))
+            publish(state, changed: changed)
             return true
         }
     }
@@ -350,8 +378,9 @@ public final class Authority: Sendable {
     }
 
     /// Drops values that expired at or before `now` (they already stopped being served). Names a
-    /// restore or reload filled in bulk are swept once ``indexDeferredExpiries(limit:)`` indexed
-    /// them.
+    /// restore (or a reload that changed more than the journal's limit of names) filled in bulk
+    /// are swept once ``indexDeferredExpiries(limit:)`` indexed them; a reload otherwise keeps
+    /// the index it found.
     ///
     /// - Returns: how many names lost values.
     @discardableResult
@@ -366,8 +395,9 @@ public final class Authority: Sendable {
                 if let apex = Self.placement(of: name, in: state.servedZones) { touched.insert(apex) }
             }
             for apex in touched { Self.advanceSerial(of: apex, in: &state.servedZones) }
-            recordJournals(from: before, to: &state, changedNames: changed, apexes: touched, staticMayChange: false)
-            publish(state)
+            let changedZones = recordJournals(
+                from: before, to: &state, changedNames: changed, apexes: touched, staticMayChange: false)
+            publish(state, changed: changedZones)
             return changed.count
         }
     }
@@ -402,8 +432,9 @@ public final class Authority: Sendable {
             guard try body(&state.table) else { return }
             Self.placeOwnership(of: name, wasOwned: wasOwned, in: apex, of: &state)
             Self.advanceSerial(of: apex, in: &state.servedZones)
-            recordJournals(from: before, to: &state, changedNames: [name], apexes: [apex], staticMayChange: false)
-            publish(state)
+            let changed = recordJournals(
+                from: before, to: &state, changedNames: [name], apexes: [apex], staticMayChange: false)
+            publish(state, changed: changed)
         }
     }
 
@@ -709,6 +740,11 @@ public final class Authority: Sendable {
             if let apex = placement(of: name, in: old.servedZones) { touched.insert(apex) }
             noteChanged(name)
         }
+        // A reload changes few names: the expiry index follows them rather than starting over.
+        // A restore, or a reload past the journal's limit, indexes every name after the swap.
+        if let changedNames, !old.table.entries.isEmpty {
+            table.inheritExpiryIndex(from: old.table, changed: changedNames)
+        }
         for (apex, zone) in served {
             guard let previous = old.servedZones[apex] else { continue }
             let changed = touched.contains(apex) || !zone.hasSameContent(as: previous)
@@ -756,12 +792,16 @@ public final class Authority: Sendable {
     ///   - changedNames: the owned names whose records or zone may have changed; `nil` when not known.
     ///   - apexes: the zones that may have changed besides those of `changedNames`; `nil`: all.
     ///   - staticMayChange: whether static records may have changed (a reload).
+    /// - Returns: the zones added, removed, or whose serial advanced, for the readers of
+    ///   ``changes()``; `.all` when `apexes` or `changedNames` is `nil`, when more names changed
+    ///   than a journal records, or when there is neither a journal nor a reader to work it out for.
+    @discardableResult
     private func recordJournals(
         from previous: WriterState, to next: inout WriterState, changedNames: [DNSName]?, apexes: Set<DNSName>?,
         staticMayChange: Bool
-    ) {
+    ) -> ChangedZones {
         let limit = configuration.journalLength
-        guard limit > 0 else { return }
+        guard limit > 0 || observers.withLock({ !$0.readers.isEmpty }) else { return .all }
         let changedNames = changedNames.flatMap { $0.count > Self.journalNameLimit ? nil : $0 }
         var previousByZone: [DNSName: [DNSName: ChallengeRecords?]] = [:]
         for name in changedNames ?? [] {
@@ -771,22 +811,29 @@ public final class Authority: Sendable {
             if let newApex, newApex != oldApex { previousByZone[newApex, default: [:]][name] = .some(nil) }
         }
         let candidates = apexes.map { $0.union(previousByZone.keys) } ?? Set(next.servedZones.keys)
+        var changed: Set<DNSName> = []
         for apex in candidates {
             guard let zone = next.servedZones[apex], let old = previous.servedZones[apex] else {
                 // A zone added or removed: its history, if it comes back, starts afresh.
                 next.journals[apex] = nil
+                if next.servedZones[apex] != nil || previous.servedZones[apex] != nil { changed.insert(apex) }
                 continue
             }
             guard old.serial != zone.serial else { continue }
+            changed.insert(apex)
+            guard limit > 0 else { continue }
             let delta = ZoneDelta(
                 fromSerial: old.serial, toSerial: zone.serial,
                 previousZone: staticMayChange && !old.hasSameContent(as: zone) ? old : nil,
                 previousChallenges: previousByZone[apex] ?? [:], isComplete: changedNames != nil)
             next.journals[apex, default: ZoneJournal()].append(delta, limit: limit)
         }
-        if apexes == nil {
+        guard apexes != nil else {
             for apex in next.journals.keys where next.servedZones[apex] == nil { next.journals[apex] = nil }
+            return .all
         }
+        // Past the journal's limit of names, the zones those names left are not worked out.
+        return changedNames == nil ? .all : .zones(changed)
     }
 
     /// Makes the catalog zone (``AuthorityConfiguration/catalogZone``) list every other zone of
@@ -794,11 +841,14 @@ public final class Authority: Sendable {
     /// put back (a reload replaces the static zones); a first catalog's serial is the clock in
     /// seconds, as for synthesized zones. Runs after the journals are recorded: the catalog keeps
     /// none, so an IXFR of it is answered with the whole zone.
-    private func refreshCatalog(from before: WriterState, to state: inout WriterState, now: UnixTime) {
-        guard let apex = configuration.catalogZone else { return }
+    ///
+    /// - Returns: the catalog's apex when it changed.
+    @discardableResult
+    private func refreshCatalog(from before: WriterState, to state: inout WriterState, now: UnixTime) -> ChangedZones {
+        guard let apex = configuration.catalogZone else { return .zones([]) }
         var members = Set(state.servedZones.keys)
         members.remove(apex)
-        if state.servedZones[apex] != nil, state.catalogMembers == members { return }
+        if state.servedZones[apex] != nil, state.catalogMembers == members { return .zones([]) }
         let serial =
             (state.servedZones[apex] ?? before.servedZones[apex]).map { SerialNumber.next(after: $0.serial) }
             ?? UInt32(truncatingIfNeeded: now.rawValue)
@@ -811,28 +861,42 @@ public final class Authority: Sendable {
         state.staticApexes.remove(apex)
         state.catalogMembers = members
         state.journals[apex] = nil
+        return .zones([apex])
     }
 
-    /// A stream that yields after snapshots are swapped in, at most one element pending (a burst
-    /// of changes wakes a reader once): what NOTIFY to secondaries follows.
-    public func changes() -> AsyncStream<Void> {
+    /// The zones each swap of snapshots changed, from now on, merged while the reader is busy (a
+    /// burst of changes wakes it once, with every zone the burst touched): what NOTIFY to
+    /// secondaries follows, without looking at every zone served after each change.
+    public func changes() -> ZoneChanges {
         let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         let id = observers.withLock { observers in
             observers.next += 1
-            observers.streams[observers.next] = continuation
+            observers.readers[observers.next] = ChangeReader(wakeUp: continuation, pending: nil)
             return observers.next
         }
         continuation.onTermination = { [weak self] _ in
-            _ = self?.observers.withLock { $0.streams.removeValue(forKey: id) }
+            _ = self?.observers.withLock { $0.readers.removeValue(forKey: id) }
         }
-        return stream
+        return ZoneChanges(wakeUps: stream) { [weak self] in
+            self?.observers.withLock { observers in
+                defer { observers.readers[id]?.pending = nil }
+                return observers.readers[id]?.pending
+            }
+        }
     }
 
-    /// Swaps in a snapshot of `state`.
-    private func publish(_ state: WriterState) {
+    /// Swaps in a snapshot of `state`, whose zones `changed` names.
+    private func publish(_ state: WriterState, changed: ChangedZones) {
         defer {
             observers.withLock { observers in
-                for continuation in observers.streams.values { continuation.yield() }
+                for id in observers.readers.keys {
+                    if observers.readers[id]!.pending == nil {
+                        observers.readers[id]!.pending = changed
+                    } else {
+                        observers.readers[id]!.pending!.formUnion(changed)
+                    }
+                    observers.readers[id]!.wakeUp.yield()
+                }
             }
         }
         current.store(

@@ -185,6 +185,29 @@ public struct ChallengeTable: Sendable {
         unindexed = entries
     }
 
+    /// Takes `old`'s expiry index for this table, filled in bulk from nearly the same entries (a
+    /// reload rebuilds the table from the store), rather than leaving every name to be indexed
+    /// again: only the names in `changed` are re-indexed, O(changed log n). The names `old` had
+    /// not indexed yet stay to be indexed.
+    ///
+    /// - Parameter changed: every name whose records may differ between `old` and this table
+    ///   (names added, removed or changed); a name listed that did not change costs a lookup.
+    package mutating func inheritExpiryIndex(from old: ChallengeTable, changed: some Sequence<DNSName>) {
+        precondition(!defersIndexing, "a table still filled in bulk cannot take an index")
+        expiring = old.expiring
+        sweptThrough = old.sweptThrough
+        unindexed = old.unindexed
+        for name in Set(changed) {
+            let after = entries[name]?.values
+            if !unindexed.isEmpty, unindexed.removeValue(forKey: name) != nil {
+                // `old` never indexed it: its new values are indexed whole.
+                reindexExpiries(of: name, from: nil, to: after)
+            } else {
+                reindexExpiries(of: name, from: old.entries[name]?.values, to: after)
+            }
+        }
+    }
+
     /// How many names a bulk fill left to index.
     public var unindexedNameCount: Int { unindexed.count }
 

@@ -1,4 +1,5 @@
 package import DNSWire
+import HashTreeCollections
 
 /// A challenge table filled from states as they are read, so that a restore — millions of names
 /// read from the store in batches — fills the table while the store is still being read, and
@@ -18,9 +19,17 @@ public struct ChallengeTableBuilder: Sendable {
     /// A name came twice: the rebuild cannot tell which claims are new, and fills its own table.
     package private(set) var sawDuplicates = false
 
-    public init(maximumValuesPerName: Int) {
+    /// The table being replaced (a reload), whose names are kept rather than the ones just read.
+    private let current: ChallengeTable?
+
+    /// - Parameters:
+    ///   - current: the table this one will replace, if any (a reload). Where it holds a name,
+    ///     the new table keys it with the same instance: the reload's parsed names are then freed,
+    ///     and the expiry index the reload keeps (which holds the current table's names) shares them.
+    public init(maximumValuesPerName: Int, replacing current: ChallengeTable? = nil) {
         filling = ChallengeTable(maximumValuesPerName: maximumValuesPerName)
         filling.beginBulkFill()
+        self.current = current.flatMap { $0.entries.isEmpty ? nil : $0 }
     }
 
     /// Adds the owned names among `states` with their values.
@@ -28,7 +37,9 @@ public struct ChallengeTableBuilder: Sendable {
         for state in states {
             guard let owner = state.owner else { continue }
             do throws(AuthorityError) {
-                if try filling.replace(ChallengeRecords(owner: owner, values: state.values), at: state.name) != nil {
+                var name = state.name
+                if let current, let index = current.entries.index(forKey: name) { name = current.entries[index].key }
+                if try filling.replace(ChallengeRecords(owner: owner, values: state.values), at: name) != nil {
                     sawDuplicates = true
                 }
             } catch {

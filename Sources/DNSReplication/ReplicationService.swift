@@ -4,6 +4,7 @@ import HashTreeCollections
 public import Logging
 import NIOCore
 public import ServiceLifecycle
+import Synchronization
 
 /// Keeps every secondary serving the current serial of each zone it carries (RFC 1996): on every
 /// change, a NOTIFY per zone whose serial advanced, coalesced (one per
@@ -31,26 +32,32 @@ public struct ReplicationService: Service {
         let changes = authority.changes()
         let feeds = configuration.secondaries.map { secondary in
             let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-            continuation.yield()  // a first round: the secondary may be behind since before a restart
-            return (secondary, stream, continuation)
+            // A first round over every zone: the secondary may be behind since before a restart.
+            let inbox = ChangedZonesInbox(.all)
+            continuation.yield()
+            return (secondary, stream, continuation, inbox)
         }
-        let wakers = feeds.map(\.2)
         await withDiscardingTaskGroup { group in
-            for (secondary, stream, _) in feeds {
-                group.addTask { await feed(secondary, wakeUps: stream) }
+            for (secondary, stream, _, inbox) in feeds {
+                group.addTask { await feed(secondary, wakeUps: stream, inbox: inbox) }
             }
             await cancelWhenGracefulShutdown {
-                for await _ in changes {
-                    for waker in wakers { waker.yield() }
+                for await changed in changes {
+                    for (_, _, waker, inbox) in feeds {
+                        inbox.add(changed)
+                        waker.yield()
+                    }
                 }
             }
-            for waker in wakers { waker.finish() }
+            for (_, _, waker, _) in feeds { waker.finish() }
             group.cancelAll()
         }
     }
 
-    /// Brings `secondary` up to date after each wake-up, then rests one notify interval.
-    private func feed(_ secondary: Secondary, wakeUps: AsyncStream<Void>) async {
+    /// Brings `secondary` up to date on the zones changed since the last wake-up (every zone it
+    /// carries after a reload), then rests one notify interval. A change looks at the zones it
+    /// touched, not at every zone a consumer of the catalog carries.
+    private func feed(_ secondary: Secondary, wakeUps: AsyncStream<Void>, inbox: ChangedZonesInbox) async {
         let channel: SecondaryChannel
         do {
             channel = try await SecondaryChannel.open(to: secondary)
@@ -61,8 +68,14 @@ public struct ReplicationService: Service {
         }
         var confirmed: [DNSName: UInt32] = [:]
         wakeUps: for await _ in wakeUps {
+            guard let changed = inbox.take() else { continue }
             let snapshot = authority.snapshot
-            for apex in status.zones(carriedBy: secondary) {
+            let apexes =
+                switch changed {
+                case .all: status.zones(carriedBy: secondary)
+                case .zones(let apexes): status.zones(carriedBy: secondary, among: apexes)
+                }
+            for apex in apexes {
                 guard let serial = snapshot.zones[apex]?.serial, confirmed[apex] != serial else { continue }
                 // nil: cancelled.
                 guard let served = await bringUpToDate(secondary, apex: apex, through: channel) else { break wakeUps }
@@ -201,5 +214,25 @@ public struct ReplicationService: Service {
             try await Task.sleep(for: configuration.serialPollInterval)
         }
         return nil
+    }
+}
+
+/// The zones changed since a secondary's feed last looked, merged until it looks again.
+private final class ChangedZonesInbox: Sendable {
+    private let pending: Mutex<ChangedZones?>
+
+    init(_ initial: ChangedZones?) { pending = Mutex(initial) }
+
+    func add(_ changed: ChangedZones) {
+        pending.withLock { pending in
+            if pending == nil { pending = changed } else { pending!.formUnion(changed) }
+        }
+    }
+
+    func take() -> ChangedZones? {
+        pending.withLock { pending in
+            defer { pending = nil }
+            return pending
+        }
     }
 }

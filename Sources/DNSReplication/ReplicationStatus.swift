@@ -84,6 +84,17 @@ public final class ReplicationStatus: Sendable {
         return (catalogZone.map { [$0] } ?? []) + allZones().filter { $0 != catalogZone }
     }
 
+    /// Of the zones at `apexes` (those a change touched), the ones `secondary` carries, ordered as
+    /// ``zones(carriedBy:)`` orders them; O(apexes), however many zones are served.
+    public func zones(carriedBy secondary: Secondary, among apexes: Set<DNSName>) -> [DNSName] {
+        let files = secondary.consumesCatalog || secondary.zones != nil ? [] : fileZones()
+        let carried = apexes.filter { secondary.carries($0, fileZones: files) }
+        guard secondary.consumesCatalog, let catalogZone, carried.contains(catalogZone) else {
+            return carried.sorted { $0.canonicallyPrecedes($1) }
+        }
+        return [catalogZone] + carried.filter { $0 != catalogZone }
+    }
+
     /// Every secondary's state.
     public var states: [SecondaryState] {
         state.withLock { state in secondaries.compactMap { state.secondaries[$0] } }
