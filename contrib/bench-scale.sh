@@ -10,7 +10,9 @@
 # expiry index is built after it ("expiry index built"), the peak RSS, the RSS right after the
 # restore and once the index is built, the RSS per name (index included) over an empty store's,
 # and the server's CPU per query at a fixed rate of queries for random stored names (dnsperf;
-# BENCH_QPS, default 20000), measured once the index is built.
+# BENCH_QPS, default 20000), measured once the index is built; then two reloads (SIGHUP), with the
+# zone files unchanged and with one changed: their durations and the RSS after each, and how many
+# names the second left to index again.
 #
 # usage: contrib/bench-scale.sh [N ...] [-- PATH-TO-CAIRN]   (default N: 10000 100000 1000000)
 set -euo pipefail
@@ -57,8 +59,8 @@ cpu_per_query() {
     echo "scale=2; ($after - $before) * 1000000 / $(getconf CLK_TCK) / ${completed:-1}" | bc
 }
 
-printf '%-9s %9s %10s %12s %9s %9s %11s %9s %10s %10s\n' names "SOA (s)" "TXT (s)" "rebuild" "index (s)" \
-    "peak MB" "restored MB" "RSS MB" "B/name" "us/q@$qps"
+printf '%-9s %9s %10s %12s %9s %9s %11s %9s %10s %10s %18s %18s %10s\n' names "SOA (s)" "TXT (s)" "rebuild" \
+    "index (s)" "peak MB" "restored MB" "RSS MB" "B/name" "us/q@$qps" "reload/RSS" "zone-reload/RSS" "unindexed"
 base_rss=""
 for count in 0 "${sizes[@]}"; do
     state="$work/state-$count"
@@ -106,11 +108,34 @@ for count in 0 "${sizes[@]}"; do
     rss=$(rss_kb "$pid")
     cpu="-"
     [ "$count" = 0 ] || cpu=$(cpu_per_query "$pid" "$port" "$count")
+    # Two reloads (SIGHUP): one with the zone files unchanged, which follows the store's changes,
+    # then one after a record is added to the auth zone's file, which rebuilds the table from the
+    # store. Their durations, the RSS after each, and how many names the rebuild left to index
+    # again (0 when it kept the expiry index).
+    reload="-"
+    rebuilt="-"
+    unindexed="-"
+    if [ "$count" != 0 ]; then
+        for round in 1 2; do
+            [ "$round" = 2 ] && echo "reload-$count 3600 IN A 127.0.0.2" >>"$work/zones/auth.bench.test.zone"
+            kill -HUP "$pid"
+            for _ in $(seq 1 6000); do
+                [ "$(grep -c "reloaded zones and store" "$work/serve-$count.log")" -ge "$round" ] && break
+                sleep 0.05
+            done
+            line=$(grep "reloaded zones and store" "$work/serve-$count.log" | tail -1)
+            took=$(echo "$line" | grep -o "duration=[^ ]*" | cut -d= -f2 || true)
+            took="${took:-?}/$(($(rss_kb "$pid") / 1024))MB"
+            if [ "$round" = 1 ]; then reload=$took; else rebuilt=$took; fi
+            unindexed=$(echo "$line" | grep -o "unindexed=[^ ]*" | cut -d= -f2 || true)
+        done
+    fi
     kill -TERM "$pid"
     wait "$pid" 2>/dev/null || true
     pid=""
     if [ "$count" = 0 ]; then base_rss=$rss; continue; fi
     per=$(((rss - base_rss) * 1024 / count))
-    printf '%-9s %9.2f %10.2f %12s %9s %9d %11d %9d %10d %10s\n' "$count" "$soa" "$txt" "${rebuild:-?}" "$indexed" \
-        $((peak / 1024)) $((restored_rss / 1024)) $((rss / 1024)) "$per" "$cpu"
+    printf '%-9s %9.2f %10.2f %12s %9s %9d %11d %9d %10d %10s %18s %18s %10s\n' "$count" "$soa" "$txt" \
+        "${rebuild:-?}" "$indexed" $((peak / 1024)) $((restored_rss / 1024)) $((rss / 1024)) "$per" "$cpu" \
+        "$reload" "$rebuilt" "${unindexed:-?}"
 done

@@ -109,7 +109,7 @@ extension ServeCore {
 #endif
 
 /// Returns memory freed to the allocator to the system (glibc keeps it otherwise).
-private func releaseFreedMemory() {
+func releaseFreedMemory() {
     #if canImport(Glibc)
         _ = malloc_trim(0)
     #endif

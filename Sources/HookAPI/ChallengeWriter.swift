@@ -133,6 +133,11 @@ public final class ChallengeWriter: Sendable {
     /// when `staticZones` is given (a reload), in one swap. Values committed while the snapshot
     /// is read are in it or applied right after: nothing acknowledged is ever missing.
     ///
+    /// When neither `staticZones` nor `identity` changes anything served, and the table already
+    /// follows the store, the table applies the store's changes since it last did instead (the
+    /// same ordered path), or a snapshot when the store's record of changes no longer reaches
+    /// back that far.
+    ///
     /// - Parameters:
     ///   - staticZones: the zones to serve besides the synthesized challenge zones; `nil` keeps
     ///     the current ones.
@@ -208,8 +213,19 @@ public final class ChallengeWriter: Sendable {
         do {
             var zoneError: (any Error)? = nil
             if let reload, case .reload(let zones, let identity) = batch[reload].work {
-                state.withLock { $0.identity = identity }
-                zoneError = try await synchronize(staticZones: zones, failures: &failures)
+                let sameIdentity = state.withLock { state in
+                    defer { state.identity = identity }
+                    return state.identity == identity
+                }
+                if sameIdentity, zones.map({ authority.servesStaticZones($0) }) ?? true {
+                    // No zone changes: the table follows the store's ordered changes as it does
+                    // between reloads, O(changes) rather than a rebuild of every name (26 s and
+                    // twice the memory at 2.4 M names, with every API write queued behind it).
+                    for update in updates { try await follow(update, failures: &failures) }
+                    try await catchUpNow(failures: &failures)
+                } else {
+                    zoneError = try await synchronize(staticZones: zones, failures: &failures)
+                }
             } else {
                 for update in updates { try await follow(update, failures: &failures) }
                 if catchUp { try await catchUpNow(failures: &failures) }
@@ -321,8 +337,9 @@ public final class ChallengeWriter: Sendable {
         // millions of names, reading and filling each take seconds.
         let (batches, producer) = AsyncStream.makeStream(of: [ChallengeState].self)
         let maximumValues = authority.configuration.maximumValuesPerName
+        let current = authority.challengeTable
         let building = Task {
-            var builder = ChallengeTableBuilder(maximumValuesPerName: maximumValues)
+            var builder = ChallengeTableBuilder(maximumValuesPerName: maximumValues, replacing: current)
             for await batch in batches { builder.add(batch) }
             return builder
         }
