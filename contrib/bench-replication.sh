@@ -8,7 +8,8 @@
 #   - an IXFR of one change and an AXFR of the whole zone, as `dig` receives them from Cairn:
 #     records, messages, octets and time;
 #   - BENCH_SECONDS (default 60) of /update load from wrk on BENCH_CONNECTIONS connections (default
-#     256: at ~120 ms from request to served everywhere that offers ~2,000 a second), and beside it
+#     1024: each request waits until both secondaries serve it, a few hundred milliseconds under
+#     this load, so 2,000 a second needs several hundred requests in flight), and beside it
 #     BENCH_CHECKS /update a second (default 20) whose values are asked for at both secondaries the
 #     moment the 200 arrives (each must be in their first answer: the 200 waits until every
 #     secondary serves it), with dnsperf at BENCH_QPS (default 20,000) against Cairn meanwhile:
@@ -25,7 +26,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cairn=""
 [ "${1:-}" = "--" ] && cairn=${2:-}
 names=${BENCH_NAMES:-100000}
-connections=${BENCH_CONNECTIONS:-256}
+connections=${BENCH_CONNECTIONS:-1024}
 checks=${BENCH_CHECKS:-20}
 notify_ms=${BENCH_NOTIFY_MS:-20}
 seconds=${BENCH_SECONDS:-60}

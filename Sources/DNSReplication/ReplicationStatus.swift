@@ -106,13 +106,13 @@ public final class ReplicationStatus: Sendable {
         let carriers = carriers(of: apex)
         let ready: [CheckedContinuation<Bool, Never>] = state.withLock { state in
             state.secondaries[secondary]?.confirmedSerials[apex] = serial
-            var ready: [CheckedContinuation<Bool, Never>] = []
-            for (id, waiter) in state.waiters
-            where waiter.apex == apex && Self.isServed(waiter, in: state, by: carriers) {
-                state.waiters[id] = nil
-                ready.append(waiter.continuation)
+            // The waiters are found first and removed after: removing them while iterating copied
+            // the whole table of waiters for each one (a thousand waiters, a thousand copies).
+            let served = state.waiters.filter { _, waiter in
+                waiter.apex == apex && Self.isServed(waiter, in: state, by: carriers)
             }
-            return ready
+            for id in served.keys { state.waiters[id] = nil }
+            return served.values.map(\.continuation)
         }
         for continuation in ready { continuation.resume(returning: true) }
     }

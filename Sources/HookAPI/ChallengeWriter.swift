@@ -73,7 +73,13 @@ public final class ChallengeWriter: Sendable {
     private let now: @Sendable () -> UnixTime
     private let logger: Logger
     private let commitObserver = Mutex<(@Sendable (Duration, Int) -> Void)?>(nil)
-    private let acknowledgementGate = Mutex<(@Sendable ([DNSName]) async -> Void)?>(nil)
+    private let acknowledgementGate = Mutex<AcknowledgementGate?>(nil)
+
+    /// The closure ``gateAcknowledgements(_:)`` installs, in a struct: a closure stored as a
+    /// generic `Optional` in the `Mutex` is reabstracted on the way in and out.
+    private struct AcknowledgementGate: Sendable {
+        let wait: @Sendable ([DNSName]) async -> Void
+    }
 
     /// - Parameters:
     ///   - identity: the SOA and NS names of the challenge zones synthesized for owned names of
@@ -101,7 +107,7 @@ public final class ChallengeWriter: Sendable {
     /// with secondaries, until every nameserver serves them (DESIGN decision 4; the gate bounds
     /// its own wait).
     public func gateAcknowledgements(_ gate: @escaping @Sendable ([DNSName]) async -> Void) {
-        acknowledgementGate.withLock { $0 = gate }
+        acknowledgementGate.withLock { $0 = AcknowledgementGate(wait: gate) }
     }
 
     /// The store's sequence number the challenge table reflects; -1 before the first sync.
@@ -116,7 +122,7 @@ public final class ChallengeWriter: Sendable {
     public func apply(_ changes: [StoreChange]) async throws {
         _ = try await submit(.changes(changes))
         if let gate = acknowledgementGate.withLock({ $0 }) {
-            await gate(Self.names(changedBy: changes))
+            await gate.wait(Self.names(changedBy: changes))
         }
     }
 
