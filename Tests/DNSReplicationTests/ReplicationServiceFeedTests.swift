@@ -17,26 +17,14 @@ import Testing
 /// Knot and BIND (and Knot as a catalog consumer).
 @Suite struct ReplicationServiceFeedTests {
     static let catalog: DNSName = "catalog.cairn.invalid"
-    static let apex: DNSName = "auth.example.test"
+    static let apex = ZoneTransferContentTests.apex
     static let owner = ChallengeOwner(rawValue: "token:1")
     static let identity = NameserverIdentity(nameservers: ["ns1.example.test"], hostmaster: "hostmaster.example.test")
-
-    static func zone() throws -> Zone {
-        let soa = DNSRData.SOA(
-            primaryNameserver: "ns1.example.test", responsibleMailbox: "hostmaster.example.test", serial: 1,
-            refresh: 3600, retry: 600, expire: 1_209_600, minimum: 30)
-        return try Zone(
-            apex: apex,
-            records: [
-                DNSRecord(name: apex, ttl: 3600, rdata: .soa(soa)),
-                DNSRecord(name: apex, ttl: 3600, rdata: .ns(DNSRData.NS(nameserver: "ns1.example.test"))),
-            ])
-    }
 
     @Test(.timeLimit(.minutes(1)))
     func eachChangeLooksAtTheZonesItTouchedNotAtEveryZone() async throws {
         let authority = try Authority(
-            zones: [try Self.zone()],
+            zones: [try ZoneTransferContentTests.zone()],
             configuration: AuthorityConfiguration(journalLength: 100, catalogZone: Self.catalog))
         let now = UnixTime.now()
         let customers = (0..<300).map { DNSName(stringLiteral: "_acme-challenge.customer\($0).example") }
