@@ -150,8 +150,9 @@ public final class Authority: Sendable {
     }
 
     /// Replaces the static zones (a reload). Owned challenge names and the challenge zones
-    /// synthesized for them are carried over. A zone's serial advances (RFC 1982) only when what
-    /// it serves changed, or to the file's serial when that is higher.
+    /// synthesized for them are carried over: the table itself is kept (and its expiry index),
+    /// only where each name sits is worked out again. A zone's serial advances (RFC 1982) only
+    /// when what it serves changed, or to the file's serial when that is higher.
     ///
     /// - Throws: when an owned name would end up outside every zone, below a cut, or beside
     ///   static data; the running zones are kept.
@@ -164,8 +165,8 @@ public final class Authority: Sendable {
                     values: records.values)
             }
             let (next, failures, changedNames) = Self.rebuild(
-                state, staticZones: byApex, states: states, prebuilt: nil, identity: nil, now: .now(),
-                maximumValues: configuration.maximumValuesPerName)
+                state, staticZones: byApex, states: states, prebuilt: ChallengeTableBuilder(keeping: state.table),
+                identity: nil, now: .now(), maximumValues: configuration.maximumValuesPerName)
             if let first = Self.first(failures) { throw first }
             let before = state
             state = next

@@ -32,6 +32,13 @@ public struct ChallengeTableBuilder: Sendable {
         self.current = current.flatMap { $0.entries.isEmpty ? nil : $0 }
     }
 
+    /// A builder already holding `table`, with its expiry index: a rebuild of the zones around
+    /// an unchanged table (a reload of changed zone files) places its names without copying it.
+    package init(keeping table: ChallengeTable) {
+        filling = table
+        current = nil
+    }
+
     /// Adds the owned names among `states` with their values.
     public mutating func add(_ states: some Sequence<ChallengeState>) {
         for state in states {

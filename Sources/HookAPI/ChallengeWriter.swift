@@ -139,10 +139,10 @@ public final class ChallengeWriter: Sendable {
     /// when `staticZones` is given (a reload), in one swap. Values committed while the snapshot
     /// is read are in it or applied right after: nothing acknowledged is ever missing.
     ///
-    /// When neither `staticZones` nor `identity` changes anything served, and the table already
-    /// follows the store, the table applies the store's changes since it last did instead (the
-    /// same ordered path), or a snapshot when the store's record of changes no longer reaches
-    /// back that far.
+    /// Once the table follows the store, a reload that keeps `identity` puts changed
+    /// `staticZones` in place around the table as it is, then applies the store's changes since
+    /// the table last did (the same ordered path), or a snapshot when the store's record of
+    /// changes no longer reaches back that far.
     ///
     /// - Parameters:
     ///   - staticZones: the zones to serve besides the synthesized challenge zones; `nil` keeps
@@ -223,10 +223,15 @@ public final class ChallengeWriter: Sendable {
                     defer { state.identity = identity }
                     return state.identity == identity
                 }
-                if sameIdentity, zones.map({ authority.servesStaticZones($0) }) ?? true {
-                    // No zone changes: the table follows the store's ordered changes as it does
-                    // between reloads, O(changes) rather than a rebuild of every name (26 s and
-                    // twice the memory at 2.4 M names, with every API write queued behind it).
+                if sameIdentity, state.withLock({ $0.applied }) >= 0 {
+                    // The table follows the store's ordered changes as it does between reloads,
+                    // rather than being rebuilt from a snapshot (26 s and twice the memory at
+                    // 2.4 M names, with every API write queued behind it). Changed zone files are
+                    // put in place around the table first; if they would hide an owned name, the
+                    // running zones are kept.
+                    if let zones, !authority.servesStaticZones(zones) {
+                        do { try authority.replaceZones(zones) } catch { zoneError = error }
+                    }
                     for update in updates { try await follow(update, failures: &failures) }
                     try await catchUpNow(failures: &failures)
                 } else {
