@@ -6,9 +6,9 @@ import Store
 
 /// Every `interval`: applies changes other processes committed to the store (the CLI, other
 /// instances sharing the database) through the ``ChallengeWriter``, indexes a slice of the
-/// expiries a restore left unindexed, and removes expired TXT
-/// values from the challenge table (they already stopped being served at their expiry) and,
-/// once a minute, from the store, so neither grows with values clients never clean up.
+/// expiries a restore left unindexed, and removes expired TXT values from the challenge table
+/// (Cairn stopped serving them at their expiry; the sweep is what takes them off secondaries)
+/// and, once a minute, from the store, so neither grows with values clients never clean up.
 struct StoreFollowService: Service {
     let writer: ChallengeWriter
     let interval: Duration
@@ -45,16 +45,19 @@ struct StoreFollowService: Service {
                     indexing = nil
                 }
             }
-            guard clock.now - lastSweep >= .seconds(60) else { continue }
-            lastSweep = clock.now
+            // Every tick from the table, so secondaries stop serving a value within about a
+            // second of its expiry, as Cairn does (the index makes it O(values expired)); once a
+            // minute from the store, which costs a transaction.
             let now = UnixTime.now()
             let names = writer.authority.removeExpiredValues(now: now)
+            if names > 0 { logger.debug("expired values removed", metadata: ["names": "\(names)"]) }
+            guard clock.now - lastSweep >= .seconds(60) else { continue }
+            lastSweep = clock.now
             do {
                 try await writer.store.apply([.removeExpired(now: now.rawValue)])
             } catch {
                 logger.warning("could not remove expired values from the store", metadata: ["error": "\(error)"])
             }
-            if names > 0 { logger.debug("expired values removed", metadata: ["names": "\(names)"]) }
         }
     }
 }

@@ -346,6 +346,36 @@ import Testing
         }
     }
 
+    /// A value that expires leaves the secondary too: Cairn sweeps expired values from its table
+    /// every second, which advances the zone's serial, and the secondary transfers the change.
+    /// (Cairn itself stops serving a value at its expiry; the sweep used to run once a minute,
+    /// so a secondary kept serving the value up to a minute longer.) The value lives 5 s of
+    /// real time: what is watched is the secondary's copy, and it has no clock to inject.
+    @Test func anExpiredValueLeavesTheSecondary() async throws {
+        let made = Mutex<(id: String, key: String, target: String)?>(nil)
+        try await Self.withReplication(
+            .knot, extraYAML: "api:\n  valueLifetimeSeconds: 5",
+            prepare: { directory in
+                let token = try await ThirdPartyClientTests.createToken(in: directory)
+                made.withLock { $0 = token }
+            }
+        ) { setup in
+            let token = try #require(made.withLock { $0 })
+            let basic = Data("\(token.id):\(token.key)".utf8).base64EncodedString()
+            let value = String(repeating: "e", count: 43)
+            let reply = try await HookAPIServeTests.request(
+                setup.apiPort, "POST", "/present", headers: [("Authorization", "Basic \(basic)")],
+                body: "{\"fqdn\":\"\(token.target).\",\"value\":\"\(value)\"}")
+            #expect(reply.status == 200, "\(reply.body)")
+            #expect(try await Self.txt(setup, token.target).contains { $0.contains(value) })
+            let gone = try await Self.eventually(seconds: 20) {
+                !((try? await Self.txt(setup, token.target)) ?? [value]).contains { $0.contains(value) }
+            }
+            #expect(gone, "the secondary still serves the expired value:\n\(setup.secondary.log())")
+            #expect(setup.cairnLog().contains("expired values removed"))
+        }
+    }
+
     /// A secondary consuming Cairn's catalog zone (RFC 9432) carries a challenge zone synthesized
     /// for a token made while everything runs, with no change to its configuration: the value
     /// `/present` publishes there is on the secondary when the 2xx comes, and when the token is
