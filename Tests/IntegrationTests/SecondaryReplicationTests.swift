@@ -321,13 +321,18 @@ import Testing
         }
     }
 
-    /// lego's httpreq `/present` and `/cleanup` with a token: the value is on the secondary when
-    /// `/present` answers, and gone from it when `/cleanup` answers.
-    @Test(arguments: [SecondaryNameserver.Kind.knot, .bind])
-    func aWithdrawalIsGoneFromTheSecondaryWhenAcknowledged(kind: SecondaryNameserver.Kind) async throws {
+    /// Runs `kind` as a secondary of a `cairn serve` holding a token made before it started;
+    /// `body` gets the setup, the token's target name, and lego's httpreq call (`/present` or
+    /// `/cleanup` of a value at the target) with the token's credentials.
+    static func withToken(
+        _ kind: SecondaryNameserver.Kind, extraYAML: String = "",
+        _ body:
+            @Sendable (Setup, String, _ httpreq: (String, String) async throws -> HookAPIServeTests.HTTPReply)
+            async throws -> Void
+    ) async throws {
         let made = Mutex<(id: String, key: String, target: String)?>(nil)
         try await Self.withReplication(
-            kind,
+            kind, extraYAML: extraYAML,
             prepare: { directory in
                 let token = try await ThirdPartyClientTests.createToken(in: directory)
                 made.withLock { $0 = token }
@@ -335,13 +340,24 @@ import Testing
         ) { setup in
             let token = try #require(made.withLock { $0 })
             let basic = Data("\(token.id):\(token.key)".utf8).base64EncodedString()
-            let value = String(repeating: "p", count: 43)
-            for path in ["/present", "/cleanup"] {
-                let reply = try await HookAPIServeTests.request(
+            try await body(setup, token.target) { path, value in
+                try await HookAPIServeTests.request(
                     setup.apiPort, "POST", path, headers: [("Authorization", "Basic \(basic)")],
                     body: "{\"fqdn\":\"\(token.target).\",\"value\":\"\(value)\"}")
+            }
+        }
+    }
+
+    /// lego's httpreq `/present` and `/cleanup` with a token: the value is on the secondary when
+    /// `/present` answers, and gone from it when `/cleanup` answers.
+    @Test(arguments: [SecondaryNameserver.Kind.knot, .bind])
+    func aWithdrawalIsGoneFromTheSecondaryWhenAcknowledged(kind: SecondaryNameserver.Kind) async throws {
+        try await Self.withToken(kind) { setup, target, httpreq in
+            let value = String(repeating: "p", count: 43)
+            for path in ["/present", "/cleanup"] {
+                let reply = try await httpreq(path, value)
                 #expect(reply.status == 200, "\(path): \(reply.body)")
-                let answers = try await Self.txt(setup, token.target)
+                let answers = try await Self.txt(setup, target)
                 #expect(
                     answers.contains { $0.contains(value) } == (path == "/present"),
                     "\(kind) after \(path): \(answers)")
@@ -355,24 +371,13 @@ import Testing
     /// so a secondary kept serving the value up to a minute longer.) The value lives 5 s of
     /// real time: what is watched is the secondary's copy, and it has no clock to inject.
     @Test func anExpiredValueLeavesTheSecondary() async throws {
-        let made = Mutex<(id: String, key: String, target: String)?>(nil)
-        try await Self.withReplication(
-            .knot, extraYAML: "api:\n  valueLifetimeSeconds: 5",
-            prepare: { directory in
-                let token = try await ThirdPartyClientTests.createToken(in: directory)
-                made.withLock { $0 = token }
-            }
-        ) { setup in
-            let token = try #require(made.withLock { $0 })
-            let basic = Data("\(token.id):\(token.key)".utf8).base64EncodedString()
+        try await Self.withToken(.knot, extraYAML: "api:\n  valueLifetimeSeconds: 5") { setup, target, httpreq in
             let value = String(repeating: "e", count: 43)
-            let reply = try await HookAPIServeTests.request(
-                setup.apiPort, "POST", "/present", headers: [("Authorization", "Basic \(basic)")],
-                body: "{\"fqdn\":\"\(token.target).\",\"value\":\"\(value)\"}")
+            let reply = try await httpreq("/present", value)
             #expect(reply.status == 200, "\(reply.body)")
-            #expect(try await Self.txt(setup, token.target).contains { $0.contains(value) })
+            #expect(try await Self.txt(setup, target).contains { $0.contains(value) })
             let gone = try await Self.eventually(seconds: 20) {
-                !((try? await Self.txt(setup, token.target)) ?? [value]).contains { $0.contains(value) }
+                !((try? await Self.txt(setup, target)) ?? [value]).contains { $0.contains(value) }
             }
             #expect(gone, "the secondary still serves the expired value:\n\(setup.secondary.log())")
             #expect(setup.cairnLog().contains("expired values removed"))
