@@ -43,8 +43,9 @@ where Reloads.Failure == Never, Reloads.Element: Sendable {
                     "directory": "\(settings.zonesDirectory)",
                     "zones": "\(ZoneDirectory.apexList(zones))",
                     "store": "\(summary)", "duration": "\(clock.now - started)",
-                    // Names whose expiries are indexed after the swap: none unless the reload
-                    // changed more names than a journal records.
+                    // Names the expiry index has still to take in: those of a restore still being
+                    // indexed, or of a snapshot rebuild that changed more names than a journal
+                    // records; a reload otherwise keeps the index as it was.
                     "unindexed": "\(writer.authority.challengeTable.unindexedNameCount)",
                 ])
             await onReload(settings)
