@@ -78,11 +78,14 @@ let package = Package(
             ],
             swiftSettings: answerPathSettings
         ),
+        // recvmmsg/sendmmsg for the direct UDP path (their headers need _GNU_SOURCE).
+        .target(name: "CDatagramBatch"),
         .target(
             name: "DNSServer",
             dependencies: [
                 "DNSAuthority",
                 "DNSWire",
+                "CDatagramBatch",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOExtras", package: "swift-nio-extras"),

@@ -5,6 +5,8 @@
 #
 # usage: contrib/bench.sh [PEER...]        default peers: knot nsd miekg
 #        CAIRN_BENCH_PORT=15360 BENCH_DIR=../shared/bench  (environment)
+#        BENCH_UDP_IO="direct event-loop": one cairn per UDP path (dns.udpIO), each its own row
+#        ("cairn" for the default, direct; "cairn-event-loop"), on consecutive ports.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bench=$(cd "${BENCH_DIR:-$root/../shared/bench}" && pwd)
@@ -23,14 +25,27 @@ swift build -c release --static-swift-stdlib --product cairn
 binary="$(swift build -c release --static-swift-stdlib --show-bin-path)/cairn"
 
 work=$(mktemp -d /tmp/cairn-bench.XXXXXX)
-mkdir -p "$work/zones"
-cp "$bench/zone/auth.example.test.zone" "$work/zones/"
-pidfile="$work/cairn.pid"
+read -r -a paths <<<"${BENCH_UDP_IO:-direct}"
+pidfiles=()
 stop() {
-    if [ -s "$pidfile" ]; then kill -TERM "$(cat "$pidfile")" 2>/dev/null || true; fi
+    for pidfile in "${pidfiles[@]}"; do
+        if [ -s "$pidfile" ]; then kill -TERM "$(cat "$pidfile")" 2>/dev/null || true; fi
+    done
 }
 trap stop EXIT
-"$bench/peers/start-custom.sh" "$pidfile" "$binary" serve --listen "127.0.0.1:$port" \
-    --zones "$work/zones" --state-dir "$work/state" --log-level warning
-"$bench/run.sh" "${peers[@]}" "custom:$port:$pidfile:cairn"
-echo "cairn's log: $pidfile.log"
+targets=()
+for index in "${!paths[@]}"; do
+    path=${paths[$index]}
+    label=cairn
+    [ "$path" = direct ] || label=cairn-$path
+    mkdir -p "$work/$path/zones"
+    cp "$bench/zone/auth.example.test.zone" "$work/$path/zones/"
+    pidfile="$work/$path/cairn.pid"
+    pidfiles+=("$pidfile")
+    CAIRN_DNS_UDP_IO=$path "$bench/peers/start-custom.sh" "$pidfile" "$binary" serve \
+        --listen "127.0.0.1:$((port + index))" --zones "$work/$path/zones" --state-dir "$work/$path/state" \
+        --log-level warning --api-listen none
+    targets+=("custom:$((port + index)):$pidfile:$label")
+done
+"$bench/run.sh" "${peers[@]}" "${targets[@]}"
+for pidfile in "${pidfiles[@]}"; do echo "cairn's log: $pidfile.log"; done

@@ -11,7 +11,8 @@ import SystemPackage
 /// Everything `cairn serve` reads from flags, environment, YAML and defaults (DESIGN decision 7).
 ///
 /// Keys and their environment variables (`dns.tcp.maxConnections` is `CAIRN_DNS_TCP_MAX_CONNECTIONS`):
-/// `dns.listen` (list of `address:port`), `dns.udpSockets`, `dns.tcp.maxConnections`,
+/// `dns.listen` (list of `address:port`), `dns.udpSockets`, `dns.udpIO` (`direct` or `event-loop`),
+/// `dns.tcp.maxConnections`,
 /// `dns.tcp.maxConnectionsPerPrefix`, `dns.tcp.messageTimeoutSeconds`, `dns.negativeTTL`,
 /// `dns.challengeTTL`, `dns.udpPayload`, the response-rate limit's `dns.rrl.*` (`responsesPerSecond`,
 /// 0 off; `challengeResponsesPerSecond`, `slip`, `ipv4PrefixLength`, `ipv6PrefixLength`,
@@ -23,6 +24,7 @@ package struct ServeSettings: Sendable {
     package var configFile: String?
     package var listen: [DNSListenAddress]
     package var udpSockets: Int
+    package var udpIO: DNSServerConfiguration.UDPIO
     package var tcp: DNSServerConfiguration.TCP
     package var rateLimiting: ResponseRateLimiting
     package var authority: AuthorityConfiguration
@@ -45,6 +47,7 @@ package struct ServeSettings: Sendable {
     package static let defaults: [AbsoluteConfigKey: ConfigValue] = [
         "dns.listen": ConfigValue(.stringArray(["127.0.0.1:\(defaultPort)"]), isSecret: false),
         "dns.udpSockets": ConfigValue(.int(AvailableCores.count), isSecret: false),
+        "dns.udpIO": ConfigValue(.string(DNSServerConfiguration.UDPIO.direct.rawValue), isSecret: false),
         "dns.tcp.maxConnections": 1024,
         "dns.tcp.maxConnectionsPerPrefix": 64,
         "dns.tcp.messageTimeoutSeconds": 10,
@@ -125,11 +128,19 @@ package struct ServeSettings: Sendable {
             throw SettingsError.invalidValue("dns.udpPayload", "must be between 512 and 65535, got \(payload)")
         }
         let stateDirectory = try value("state.directory") { try reader.requiredString(forKey: $0) }
+        let udpIOText = try value("dns.udpIO") { try reader.requiredString(forKey: $0) }
+        guard let udpIO = DNSServerConfiguration.UDPIO(rawValue: udpIOText) else {
+            throw SettingsError.invalidValue(
+                "dns.udpIO",
+                "\"\(udpIOText)\" is not one of \(DNSServerConfiguration.UDPIO.allCases.map(\.rawValue).joined(separator: ", "))"
+            )
+        }
         let replication = try ReplicationSettings.read(reader, configFile: configFile)
         return ServeSettings(
             configFile: configFile,
             listen: listen,
             udpSockets: try positive("dns.udpSockets"),
+            udpIO: udpIO,
             tcp: DNSServerConfiguration.TCP(
                 maximumConnections: try positive("dns.tcp.maxConnections"),
                 maximumConnectionsPerPrefix: try positive("dns.tcp.maxConnectionsPerPrefix"),
@@ -180,6 +191,7 @@ package struct ServeSettings: Sendable {
 
     package var serverConfiguration: DNSServerConfiguration {
         DNSServerConfiguration(
-            listenAddresses: listen, udpSocketsPerAddress: udpSockets, tcp: tcp, rateLimiting: rateLimiting)
+            listenAddresses: listen, udpSocketsPerAddress: udpSockets, udpIO: udpIO, tcp: tcp,
+            rateLimiting: rateLimiting)
     }
 }

@@ -1,6 +1,7 @@
 import DNSAuthority
 public import DNSWire
 import NIOCore
+import Synchronization
 
 /// Query counts kept by the handlers of one event loop, without atomics (DESIGN decision 6);
 /// read by submitting to that loop.
@@ -83,38 +84,61 @@ final class DNSQueryCounterSet: Sendable {
         preconditionFailure("event loop outside the server's group")
     }
 
+    /// Counters of UDP sockets served by threads of their own (``DirectUDPSocket``).
+    private let directSockets = Mutex<[DirectUDPSocket]>([])
+
+    func register(_ sockets: [DirectUDPSocket]) {
+        directSockets.withLock { $0.append(contentsOf: sockets) }
+    }
+
+    func unregister(_ sockets: [DirectUDPSocket]) {
+        let gone = Set(sockets.map(ObjectIdentifier.init))
+        directSockets.withLock { $0.removeAll { gone.contains(ObjectIdentifier($0)) } }
+    }
+
     func statistics() async -> DNSQueryStatistics {
         var total = DNSQueryStatistics()
         for bound in counters {
-            let part: DNSQueryStatistics? = try? await bound.eventLoop.submit {
-                let counters = bound.value
-                var part = DNSQueryStatistics()
-                for (code, count) in counters.byResponseCode.enumerated() where count > 0 {
-                    part.responses[DNSResponseCode(rawValue: UInt16(code))] = count
-                }
-                for (type, count) in counters.byQuestionType.prefix(256).enumerated() where count > 0 {
-                    part.questionTypes[DNSRecordType(rawValue: UInt16(type))] = count
-                }
-                part.otherQuestionTypes = counters.byQuestionType[256]
-                part.truncated = counters.truncated
-                part.dropped = counters.dropped
-                part.rateLimited = counters.rateLimited
-                part.slipped = counters.slipped
-                part.udpBytesIn = counters.udpBytesIn
-                part.udpBytesOut = counters.udpBytesOut
-                return part
-            }.get()
-            guard let part else { continue }
-            total.responses.merge(part.responses, uniquingKeysWith: +)
-            total.questionTypes.merge(part.questionTypes, uniquingKeysWith: +)
-            total.otherQuestionTypes += part.otherQuestionTypes
-            total.truncated += part.truncated
-            total.dropped += part.dropped
-            total.rateLimited += part.rateLimited
-            total.slipped += part.slipped
-            total.udpBytesIn += part.udpBytesIn
-            total.udpBytesOut += part.udpBytesOut
+            let part: DNSQueryStatistics? = try? await bound.eventLoop.submit { bound.value.statistics }.get()
+            if let part { total.add(part) }
+        }
+        for socket in directSockets.withLock({ $0 }) {
+            total.add(socket.statistics)
         }
         return total
+    }
+}
+
+extension DNSQueryCounters {
+    var statistics: DNSQueryStatistics {
+        var part = DNSQueryStatistics()
+        for (code, count) in byResponseCode.enumerated() where count > 0 {
+            part.responses[DNSResponseCode(rawValue: UInt16(code))] = count
+        }
+        for (type, count) in byQuestionType.prefix(256).enumerated() where count > 0 {
+            part.questionTypes[DNSRecordType(rawValue: UInt16(type))] = count
+        }
+        part.otherQuestionTypes = byQuestionType[256]
+        part.truncated = truncated
+        part.dropped = dropped
+        part.rateLimited = rateLimited
+        part.slipped = slipped
+        part.udpBytesIn = udpBytesIn
+        part.udpBytesOut = udpBytesOut
+        return part
+    }
+}
+
+extension DNSQueryStatistics {
+    mutating func add(_ part: DNSQueryStatistics) {
+        responses.merge(part.responses, uniquingKeysWith: +)
+        questionTypes.merge(part.questionTypes, uniquingKeysWith: +)
+        otherQuestionTypes += part.otherQuestionTypes
+        truncated += part.truncated
+        dropped += part.dropped
+        rateLimited += part.rateLimited
+        slipped += part.slipped
+        udpBytesIn += part.udpBytesIn
+        udpBytesOut += part.udpBytesOut
     }
 }

@@ -28,8 +28,8 @@ public struct DNSServer: Service {
     private let group: MultiThreadedEventLoopGroup
     private let onBound: @Sendable ([SocketAddress]) async -> Void
     private let counters: DNSQueryCounterSet
-    /// Shared by every UDP socket; `nil` when response-rate limiting is off.
-    private let rateLimiter: ResponseRateLimiter?
+    /// Shared by every UDP socket, with the rate limiter in it.
+    private let responder: DatagramResponder
     /// One for every listener, so its limit holds for the server.
     private let queryLog: ChallengeQueryLog
     private let transferResponder: (any ZoneTransferResponder)?
@@ -52,8 +52,11 @@ public struct DNSServer: Service {
         self.group = eventLoopGroup
         self.onBound = onBound
         self.counters = DNSQueryCounterSet(group: eventLoopGroup)
-        self.rateLimiter = configuration.rateLimiting.isEnabled ? ResponseRateLimiter(configuration.rateLimiting) : nil
-        self.queryLog = ChallengeQueryLog(logger: logger)
+        let queryLog = ChallengeQueryLog(logger: logger)
+        self.queryLog = queryLog
+        self.responder = DatagramResponder(
+            authority: authority, queryLog: queryLog, transferResponder: transferResponder,
+            rateLimiter: configuration.rateLimiting.isEnabled ? ResponseRateLimiter(configuration.rateLimiting) : nil)
     }
 
     /// Query counts over every event loop.
@@ -62,42 +65,65 @@ public struct DNSServer: Service {
     }
 
     public func run() async throws {
-        var channels: [any Channel] = []
+        var listeners = Listeners()
         do {
-            var bound: [SocketAddress] = []
             for address in configuration.listenAddresses {
-                let (tcp, udp) = try await bind(address)
-                channels.append(tcp)
-                channels.append(contentsOf: udp)
-                if let local = tcp.localAddress { bound.append(local) }
+                let (tcp, udp) = try await bind(address, into: &listeners)
                 let port = tcp.localAddress?.port ?? address.port
                 logger.info(
                     "serving DNS",
                     metadata: [
                         "address": "\(DNSListenAddress(host: address.host, port: port))",
-                        "transports": "udp (\(udp.count) sockets), tcp",
+                        "transports": "udp (\(udp) sockets, \(configuration.udpIO.rawValue)), tcp",
                     ])
             }
-            await onBound(bound)
         } catch {
-            await Self.close(channels)
+            await listeners.close(counters: counters)
             throw error
         }
+        let served = listeners.startDirectSockets(counters: counters)
+        await onBound(listeners.tcpAddresses)
         // Serve until the service group shuts down gracefully or is cancelled.
         try? await gracefulShutdown()
-        await Self.close(channels)
+        await listeners.close(counters: counters, served: served)
         logger.info("DNS listeners closed")
     }
 
-    private static func close(_ channels: [any Channel]) async {
-        for channel in channels {
-            try? await channel.close().get()
+    /// The sockets a running server holds.
+    private struct Listeners {
+        var channels: [any Channel] = []
+        var tcpAddresses: [SocketAddress] = []
+        var directSockets: [DirectUDPSocket] = []
+
+        /// One thread per direct socket, each serving it until the socket is stopped.
+        func startDirectSockets(counters: DNSQueryCounterSet) -> (NIOThreadPool, [EventLoopFuture<Void>])? {
+            guard !directSockets.isEmpty else { return nil }
+            counters.register(directSockets)
+            let pool = NIOThreadPool(numberOfThreads: directSockets.count)
+            pool.start()
+            let loop = MultiThreadedEventLoopGroup.singleton.any()
+            let futures = directSockets.map { socket in pool.runIfActive(eventLoop: loop) { socket.serve() } }
+            return (pool, futures)
+        }
+
+        func close(counters: DNSQueryCounterSet, served: (NIOThreadPool, [EventLoopFuture<Void>])? = nil) async {
+            for channel in channels {
+                try? await channel.close().get()
+            }
+            for socket in directSockets { socket.stop() }
+            if let (pool, futures) = served {
+                for future in futures { try? await future.get() }
+                try? await pool.shutdownGracefully()
+            }
+            for socket in directSockets { socket.close() }
+            counters.unregister(directSockets)
         }
     }
 
     /// Binds TCP first (an exclusive bind: a taken port fails here), then the UDP sockets on the
-    /// same port after a probe proves nobody holds it.
-    private func bind(_ address: DNSListenAddress) async throws -> (any Channel, [any Channel]) {
+    /// same port after a probe proves nobody holds it. Returns the TCP channel and the number of
+    /// UDP sockets.
+    private func bind(_ address: DNSListenAddress, into listeners: inout Listeners) async throws -> (any Channel, Int) {
         let requested: SocketAddress
         do {
             requested = try SocketAddress(ipAddress: address.host, port: address.port)
@@ -105,34 +131,34 @@ public struct DNSServer: Service {
             throw DNSServerError(.invalidAddress, address: address, transport: "udp+tcp", reason: "\(error)")
         }
         let tcp = try await bindTCP(requested, listen: address)
-        do {
-            let port = tcp.localAddress?.port ?? address.port
-            let udpAddress = try SocketAddress(ipAddress: address.host, port: port)
-            try AddressProbe.checkUDPFree(udpAddress, listen: address)
-            var udp: [any Channel] = []
-            let loops = Array(group.makeIterator())
-            for index in 0..<configuration.udpSocketsPerAddress {
-                let loop = loops[index % loops.count]
-                do {
-                    udp.append(try await bindUDP(udpAddress, on: loop))
-                } catch {
-                    await Self.close(udp)
-                    throw Self.describe(error, address: address, transport: "udp")
+        listeners.channels.append(tcp)
+        if let local = tcp.localAddress { listeners.tcpAddresses.append(local) }
+        let port = tcp.localAddress?.port ?? address.port
+        let udpAddress = try SocketAddress(ipAddress: address.host, port: port)
+        try AddressProbe.checkUDPFree(udpAddress, listen: address)
+        let loops = Array(group.makeIterator())
+        for index in 0..<configuration.udpSocketsPerAddress {
+            do {
+                switch configuration.udpIO {
+                case .eventLoop:
+                    listeners.channels.append(try await bindUDP(udpAddress, on: loops[index % loops.count]))
+                case .direct:
+                    listeners.directSockets.append(
+                        try DirectUDPSocket(
+                            address: udpAddress, receiveBufferSize: configuration.udpReceiveBufferSize,
+                            batchSize: configuration.udpVectorReadCount, responder: responder,
+                            maximumReply: authority.configuration.maximumUDPPayload))
                 }
+            } catch {
+                throw Self.describe(error, address: address, transport: "udp")
             }
-            return (tcp, udp)
-        } catch {
-            try? await tcp.close().get()
-            throw error
         }
+        return (tcp, configuration.udpSocketsPerAddress)
     }
 
     private func bindUDP(_ address: SocketAddress, on loop: any EventLoop) async throws -> any Channel {
-        let authority = self.authority
-        let queryLog = self.queryLog
+        let responder = self.responder
         let counters = self.counters
-        let transferResponder = self.transferResponder
-        let rateLimiter = self.rateLimiter
         return try await DatagramBootstrap(group: loop)
             .channelOption(
                 ChannelOptions.socket(SocketOptionLevel(SOL_SOCKET), SocketOptionName(SO_REUSEPORT)), value: 1
@@ -146,10 +172,7 @@ public struct DNSServer: Service {
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
-                        DNSUDPHandler(
-                            authority: authority, queryLog: queryLog,
-                            counters: counters.counters(on: channel.eventLoop),
-                            transferResponder: transferResponder, rateLimiter: rateLimiter))
+                        DNSUDPHandler(responder: responder, counters: counters.counters(on: channel.eventLoop)))
                 }
             }
             .bind(to: address)

@@ -70,8 +70,14 @@ final class ResponseRateLimiter: Sendable {
 
     /// The verdict for `summary`'s response to `query` from `remote`, counted.
     func verdict(query: ByteBuffer, summary: AnswerSummary, from remote: SocketAddress) -> Verdict {
+        verdict(query: query, summary: summary, prefix: Self.prefix(of: remote, settings: settings))
+    }
+
+    /// The verdict for `summary`'s response to `query` from a client with `prefix`
+    /// (``prefix(of:settings:)``; `nil`, exempt), counted.
+    func verdict(query: ByteBuffer, summary: AnswerSummary, prefix: (high: UInt64, low: UInt64)?) -> Verdict {
         guard settings.isEnabled else { return .send }
-        guard let prefix = Self.prefix(of: remote, settings: settings) else { return .send }
+        guard let prefix else { return .send }
         let kind: Kind
         switch summary.responseCode {
         case .noError: kind = .answer
@@ -127,34 +133,39 @@ final class ResponseRateLimiter: Sendable {
     /// The client's prefix as two words (IPv4 in `low`), or `nil` when it is exempt or neither
     /// IPv4 nor IPv6. Read from the socket address's bytes: no text, no allocation.
     static func prefix(of remote: SocketAddress, settings: ResponseRateLimiting) -> (high: UInt64, low: UInt64)? {
-        remote.withSockAddr { pointer, size -> (high: UInt64, low: UInt64)? in
-            let raw = UnsafeRawBufferPointer(start: UnsafeRawPointer(pointer), count: size)
-            func word(_ offset: Int, _ count: Int) -> UInt64 {
-                raw[offset..<(offset + count)].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        remote.withSockAddr { prefix(of: $0, length: $1, settings: settings) }
+    }
+
+    /// The client prefix of the socket address at `pointer` (`size` octets).
+    static func prefix(
+        of pointer: UnsafePointer<sockaddr>, length size: Int, settings: ResponseRateLimiting
+    ) -> (high: UInt64, low: UInt64)? {
+        let raw = UnsafeRawBufferPointer(start: UnsafeRawPointer(pointer), count: size)
+        func word(_ offset: Int, _ count: Int) -> UInt64 {
+            raw[offset..<(offset + count)].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        }
+        switch Int32(pointer.pointee.sa_family) {
+        case AF_INET where size >= 8:
+            // sockaddr_in: family, port, then the address at offset 4.
+            let host = UInt32(truncatingIfNeeded: word(4, 4))
+            if settings.exemptsLoopback, host >> 24 == 127 { return nil }
+            let bits = settings.ipv4PrefixLength
+            let mask: UInt32 = bits == 0 ? 0 : ~0 << (32 - bits)
+            return (0, UInt64(host & mask))
+        case AF_INET6 where size >= 24:
+            // sockaddr_in6: family, port, flow information, then the address at offset 8.
+            let high = word(8, 8)
+            let low = word(16, 8)
+            if settings.exemptsLoopback {
+                if high == 0, low == 1 { return nil }  // ::1
+                if high == 0, low >> 32 == 0xffff, (low >> 24) & 0xff == 127 { return nil }  // ::ffff:127.x
             }
-            switch Int32(pointer.pointee.sa_family) {
-            case AF_INET where size >= 8:
-                // sockaddr_in: family, port, then the address at offset 4.
-                let host = UInt32(truncatingIfNeeded: word(4, 4))
-                if settings.exemptsLoopback, host >> 24 == 127 { return nil }
-                let bits = settings.ipv4PrefixLength
-                let mask: UInt32 = bits == 0 ? 0 : ~0 << (32 - bits)
-                return (0, UInt64(host & mask))
-            case AF_INET6 where size >= 24:
-                // sockaddr_in6: family, port, flow information, then the address at offset 8.
-                let high = word(8, 8)
-                let low = word(16, 8)
-                if settings.exemptsLoopback {
-                    if high == 0, low == 1 { return nil }  // ::1
-                    if high == 0, low >> 32 == 0xffff, (low >> 24) & 0xff == 127 { return nil }  // ::ffff:127.x
-                }
-                let bits = settings.ipv6PrefixLength
-                let highMask: UInt64 = bits >= 64 ? ~0 : (bits == 0 ? 0 : ~0 << (64 - bits))
-                let lowMask: UInt64 = bits <= 64 ? 0 : (bits >= 128 ? ~0 : ~0 << (128 - bits))
-                return (high & highMask, low & lowMask)
-            default:
-                return nil
-            }
+            let bits = settings.ipv6PrefixLength
+            let highMask: UInt64 = bits >= 64 ? ~0 : (bits == 0 ? 0 : ~0 << (64 - bits))
+            let lowMask: UInt64 = bits <= 64 ? 0 : (bits >= 128 ? ~0 : ~0 << (128 - bits))
+            return (high & highMask, low & lowMask)
+        default:
+            return nil
         }
     }
 

@@ -2,6 +2,7 @@ import CairnApplication
 import CairnTestSupport
 import CertificateManager
 import Configuration
+import DNSServer
 import DNSWire
 import Foundation
 import Testing
@@ -28,6 +29,13 @@ import Testing
         #expect(settings.acme.certificatesDirectory == "/var/lib/cairn/certificates")
         #expect(settings.acme.declarations.certificates.isEmpty)
         #expect(settings.api.managedCertificate == nil)
+        #expect(settings.serverConfiguration.udpIO == .direct)
+    }
+
+    @Test func theUDPPathIsChosenByFileOrEnvironment() async throws {
+        #expect(try await Self.read("dns:\n  udpIO: event-loop\n").serverConfiguration.udpIO == .eventLoop)
+        let fromEnvironment = try await Self.read("{}\n", environment: ["CAIRN_DNS_UDP_IO": "event-loop"])
+        #expect(fromEnvironment.serverConfiguration.udpIO == .eventLoop)
     }
 
     @Test func declaredCertificatesLiveBesideTheScalarKeysInOneFile() async throws {
@@ -72,6 +80,7 @@ import Testing
     @Test(arguments: [
         ("acme:\n  resolver: \"not an address\"\n", "acme.resolver"),
         ("acme:\n  concurrency: 0\n", "acme.concurrency"),
+        ("dns:\n  udpIO: epoll\n", "dns.udpIO"),
         ("api:\n  tls:\n    certificate: \"acme:api\"\n    privateKey: /k.pem\n", "api.tls.certificate"),
         ("certificates:\n  - name: x\n    domain: [a.example]\n", "domain"),
     ])

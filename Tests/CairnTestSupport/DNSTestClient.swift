@@ -37,11 +37,14 @@ public enum DNSTestClient {
     }
 
     /// Sends every query over UDP from `source` (any loopback address: Linux routes 127.0.0.0/8
-    /// to `lo`) without waiting, then collects responses until each query has one or `wait`
-    /// has passed; the responses in arrival order (a server may drop some).
+    /// to `lo`) without waiting, then collects responses until `expecting` (by default one per
+    /// query) have come or `wait` has passed; the responses in arrival order (a server may drop
+    /// some).
     public static func burst(
-        _ queries: [[UInt8]], host: String, port: Int, from source: String, wait: Duration = .seconds(2)
+        _ queries: [[UInt8]], host: String, port: Int, from source: String, wait: Duration = .seconds(2),
+        expecting: Int? = nil
     ) async throws -> [[UInt8]] {
+        let expected = expecting ?? queries.count
         let remote = try SocketAddress(ipAddress: host, port: port)
         let channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelOption(ChannelOptions.socketOption(.so_rcvbuf), value: 4 << 20)
@@ -62,7 +65,7 @@ public enum DNSTestClient {
                         responses.append(Array(envelope.data.readableBytesView))
                         return responses.count
                     }
-                    if count == queries.count { return }
+                    if count == expected { return }
                 }
             }
         }

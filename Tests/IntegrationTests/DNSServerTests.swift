@@ -59,6 +59,70 @@ import Testing
         }
     }
 
+    /// Both UDP paths, direct sockets on threads of their own and NIO's datagram channels, send
+    /// for every query of a burst (queued faster than they read, so several come in one
+    /// `recvmmsg`) exactly the bytes the authority answers it with, over IPv4 and IPv6, and
+    /// count each one, including a datagram that is not a query.
+    @Test(arguments: [DNSServerConfiguration.UDPIO.direct, .eventLoop])
+    func everyDatagramOfABurstGetsTheAuthoritysAnswer(udpIO: DNSServerConfiguration.UDPIO) async throws {
+        try await withDNSServer(zones: [try Self.zone()], configure: { $0.udpIO = udpIO }) { server in
+            let questions: [(DNSName, DNSRecordType)] = [
+                ("served.test", .soa), ("txt.served.test", .txt), ("nothere.served.test", .a),
+                ("www.example.org", .a), ("big.served.test", .txt), ("served.test", .ns),
+            ]
+            var queries: [[UInt8]] = []
+            var expected: [UInt16: [UInt8]] = [:]
+            for id in UInt16(1)...300 {
+                let (name, type) = questions[Int(id) % questions.count]
+                let query = try queryBytes(name, type, id: id, edns: id % 2 == 0 ? EDNS() : nil)
+                queries.append(query)
+                let answer = try #require(
+                    server.authority.answer(query: ByteBuffer(bytes: query), transport: .udp, output: ByteBuffer()))
+                expected[id] = Array(answer.response.readableBytesView)
+            }
+            for (host, port) in [("127.0.0.1", server.ipv4Port), ("::1", server.ipv6Port)] {
+                // The datagram that is no query goes first, so it is counted before the last answer.
+                let responses = try await DNSTestClient.burst(
+                    [[0x00, 0x01]] + queries, host: host, port: port, from: host, wait: .seconds(10),
+                    expecting: queries.count)
+                #expect(responses.count == queries.count, "\(udpIO) \(host): \(responses.count) responses")
+                var unmatched = 0
+                for response in responses {
+                    let id = UInt16(response[0]) << 8 | UInt16(response[1])
+                    if expected[id] != response { unmatched += 1 }
+                }
+                #expect(unmatched == 0, "\(udpIO) \(host): \(unmatched) responses differ from the authority's")
+            }
+            let statistics = await server.server.statistics()
+            #expect(statistics.answered == 2 * queries.count, "\(statistics)")
+            #expect(statistics.dropped == 2, "\(statistics)")
+            #expect(statistics.udpBytesIn == 2 * queries.reduce(0) { $0 + $1.count }, "\(statistics)")
+        }
+    }
+
+    /// A stopped server's UDP sockets are closed and their threads gone: a new server binds the
+    /// same port (the probe before the bind finds nobody on it) and answers there.
+    @Test(arguments: [DNSServerConfiguration.UDPIO.direct, .eventLoop])
+    func aStoppedServerLeavesItsPortFree(udpIO: DNSServerConfiguration.UDPIO) async throws {
+        let query = try queryBytes("txt.served.test", .txt)
+        var port = 0
+        for round in 0..<3 {
+            port = try await withDNSServer(
+                zones: [try Self.zone()],
+                configure: {
+                    $0.udpIO = udpIO
+                    $0.listenAddresses = [DNSListenAddress(host: "127.0.0.1", port: port)]
+                }
+            ) { server in
+                let response = try checkedResponse(
+                    try await DNSTestClient.exchange(query, host: "127.0.0.1", port: server.ipv4Port, transport: .udp))
+                #expect(response.answers.count == 1, "round \(round)")
+                return server.ipv4Port
+            }
+        }
+        #expect(port != 0)
+    }
+
     @Test func truncatedOverUDPCompleteOverTCP() async throws {
         try await withDNSServer(zones: [try Self.zone()]) { server in
             let udp = try await Dig.query(

@@ -110,7 +110,7 @@ import Testing
                 ready: { await Self.ask(port, "example.test", .soa, timeout: .milliseconds(200)) != nil }
             ) { _ in
                 let log = try String(contentsOfFile: directory.file("cairn.log"), encoding: .utf8)
-                #expect(log.contains("udp (1 sockets)"), "\(log)")
+                #expect(log.contains("udp (1 sockets, direct)"), "\(log)")
             }
         }
     }

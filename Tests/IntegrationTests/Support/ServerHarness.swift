@@ -55,8 +55,9 @@ func withDNSServer<T: Sendable>(
     let group = ServiceGroup(services: [server], gracefulShutdownSignals: [], cancellationSignals: [], logger: logger)
     return try await withThrowingTaskGroup(of: T?.self) { tasks in
         tasks.addTask {
+            // Also when the server fails to start, so the wait for its addresses ends.
+            defer { continuation.finish() }
             try await group.run()
-            continuation.finish()
             return nil
         }
         var addresses: [SocketAddress]? = nil

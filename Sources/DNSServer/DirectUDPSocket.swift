@@ -1,0 +1,120 @@
+import CDatagramBatch
+import Logging
+import NIOCore
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+
+/// One UDP socket served by a thread of its own below NIO's channel pipeline (DESIGN decision
+/// 6, issue 12): a blocking `recvmmsg` takes every datagram queued, each is answered
+/// synchronously by a ``DatagramResponder``, and the replies go out with one `sendmmsg`.
+/// Per datagram that is two system calls and no event-loop wake-up, channel pipeline or
+/// envelope; TCP stays on NIO.
+final class DirectUDPSocket: Sendable {
+    /// Datagram slots per batch; longer datagrams are cut there (a DNS query over UDP is far
+    /// shorter; what is cut is answered FORMERR, as through NIO).
+    static let receiveSize = 4096
+
+    private let descriptor: Int32
+    private let responder: DatagramResponder
+    private let batchSize: Int
+    private let replySize: Int
+    private let stopping = Atomic(false)
+    /// Guards ``counters``: the serving thread holds it for each batch, ``statistics`` to read.
+    private let countersLock = Mutex(())
+    nonisolated(unsafe) private let counters = DNSQueryCounters()
+
+    /// What this socket has counted so far.
+    var statistics: DNSQueryStatistics { countersLock.withLock { _ in counters.statistics } }
+
+    /// Opens and binds the socket (SO_REUSEPORT, like every UDP socket of the address).
+    ///
+    /// - Throws: `IOError` with the system's errno when the socket cannot be opened or bound.
+    init(
+        address: SocketAddress, receiveBufferSize: Int, batchSize: Int, responder: DatagramResponder,
+        maximumReply: Int
+    ) throws {
+        let descriptor = address.withSockAddr { pointer, length in
+            cairn_datagram_socket_open(pointer, socklen_t(length), Int32(clamping: receiveBufferSize))
+        }
+        guard descriptor >= 0 else { throw IOError(errnoCode: errno, reason: "bind UDP \(address)") }
+        self.descriptor = descriptor
+        self.responder = responder
+        self.batchSize = batchSize
+        self.replySize = maximumReply
+    }
+
+    /// Serves until ``stop()``; call on a thread of its own (it blocks).
+    func serve() {
+        guard
+            let batch = cairn_datagram_batch_create(
+                UInt32(batchSize), Self.receiveSize, replySize)
+        else {
+            responder.queryLog.logger.error("UDP socket not served: no memory for its buffers")
+            return
+        }
+        defer { cairn_datagram_batch_destroy(batch) }
+        let allocator = ByteBufferAllocator()
+        var query = allocator.buffer(capacity: Self.receiveSize)
+        var scratch: ByteBuffer? = allocator.buffer(capacity: 512)
+        while !stopping.load(ordering: .relaxed) {
+            let count = cairn_datagram_receive(descriptor, batch)
+            guard count > 0 else {
+                if count < 0, errno != EAGAIN, errno != EWOULDBLOCK, !stopping.load(ordering: .relaxed) {
+                    responder.queryLog.logger.debug("UDP receive failed", metadata: ["errno": "\(errno)"])
+                }
+                continue
+            }
+            countersLock.withLock { _ in
+                for index in 0..<UInt32(count) {
+                    var length = 0
+                    guard let bytes = cairn_datagram_bytes(batch, index, &length) else { continue }
+                    var senderLength = socklen_t(0)
+                    guard let sender = cairn_datagram_sender(batch, index, &senderLength) else { continue }
+                    query.clear()
+                    query.writeBytes(UnsafeRawBufferPointer(start: bytes, count: length))
+                    let output = scratch.take() ?? allocator.buffer(capacity: 512)
+                    guard
+                        var response = responder.respond(
+                            to: query,
+                            clientPrefix: {
+                                ResponseRateLimiter.prefix(of: sender, length: Int(senderLength), settings: $0)
+                            },
+                            remote: { Self.address(UnsafeRawPointer(sender)) }, output: output, counters: counters)
+                    else { continue }
+                    response.withUnsafeReadableBytes { reply in
+                        if cairn_datagram_add_reply(batch, index, reply.baseAddress, reply.count) != 0 {
+                            _ = cairn_datagram_send_one(descriptor, batch, index, reply.baseAddress, reply.count)
+                        }
+                    }
+                    response.clear()
+                    scratch = response
+                }
+            }
+            _ = cairn_datagram_send_replies(descriptor, batch)
+        }
+    }
+
+    /// Makes ``serve()`` return: a shutdown of the socket wakes its blocking receive.
+    func stop() {
+        stopping.store(true, ordering: .relaxed)
+        _ = shutdown(descriptor, Int32(SHUT_RDWR))
+    }
+
+    /// Closes the socket; call after ``serve()`` returned.
+    func close() {
+        _ = Glibc.close(descriptor)
+    }
+
+    private static func address(_ pointer: UnsafeRawPointer) -> SocketAddress? {
+        switch Int32(pointer.load(as: sockaddr.self).sa_family) {
+        case AF_INET: SocketAddress(pointer.loadUnaligned(as: sockaddr_in.self))
+        case AF_INET6: SocketAddress(pointer.loadUnaligned(as: sockaddr_in6.self))
+        default: nil
+        }
+    }
+}
