@@ -16,8 +16,10 @@ public import ServiceLifecycle
 /// Cairn's DNS front-ends: UDP and TCP listeners on every configured address, answering from
 /// an ``Authority`` (DESIGN decisions 6 and 2).
 ///
-/// UDP: one socket per event loop per address with SO_REUSEPORT, vector reads, answered
-/// synchronously by a channel handler. TCP (RFC 7766): one listener per address, framed and
+/// UDP: ``DNSServerConfiguration/udpSocketsPerAddress`` sockets per address with SO_REUSEPORT,
+/// each served by a thread of its own with batched `recvmmsg`/`sendmmsg` (the default),
+/// or by a channel handler on an event loop (``DNSServerConfiguration/UDPIO/eventLoop``); either
+/// answers every datagram synchronously. TCP (RFC 7766): one listener per address, framed and
 /// pipelined queries, a per-message deadline and connection caps. Before joining an address
 /// with SO_REUSEPORT the server proves no one else holds it, so a second server fails to
 /// start instead of silently sharing the traffic.
