@@ -3,8 +3,8 @@ public import DNSWire
 import NIOCore
 import Synchronization
 
-/// Query counts kept by the handlers of one event loop, without atomics (DESIGN decision 6);
-/// read by submitting to that loop.
+/// Query counts kept without atomics (DESIGN decision 6) by the handlers of one event loop, read
+/// by submitting to that loop, or by one direct UDP socket's thread, read under its lock.
 final class DNSQueryCounters {
     /// Responses by the low 8 bits of the response code (REFUSED, NXDOMAIN, BADVERS, …).
     private(set) var byResponseCode = [Int](repeating: 0, count: 32)
@@ -66,7 +66,8 @@ public struct DNSQueryStatistics: Hashable, Sendable {
     public var answered: Int { responses.values.reduce(0, +) }
 }
 
-/// One ``DNSQueryCounters`` per event loop, each touched only on its loop.
+/// One ``DNSQueryCounters`` per event loop, each touched only on its loop, and those of the
+/// direct UDP sockets.
 final class DNSQueryCounterSet: Sendable {
     private let counters: [NIOLoopBoundBox<DNSQueryCounters>]
 

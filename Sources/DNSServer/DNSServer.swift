@@ -70,13 +70,14 @@ public struct DNSServer: Service {
         var listeners = Listeners()
         do {
             for address in configuration.listenAddresses {
-                let (tcp, udp) = try await bind(address, into: &listeners)
+                let tcp = try await bind(address, into: &listeners)
                 let port = tcp.localAddress?.port ?? address.port
                 logger.info(
                     "serving DNS",
                     metadata: [
                         "address": "\(DNSListenAddress(host: address.host, port: port))",
-                        "transports": "udp (\(udp) sockets, \(configuration.udpIO.rawValue)), tcp",
+                        "transports":
+                            "udp (\(configuration.udpSocketsPerAddress) sockets, \(configuration.udpIO.rawValue)), tcp",
                     ])
             }
         } catch {
@@ -123,9 +124,8 @@ public struct DNSServer: Service {
     }
 
     /// Binds TCP first (an exclusive bind: a taken port fails here), then the UDP sockets on the
-    /// same port after a probe proves nobody holds it. Returns the TCP channel and the number of
-    /// UDP sockets.
-    private func bind(_ address: DNSListenAddress, into listeners: inout Listeners) async throws -> (any Channel, Int) {
+    /// same port after a probe proves nobody holds it. Returns the TCP channel.
+    private func bind(_ address: DNSListenAddress, into listeners: inout Listeners) async throws -> any Channel {
         let requested: SocketAddress
         do {
             requested = try SocketAddress(ipAddress: address.host, port: address.port)
@@ -155,7 +155,7 @@ public struct DNSServer: Service {
                 throw Self.describe(error, address: address, transport: "udp")
             }
         }
-        return (tcp, configuration.udpSocketsPerAddress)
+        return tcp
     }
 
     private func bindUDP(_ address: SocketAddress, on loop: any EventLoop) async throws -> any Channel {

@@ -19,7 +19,7 @@ public struct DNSServerConfiguration: Sendable {
     /// How UDP sockets are served (TCP is always served by NIO's event loops).
     public enum UDPIO: String, Sendable, CaseIterable {
         /// Each socket on a thread of its own, blocking in `recvmmsg` and replying with one
-        /// `sendmmsg` per batch (``DirectUDPSocket``): the least CPU per query.
+        /// `sendmmsg` per batch: the least CPU per query.
         case direct
         /// Each socket a NIO datagram channel on an event loop of the server's group.
         case eventLoop = "event-loop"

@@ -15,7 +15,7 @@ import Synchronization
 /// Per datagram that is two system calls and no event-loop wake-up, channel pipeline or
 /// envelope; TCP stays on NIO.
 final class DirectUDPSocket: Sendable {
-    /// Datagram slots per batch; longer datagrams are cut there (a DNS query over UDP is far
+    /// Octets of each receive slot; longer datagrams are cut there (a DNS query over UDP is far
     /// shorter; what is cut is answered FORMERR, as through NIO).
     static let receiveSize = 4096
 
@@ -64,7 +64,8 @@ final class DirectUDPSocket: Sendable {
         while !stopping.load(ordering: .relaxed) {
             let count = cairn_datagram_receive(descriptor, batch)
             guard count > 0 else {
-                if count < 0, errno != EAGAIN, errno != EWOULDBLOCK, !stopping.load(ordering: .relaxed) {
+                // 0 or an error after stop()'s shutdown; anything else is logged and retried.
+                if count < 0, !stopping.load(ordering: .relaxed) {
                     responder.queryLog.logger.debug("UDP receive failed", metadata: ["errno": "\(errno)"])
                 }
                 continue
