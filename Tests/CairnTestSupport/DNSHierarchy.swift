@@ -138,10 +138,9 @@ public struct DNSHierarchy: Sendable {
 
     /// Asks unbound for `name`/`type` with recursion (dig, 2 tries of 3 s).
     public func resolve(_ name: String, _ type: String, extra: [String] = []) async throws -> Dig {
-        let result = try await Tool.run(
+        try await Dig.run(
             "dig",
             ["@127.0.0.1", "-p", "\(resolverPort)", name, type, "+rec", "+tries=2", "+time=3", "+nocookie"] + extra)
-        return Dig(parsing: result.output)
     }
 
     /// Asks the parent server directly (no recursion).
@@ -226,8 +225,7 @@ public struct DNSHierarchy: Sendable {
                 "@127.0.0.1", "-p", "\(port)", origin, "SOA", recursive ? "+rec" : "+norec", "+tries=1", "+time=1",
                 "+nocookie",
             ]
-            guard let result = try? await Tool.run("dig", arguments) else { return false }
-            let dig = Dig(parsing: result.output)
+            guard let dig = try? await Dig.run("dig", arguments) else { return false }
             guard dig.status == "NOERROR", !dig.answers.isEmpty else { return false }
         }
         return true

@@ -7,6 +7,11 @@ public enum Tool {
         public var status: Int32?
         public var output: String
         public var succeeded: Bool { status == 0 }
+
+        public init(status: Int32?, output: String) {
+            self.status = status
+            self.output = output
+        }
     }
 
     /// A run that did not finish within its time limit; the tool and everything it started were killed.
