@@ -8,7 +8,7 @@
 #     throughout;
 #   - SIGHUP reloads every 15 s.
 # Reported: queries dnsperf lost, the update checker's misses, RSS every 10 s (anonymous and
-# file-backed apart), and at the end
+# file-backed apart, and SQLite's share of the anonymous from /metrics), and at the end
 # whether the last acknowledged value of every registration is served.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -41,6 +41,10 @@ register_many "$api_port" 64 "$work/registrations.txt"
 # Resident KiB: all, anonymous (heap, stacks) and file-backed (the binary's pages as they are
 # first touched), so growth can be told apart.
 rss() { awk '/^(VmRSS|RssAnon|RssFile):/ {printf "%s ", $2}' "/proc/$pid/status"; }
+# KiB SQLite holds (page caches, statements; part of the anonymous figure), from /metrics.
+sqlite_kib() {
+    curl -sf "http://127.0.0.1:$api_port/metrics" | awk '/^cairn_store_sqlite_bytes / {printf "%d", $2 / 1024}'
+}
 
 echo "== soak: ${seconds}s, dnsperf $qps qps of $names stored names, 50 /update a second checked, values living 60 s, SIGHUP every 15 s ($(nproc) cores)"
 dnsperf -s 127.0.0.1 -p "$dns_port" -d "$work/queries.txt" -l "$seconds" -Q "$qps" >"$work/dnsperf.txt" 2>&1 &
@@ -54,7 +58,7 @@ pids+=("$updates")
     for tick in $(seq 1 $((seconds / 5))); do
         sleep 5
         [ $((tick % 3)) -eq 0 ] && kill -HUP "$pid"
-        [ $((tick % 2)) -eq 0 ] && echo "$((tick * 5)) $(rss)"
+        [ $((tick % 2)) -eq 0 ] && echo "$((tick * 5)) $(rss)$(sqlite_kib)"
     done
 ) >"$work/rss.txt" &
 ticker=$!
@@ -64,7 +68,7 @@ wait "$updates" || true
 wait "$ticker" || true
 echo "dnsperf: $(grep -E 'Queries (sent|completed|lost)' "$work/dnsperf.txt" | tr -s ' ' | tr '\n' ';')"
 echo "updates: $(tr '\n' ' ' <"$work/updates.txt")"
-echo "RSS (KiB) every 10 s, seconds:all/anonymous/file: $(awk '{printf "%s:%s/%s/%s ", $1, $2, $3, $4}' "$work/rss.txt")"
+echo "RSS (KiB) every 10 s, seconds:all/anonymous/file/SQLite's: $(awk '{printf "%s:%s/%s/%s/%s ", $1, $2, $3, $4, $5}' "$work/rss.txt")"
 # Every registration's last acknowledged value is still served (values live 60 s: update each once more).
 missing=0
 while read -r user password subdomain full; do

@@ -3,15 +3,17 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 public import Prometheus
+import Store
 
 /// The API's Prometheus metrics: requests by route and status, the challenge table's size,
-/// and how long store commits take (one commit may carry many changes).
+/// how long store commits take (one commit may carry many changes) and SQLite's memory.
 struct HookMetrics: Sendable {
     let registry: PrometheusCollectorRegistry
     let commitDuration: DurationHistogram
     let commitSize: ValueHistogram
     let names: Gauge
     let values: Gauge
+    let sqliteMemory: Gauge
 
     init(registry: PrometheusCollectorRegistry) {
         self.registry = registry
@@ -27,6 +29,9 @@ struct HookMetrics: Sendable {
             help: "Changes acknowledged by one commit (group commit)")
         names = registry.makeGauge(name: "cairn_challenge_names", help: "Owned challenge names served")
         values = registry.makeGauge(name: "cairn_challenge_values", help: "TXT values in the challenge table")
+        sqliteMemory = registry.makeGauge(
+            name: "cairn_store_sqlite_bytes",
+            help: "Memory SQLite holds in this process: page caches, statements, schema (sqlite3_memory_used)")
     }
 
     func countRequest(route: String, status: Int) {
@@ -41,6 +46,7 @@ struct HookMetrics: Sendable {
         let table = authority.challengeTable
         names.set(Double(table.nameCount))
         values.set(Double(table.valueCount))
+        sqliteMemory.set(Double(SQLiteStore.memoryInUse))
         return Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))

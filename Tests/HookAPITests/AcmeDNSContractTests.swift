@@ -254,7 +254,8 @@ import Testing
     }
 }
 
-/// `/metrics`: Prometheus text with requests by route and status, table size and commit times.
+/// `/metrics`: Prometheus text with requests by route and status, table size, commit times and
+/// SQLite's memory.
 @Suite struct HookMetricsTests {
     @Test func metricsCountRequestsAndTheTable() async throws {
         try await HookAPIHarness.run { _, client in
@@ -270,6 +271,9 @@ import Testing
             #expect(reply.body.contains("cairn_challenge_names 1"))
             #expect(reply.body.contains("cairn_challenge_values 1"))
             #expect(reply.body.contains("cairn_store_commit_seconds_count 2"))
+            let sqlite = reply.body.split(separator: "\n").first { $0.hasPrefix("cairn_store_sqlite_bytes ") }
+            let bytes = try #require(sqlite.flatMap { Double($0.split(separator: " ")[1]) }, "\(reply.body)")
+            #expect(bytes > 0, "SQLite holds the harness store's pages and statements: \(reply.body)")
         }
     }
 }
