@@ -14,10 +14,11 @@ require_dnspython() {
     /usr/bin/python3 -c 'import dns.message' 2>/dev/null || { echo "$1: python3-dnspython is missing" >&2; exit 1; }
 }
 
-# Builds the release cairn of the checkout at $1 and prints its path.
+# Builds the release cairn of the checkout at $1 as `make release` does (the Swift runtime linked
+# in statically: the binary that is deployed) and prints its path.
 release_cairn() {
-    (cd "$1" && swift build -c release --product cairn >&2)
-    echo "$(cd "$1" && swift build -c release --show-bin-path)/cairn"
+    (cd "$1" && swift build -c release --static-swift-stdlib --product cairn >&2)
+    echo "$(cd "$1" && swift build -c release --static-swift-stdlib --show-bin-path)/cairn"
 }
 
 # A TCP port free on 127.0.0.1 now.

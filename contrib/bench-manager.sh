@@ -40,8 +40,8 @@ for tool in pebble openssl curl python3; do
     command -v "$tool" >/dev/null || { echo "bench-manager: $tool is missing (make deps)" >&2; exit 1; }
 done
 if [ -z "$cairn" ]; then
-    (cd "$root" && swift build -c release --product cairn >&2)
-    cairn="$(cd "$root" && swift build -c release --show-bin-path)/cairn"
+    (cd "$root" && swift build -c release --static-swift-stdlib --product cairn >&2)
+    cairn="$(cd "$root" && swift build -c release --static-swift-stdlib --show-bin-path)/cairn"
 fi
 [ -x "$cairn" ] || { echo "bench-manager: $cairn is not executable" >&2; exit 1; }
 
