@@ -80,7 +80,9 @@ where Reloads.Failure == Never, Reloads.Element: Sendable {
             onBound: { addresses in
                 // "ready" (and the callback tests wait for) means every stored name is answered.
                 _ = await restore.result
-                logger.info("ready", metadata: ["pidFile": "\(pidFile)"])
+                // Start-up is over: what it alone used of the binary need not stay mapped.
+                let released = ExecutablePages.release()
+                logger.info("ready", metadata: ["pidFile": "\(pidFile)", "startupPagesReleasedKiB": "\(released)"])
                 await onDNSBound(addresses)
             })
         var gated: [ServiceGroupConfiguration.ServiceConfiguration] = [
