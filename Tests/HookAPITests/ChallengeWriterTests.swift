@@ -78,6 +78,27 @@ import Testing
         }
     }
 
+    /// The commit observer (the API's commit metrics) is reached through as many frames at the
+    /// hundredth commit as at the first: reading it back must not wrap it again.
+    @Test func theCommitObserverIsCalledThroughTheSameFramesAtEveryCommit() async throws {
+        try await Self.withStore { store, _ in
+            let writer = Self.writer(store, try Self.authority())
+            let depths = Mutex<[Int]>([])
+            writer.observeCommits { _, _ in
+                let depth = Thread.callStackReturnAddresses.count
+                depths.withLock { $0.append(depth) }
+            }
+            let (registration, owned) = Self.registration("d")
+            try await writer.apply([.addRegistration(registration, owned)])
+            for index in 0..<100 {
+                try await writer.apply([Self.value(owned.name, "value-\(index)")])
+            }
+            let seen = depths.withLock { $0 }
+            #expect(seen.count == 101)
+            #expect((seen.max() ?? 0) - (seen.min() ?? 0) < 50, "stack depth at each commit: \(seen)")
+        }
+    }
+
     @Test func aChangeTheStoreRefusesFailsAloneAndIsNotServed() async throws {
         try await Self.withStore { store, _ in
             let authority = try Self.authority()
