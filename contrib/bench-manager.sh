@@ -36,13 +36,10 @@ limit=${BENCH_TIMEOUT:-900}
 stall=${BENCH_STALL:-90}
 per_issuer=${BENCH_PER_ISSUER:-0}
 nonce_reject=${BENCH_NONCEREJECT:-5}
-for tool in pebble openssl curl python3; do
-    command -v "$tool" >/dev/null || { echo "bench-manager: $tool is missing (make deps)" >&2; exit 1; }
-done
-if [ -z "$cairn" ]; then
-    (cd "$root" && swift build -c release --static-swift-stdlib --product cairn >&2)
-    cairn="$(cd "$root" && swift build -c release --static-swift-stdlib --show-bin-path)/cairn"
-fi
+# shellcheck source=contrib/bench-common.sh
+. "$root/contrib/bench-common.sh"
+require_tools bench-manager pebble openssl curl python3
+[ -n "$cairn" ] || cairn=$(release_cairn "$root")
 [ -x "$cairn" ] || { echo "bench-manager: $cairn is not executable" >&2; exit 1; }
 
 work=$(mktemp -d /tmp/cairn-bench-manager.XXXXXX)
@@ -55,9 +52,6 @@ stop_all() {
 }
 trap 'stop_all; if [ -n "${BENCH_KEEP:-}" ]; then echo "kept $work" >&2; else rm -rf "$work"; fi' EXIT
 trap 'exit 130' INT TERM
-
-# shellcheck source=contrib/bench-common.sh
-. "$root/contrib/bench-common.sh"
 
 # Peak resident set (VmHWM) of process $1 in kB, empty once it is gone.
 peak_rss() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status" 2>/dev/null || true; }

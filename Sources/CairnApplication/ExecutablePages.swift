@@ -1,3 +1,5 @@
+import Foundation
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Musl)
@@ -39,12 +41,12 @@ package enum ExecutablePages {
     @discardableResult
     package static func release() -> Int {
         #if os(Linux)
-            guard let executable = executablePath(), let smaps = contents(of: "/proc/self/smaps") else { return 0 }
             var released = 0
-            for mapping in parse(smaps) where mapping.path == executable && mapping.isUnwrittenFilePages {
+            for mapping in unwrittenExecutableMappings() {
                 guard let address = UnsafeMutableRawPointer(bitPattern: mapping.start) else { continue }
-                let length = Int(mapping.end - mapping.start)
-                if madvise(address, length, MADV_DONTNEED) == 0 { released += mapping.resident }
+                if madvise(address, Int(mapping.end - mapping.start), MADV_DONTNEED) == 0 {
+                    released += mapping.resident
+                }
             }
             return released
         #else
@@ -54,10 +56,15 @@ package enum ExecutablePages {
 
     /// KiB of the executable's unwritten read-only mappings resident now.
     package static func resident() -> Int {
-        guard let executable = executablePath(), let smaps = contents(of: "/proc/self/smaps") else { return 0 }
-        return parse(smaps).filter { $0.path == executable && $0.isUnwrittenFilePages }.reduce(0) {
-            $0 + $1.resident
-        }
+        unwrittenExecutableMappings().reduce(0) { $0 + $1.resident }
+    }
+
+    /// This process's mappings of its executable that are read-only and hold no written page.
+    private static func unwrittenExecutableMappings() -> [Mapping] {
+        guard let executable = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"),
+            let smaps = try? String(contentsOfFile: "/proc/self/smaps", encoding: .utf8)
+        else { return [] }
+        return parse(smaps).filter { $0.path == executable && $0.isUnwrittenFilePages }
     }
 
     /// The mappings in `smaps`, each with its resident and anonymous KiB.
@@ -84,28 +91,5 @@ package enum ExecutablePages {
             }
         }
         return mappings
-    }
-
-    private static func executablePath() -> String? {
-        var buffer = [CChar](repeating: 0, count: 4096)
-        let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-        guard length > 0 else { return nil }
-        return String(decoding: buffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
-
-    /// The whole of a `/proc` file (their size reads as 0, so read to the end).
-    private static func contents(of path: String) -> String? {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { return nil }
-        defer { close(descriptor) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 && errno == EINTR { continue }
-            guard count > 0 else { break }
-            bytes.append(contentsOf: chunk[0..<count])
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }

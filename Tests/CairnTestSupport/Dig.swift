@@ -33,21 +33,21 @@ public struct Dig: Sendable {
         _ tool: String, _ arguments: [String], attempts: Int = 3,
         invoke: (String, [String]) async throws -> Tool.Result = { try await Tool.run($0, $1) }
     ) async throws -> Dig {
-        var dig = Dig(parsing: try await invoke(tool, arguments).output)
-        var runs = 1
-        while dig.receivedItsOwnQuery && runs < attempts {
+        var runs = 0
+        var dig: Dig
+        repeat {
             dig = Dig(parsing: try await invoke(tool, arguments).output)
             runs += 1
-        }
+        } while dig.receivedItsOwnQuery && runs < attempts
         return dig
     }
 
     /// Whether what came back is the query dig sent: a message without QR, which no server's
     /// response lacks (RFC 1035 §4.1.1).
     ///
-    /// dig (BIND 9.18) binds its UDP source to port 0 with SO_REUSEPORT. Linux's choice of a
-    /// free port passes over ports held by SO_REUSEPORT sockets of the same user, so dig may be
-    /// given the very port of the server it asks, when that server runs as the tests' user and
+    /// dig (BIND 9.18) binds its UDP source to port 0 with SO_REUSEPORT. When Linux picks a free
+    /// port for it, a port held by SO_REUSEPORT sockets of the same user counts as free, so dig
+    /// may be given the very port of the server it asks, when that server runs as the tests' user and
     /// holds its port with SO_REUSEPORT (Cairn, Knot, unbound): dig's socket, connected to that
     /// port, is then the best match for its own datagram and receives it. About one run in
     /// 28,000 per server port, so in a full test run now and then.
