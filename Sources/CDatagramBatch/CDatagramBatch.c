@@ -3,8 +3,11 @@
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 struct cairn_datagram_batch {
@@ -150,4 +153,35 @@ int cairn_datagram_send_one(int fd, const cairn_datagram_batch *batch, unsigned 
                       batch->received[index].msg_hdr.msg_namelen);
     } while (sent < 0 && errno == EINTR);
     return sent < 0 ? -1 : 0;
+}
+
+int cairn_thread_request_slice(unsigned long long nanoseconds) {
+#ifdef SYS_sched_setattr
+    // struct sched_attr as far as SCHED_ATTR_SIZE_VER0 (include/uapi/linux/sched/types.h); glibc
+    // before 2.41 declares neither it nor sched_setattr.
+    struct {
+        uint32_t size;
+        uint32_t sched_policy;
+        uint64_t sched_flags;
+        int32_t sched_nice;
+        uint32_t sched_priority;
+        uint64_t sched_runtime;
+        uint64_t sched_deadline;
+        uint64_t sched_period;
+    } attributes;
+    memset(&attributes, 0, sizeof attributes);
+    attributes.size = sizeof attributes;
+    attributes.sched_policy = 0;  // SCHED_OTHER
+    // The thread's own nice value is kept (on Linux each thread has its own).
+    errno = 0;
+    int nice = getpriority(PRIO_PROCESS, 0);
+    if (nice == -1 && errno != 0) return -1;
+    attributes.sched_nice = nice;
+    attributes.sched_runtime = nanoseconds;
+    return (int)syscall(SYS_sched_setattr, 0, &attributes, 0);
+#else
+    (void)nanoseconds;
+    errno = ENOSYS;
+    return -1;
+#endif
 }

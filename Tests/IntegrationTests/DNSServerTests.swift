@@ -2,6 +2,7 @@ import CairnTestSupport
 import DNSAuthority
 import DNSServer
 import DNSWire
+import Foundation
 import NIOCore
 import NIOPosix
 import Testing
@@ -121,6 +122,31 @@ import Testing
             }
         }
         #expect(port != 0)
+    }
+
+    /// A thread of the direct UDP path asks the scheduler for the shortest time slice before it
+    /// serves, so its wake-ups preempt NIO's event loops busy with (hostile) TCP rather than wait
+    /// out their slices. One answered datagram proves a serving thread got that far.
+    @Test func directUDPThreadsRunOnTheShortestSchedulerSlice() async throws {
+        guard (try? String(contentsOfFile: "/proc/thread-self/sched", encoding: .utf8))?.contains("se.slice") == true
+        else {
+            print("skipped: /proc/thread-self/sched shows no se.slice here (it needs Linux 6.12 or later)")
+            return
+        }
+        try await withDNSServer(zones: [try Self.zone()], configure: { $0.udpIO = .direct }) { server in
+            let query = try queryBytes("txt.served.test", .txt)
+            let response = try checkedResponse(
+                try await DNSTestClient.exchange(query, host: "127.0.0.1", port: server.ipv4Port, transport: .udp))
+            #expect(response.answers.count == 1)
+            let tasks = "/proc/self/task"
+            let slices = try FileManager.default.contentsOfDirectory(atPath: tasks).compactMap { thread in
+                let lines = (try? String(contentsOfFile: "\(tasks)/\(thread)/sched", encoding: .utf8))?.split(
+                    separator: "\n")
+                return lines?.first { $0.hasPrefix("se.slice") }?.split(separator: ":").last?.trimmingCharacters(
+                    in: .whitespaces)
+            }
+            #expect(slices.contains("100000"), "time slices of the test process's threads: \(Set(slices))")
+        }
     }
 
     @Test func truncatedOverUDPCompleteOverTCP() async throws {

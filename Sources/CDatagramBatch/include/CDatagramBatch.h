@@ -39,4 +39,10 @@ int cairn_datagram_send_replies(int fd, cairn_datagram_batch *batch);
 /// Sends `bytes` to the sender of received datagram `index` at once. Returns 0 or -1.
 int cairn_datagram_send_one(int fd, const cairn_datagram_batch *batch, unsigned index, const void *bytes,
                             size_t length);
+
+/// Asks the scheduler for a time slice of `nanoseconds` for the calling thread, policy and nice
+/// value unchanged (sched_setattr(2), sched_runtime of SCHED_OTHER). Since Linux 6.12 (EEVDF) a
+/// shorter slice gives the thread an earlier deadline, so its wake-up preempts a thread running
+/// a longer one; earlier kernels ignore it. Needs no privilege. Returns 0, or -1 with errno set.
+int cairn_thread_request_slice(unsigned long long nanoseconds);
 #endif
