@@ -6,7 +6,10 @@ SWIFT ?= swift
 BUILD_PACKAGES := pkg-config libldns-dev libsqlite3-dev
 TEST_PACKAGES := ldnsutils bind9 bind9-dnsutils knot-dnsutils knot nsd pebble unbound lego certbot openssl dehydrated
 FUZZ_SECONDS ?= 600
-RELEASE_FLAGS := -c release --static-swift-stdlib
+# The deployed binary: the Swift runtime linked in statically, every Swift function in a section
+# of its own so the link can lay out code in contrib/link-order.txt's order (Package.swift). The
+# benchmarks build with the same flags (contrib/bench-common.sh's release_flags).
+RELEASE_FLAGS := -c release --static-swift-stdlib -Xswiftc -Xfrontend -Xswiftc -function-sections
 
 # Where `make install` puts things: $(DESTDIR)$(PREFIX)/... (DESTDIR for staging and packaging).
 PREFIX ?= /usr/local
@@ -18,7 +21,7 @@ UNITS := cairn.service cairn-renew.service cairn-renew.timer cairn-reload-webser
 HOOKS := $(notdir $(wildcard contrib/hooks/*.sh))
 INSTALL_STAGE := .build/install-stage
 
-.PHONY: deps build-deps install install-strip uninstall build release run demo demo-dns test bench bench-answer bench-issue bench-api bench-manager bench-scale bench-publish bench-replication attack soak clean
+.PHONY: deps build-deps install install-strip uninstall build release run demo demo-dns test bench bench-answer bench-issue bench-api bench-manager bench-scale bench-publish bench-replication link-order attack soak clean
 
 # apt-get install of those of the packages $(1) that are missing; their daemons are not started.
 APT_INSTALL = missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -48,7 +51,9 @@ build: deps
 # (less CPU per query and less memory than with the shared libraries; make bench measures it).
 release: build-deps
 	$(SWIFT) build $(RELEASE_FLAGS) --product cairn
-	@echo "built $$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/cairn"
+	@binary="$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/cairn"; echo "built $$binary"; \
+		! command -v python3 >/dev/null || contrib/check-link-layout.py "$$binary" || \
+		echo "warning: the binary works, but its code is not laid out as contrib/link-order.txt says"
 
 # The release binary, the systemd units (their paths rewritten for BINDIR and DATADIR), the hooks
 # for other ACME clients, the example configuration and the sysusers.d entry for the user cairn.
@@ -162,6 +167,13 @@ bench-replication: deps
 	contrib/bench-replication.sh
 
 # Durable hook API updates per second: 32 wrk connections against a release cairn serve, and the
+# Rewrites contrib/link-order.txt, the order in which the release link lays out cairn's code:
+# the functions a profile under callgrind saw serving DNS and the API first, then start-up's
+# (contrib/link-order.sh). About a minute; run it after larger changes to those paths.
+link-order: deps
+	@$(call APT_INSTALL,valgrind)
+	contrib/link-order.sh
+
 # CPU cost of one bcrypt-10 check (contrib/bench-api/README.md). BENCH_API_SECONDS=15.
 bench-api: deps
 	@command -v wrk >/dev/null || { mkdir -p /var/tmp/apt; TMPDIR=/var/tmp/apt DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }

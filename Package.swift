@@ -16,6 +16,22 @@ let swiftSettings: [SwiftSetting] = [
 let answerPathSettings: [SwiftSetting] =
     swiftSettings + [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
 
+// The release link on Linux: lld, with relative relocations packed (DT_RELR: 30 KB in place of
+// the 3.6 MB table the loader reads at every start), and the functions start-up and serving run
+// laid out together at the front of .text, busiest first, in the order of contrib/link-order.txt
+// (`make link-order` writes it from a callgrind profile; names it lacks are placed as before).
+// The kernel maps up to 64 KiB around each page of a file a process first touches, so code spread
+// over 35 MB of .text costs resident memory: on make bench's zone, start-up's peak RSS falls from
+// 49 to 37 MB.
+let releaseLinkerSettings: [LinkerSetting] = [
+    .unsafeFlags(
+        [
+            "-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
+            "-Xlinker", "--symbol-ordering-file=\(Context.packageDirectory)/contrib/link-order.txt",
+            "-Xlinker", "--no-warn-symbol-ordering",
+        ], .when(platforms: [.linux], configuration: .release))
+]
+
 let package = Package(
     name: "cairn",
     platforms: [.macOS(.v15)],
@@ -226,7 +242,8 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
-            swiftSettings: swiftSettings
+            swiftSettings: swiftSettings,
+            linkerSettings: releaseLinkerSettings
         ),
         .testTarget(
             name: "DNSWireTests",

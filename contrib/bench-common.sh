@@ -14,11 +14,15 @@ require_dnspython() {
     /usr/bin/python3 -c 'import dns.message' 2>/dev/null || { echo "$1: python3-dnspython is missing" >&2; exit 1; }
 }
 
-# Builds the release cairn of the checkout at $1 as `make release` does (the Swift runtime linked
-# in statically: the binary that is deployed) and prints its path.
+# The flags of `make release` (the Makefile's RELEASE_FLAGS; keep the two alike, or each build
+# undoes the other's): the Swift runtime linked in statically, and every Swift function in a
+# section of its own, so the release link can lay out the code in contrib/link-order.txt's order.
+release_flags=(-c release --static-swift-stdlib -Xswiftc -Xfrontend -Xswiftc -function-sections)
+# Builds the release cairn of the checkout at $1 as `make release` does (the binary that is
+# deployed) and prints its path.
 release_cairn() {
-    (cd "$1" && swift build -c release --static-swift-stdlib --product cairn >&2)
-    echo "$(cd "$1" && swift build -c release --static-swift-stdlib --show-bin-path)/cairn"
+    (cd "$1" && swift build "${release_flags[@]}" --product cairn >&2)
+    echo "$(cd "$1" && swift build "${release_flags[@]}" --show-bin-path)/cairn"
 }
 
 # A TCP port free on 127.0.0.1 now.

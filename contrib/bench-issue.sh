@@ -22,8 +22,8 @@ done
 
 cairn=${1:-}
 if [ -z "$cairn" ]; then
-    (cd "$root" && swift build -c release --static-swift-stdlib --product cairn >&2)
-    cairn="$(cd "$root" && swift build -c release --static-swift-stdlib --show-bin-path)/cairn"
+    # shellcheck source=contrib/bench-common.sh
+    cairn=$(. "$root/contrib/bench-common.sh" && release_cairn "$root")
 fi
 have_issue=0
 if "$cairn" issue --help >/dev/null 2>&1; then have_issue=1; fi

@@ -28,17 +28,14 @@ done
 for tool in dig python3 sqlite3; do
     command -v "$tool" >/dev/null || { echo "bench-scale: $tool is missing (make deps)" >&2; exit 1; }
 done
-if [ -z "$cairn" ]; then
-    (cd "$root" && swift build -c release --product cairn >&2)
-    cairn="$(cd "$root" && swift build -c release --show-bin-path)/cairn"
-fi
+# shellcheck source=contrib/bench-common.sh
+. "$root/contrib/bench-common.sh"
+[ -n "$cairn" ] || cairn=$(release_cairn "$root")
 
 work=$(mktemp -d /tmp/cairn-bench-scale.XXXXXX)
 pid=""
 trap '[ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null; wait 2>/dev/null; if [ -n "${BENCH_KEEP:-}" ]; then echo "kept $work" >&2; else rm -rf "$work"; fi' EXIT
 
-# shellcheck source=contrib/bench-common.sh
-. "$root/contrib/bench-common.sh"
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 hwm_kb() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 

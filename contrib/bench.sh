@@ -20,9 +20,12 @@ if [ ! -f "$bench/zone/auth.example.test.zone" ] || [ ! -f "$bench/queries/mix.t
 fi
 
 cd "$root"
-# The binary as shipped (make release): Swift runtime and Foundation linked statically.
-swift build -c release --static-swift-stdlib --product cairn
-binary="$(swift build -c release --static-swift-stdlib --show-bin-path)/cairn"
+# shellcheck source=contrib/bench-common.sh
+. "$root/contrib/bench-common.sh"
+# The binary as shipped (make release).
+binary=$(release_cairn "$root")
+# The figures are the deployed binary's only if it is linked as Package.swift asks.
+"$root/contrib/check-link-layout.py" "$binary"
 
 work=$(mktemp -d /tmp/cairn-bench.XXXXXX)
 read -r -a paths <<<"${BENCH_UDP_IO:-direct}"

@@ -1,0 +1,52 @@
+#!/usr/bin/python3
+"""Checks that a release cairn was linked as Package.swift asks: packed relative relocations
+(DT_RELR) and the busiest functions of contrib/link-order.txt at the front of .text.
+
+usage: check-link-layout.py BINARY [ORDER_FILE]
+
+Exits 1 naming what is missing. A build directory whose objects were compiled before the release
+flags changed (`-function-sections`) keeps whole files' code together and fails the second check:
+remove .build/*/release and build again.
+"""
+import os
+import re
+import subprocess
+import sys
+
+binary = sys.argv[1]
+order_file = sys.argv[2] if len(sys.argv) > 2 else os.path.join(os.path.dirname(__file__), "link-order.txt")
+# The first functions of the list and the span of .text they must fit in. Together they take some
+# tens of KiB, but C and C++ objects of the runtime (and the Swift standard library's merged
+# functions) keep a whole file's code in one section, which moves with its first listed function:
+# laid out in order they end within 2 MiB, in the compiler's order they spread over 25.
+FIRST, SPAN = 200, 4 << 20
+
+problems = []
+dynamic = subprocess.run(["readelf", "-dW", binary], capture_output=True, text=True, check=True).stdout
+if "(RELR)" not in dynamic:
+    problems.append("no DT_RELR: the relative relocations are not packed (not linked by lld with -z pack-relative-relocs)")
+
+text_start = None
+for line in subprocess.run(["readelf", "-SW", binary], capture_output=True, text=True, check=True).stdout.splitlines():
+    match = re.match(r"\s*\[\s*\d+\]\s+\.text\s+\S+\s+([0-9a-f]+)", line)
+    if match:
+        text_start = int(match.group(1), 16)
+addresses = {}
+for line in subprocess.run(["nm", binary], capture_output=True, text=True, check=True).stdout.splitlines():
+    fields = line.split()
+    if len(fields) == 3 and fields[1] in "tTwW":
+        addresses[fields[2]] = int(fields[0], 16)
+with open(order_file) as names:
+    first = [name.strip() for name, _ in zip(names, range(FIRST))]
+placed = [addresses[name] - text_start for name in first if name in addresses]
+if text_start is None or not placed:
+    problems.append("no .text, or none of the listed functions in the binary")
+elif max(placed) >= SPAN:
+    problems.append(
+        f"the first {FIRST} functions of {os.path.basename(order_file)} span {max(placed) / 2**20:.1f} MiB of .text"
+        f" (at most {SPAN >> 20} MiB when laid out in order)")
+if problems:
+    print(f"{binary}: " + "; ".join(problems), file=sys.stderr)
+    sys.exit(1)
+print(f"{os.path.basename(binary)}: DT_RELR, and the first {len(placed)} listed functions within "
+      f"{max(placed) / 1024:.0f} KiB of the start of .text")
