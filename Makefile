@@ -166,7 +166,6 @@ bench-replication: deps
 	@/usr/bin/python3 -c 'import dns.message' 2>/dev/null || { mkdir -p /var/tmp/apt; TMPDIR=/var/tmp/apt DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-dnspython; }
 	contrib/bench-replication.sh
 
-# Durable hook API updates per second: 32 wrk connections against a release cairn serve, and the
 # Rewrites contrib/link-order.txt, the order in which the release link lays out cairn's code:
 # the functions a profile under callgrind saw serving DNS and the API first, then start-up's
 # (contrib/link-order.sh). About a minute; run it after larger changes to those paths.
@@ -174,11 +173,12 @@ link-order: deps
 	@$(call APT_INSTALL,valgrind)
 	contrib/link-order.sh
 
+# Durable hook API updates per second: 32 wrk connections against a release cairn serve, and the
 # CPU cost of one bcrypt-10 check (contrib/bench-api/README.md). BENCH_API_SECONDS=15.
 bench-api: deps
 	@command -v wrk >/dev/null || { mkdir -p /var/tmp/apt; TMPDIR=/var/tmp/apt DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
-	$(SWIFT) build -c release --product cairn
-	contrib/bench-api/bench-api.sh $${BENCH_API_SECONDS:-15}
+	$(SWIFT) build $(RELEASE_FLAGS) --product cairn
+	CAIRN="$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/cairn" contrib/bench-api/bench-api.sh $${BENCH_API_SECONDS:-15}
 
 # Micro-benchmark of parse -> answer -> encode (the Benchmarks/ package): ns and mallocs per query.
 bench-answer: deps
