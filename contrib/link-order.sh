@@ -26,7 +26,7 @@ python3 - "$work/zones/example.test.zone" <<'PY'
 import sys
 with open(sys.argv[1], "w") as zone:
     zone.write("$ORIGIN example.test.\n@ 3600 IN SOA ns1 hostmaster 1 3600 600 1209600 60\n@ 3600 IN NS ns1\n")
-    zone.write("ns1 3600 IN A 127.0.0.1\n* 300 IN A 192.0.2.2\nwww 300 IN CNAME ns1\n")
+    zone.write("ns1 3600 IN A 127.0.0.1\n*.wild 300 IN A 192.0.2.2\nwww 300 IN CNAME ns1\n")
     for i in range(10_000):
         zone.write(f"txt{i} 300 IN TXT \"value {i}\"\n")
 PY
@@ -36,7 +36,7 @@ python3 - >>"$work/queries.txt" <<'PY'
 for i in range(0, 10_000, 7):
     print(f"txt{i}.example.test TXT")
     print(f"nothere{i}.example.test A")
-    print(f"any{i}.example.test A")
+    print(f"host{i}.wild.example.test A")
 print("example.test SOA\nexample.test NS\nwww.example.test A\nexample.test ANY\nexample.test AXFR")
 PY
 dns_port=$(free_port)
