@@ -30,9 +30,9 @@ free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# Waits (at most 15 s) until `$@` succeeds.
+# Waits (at most WAIT_FOR_SECONDS, default 15 s) until `$@` succeeds.
 wait_for() {
-    for _ in $(seq 1 150); do
+    for _ in $(seq 1 "$((${WAIT_FOR_SECONDS:-15} * 10))"); do
         if "$@" >/dev/null 2>&1; then return 0; fi
         sleep 0.1
     done

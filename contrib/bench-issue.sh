@@ -16,15 +16,12 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 sizes=${BENCH_SIZES:-3 100}
 limit=${BENCH_TIMEOUT:-1800}
-for tool in pebble pebble-challtestsrv lego openssl curl; do
-    command -v "$tool" >/dev/null || { echo "bench-issue: $tool is missing (make deps)" >&2; exit 1; }
-done
+# shellcheck source=contrib/bench-common.sh
+. "$root/contrib/bench-common.sh"
+require_tools bench-issue pebble pebble-challtestsrv lego openssl curl
 
 cairn=${1:-}
-if [ -z "$cairn" ]; then
-    # shellcheck source=contrib/bench-common.sh
-    cairn=$(. "$root/contrib/bench-common.sh" && release_cairn "$root")
-fi
+[ -n "$cairn" ] || cairn=$(release_cairn "$root")
 have_issue=0
 if "$cairn" issue --help >/dev/null 2>&1; then have_issue=1; fi
 
@@ -36,9 +33,6 @@ stop_all() {
     pids=()
 }
 trap 'stop_all; [ -n "${BENCH_KEEP:-}" ] && echo "kept $work" >&2 || rm -rf "$work"' EXIT
-
-# shellcheck source=contrib/bench-common.sh
-. "$root/contrib/bench-common.sh"
 
 pebble_certificate "$work"
 
