@@ -246,8 +246,11 @@ import Testing
             try #require(reader >= 0)
             defer { close(reader) }
             // It keeps the hook's output open (it talks to the test on standard error): the hook
-            // is done when the shell exits all the same.
-            let daemon = "trap \"kill \\$!; echo bye >&2; exit 0\" TERM; sleep 30 & echo \"ready $$\" >&2; wait"
+            // is done when the shell exits all the same. Its trap stops the sleep with SIGKILL: a
+            // SIGTERM that reaches the forked child before it has exec'd sleep runs the copied
+            // trap's handler and is lost, and the sleep would hold the FIFO open for 30 s.
+            let daemon =
+                "trap \"kill -KILL \\$!; echo bye >&2; exit 0\" TERM; sleep 30 & echo \"ready $$\" >&2; wait"
             let hook = DeployHook(command: "sh -c '\(daemon)' 2>'\(fifo)' &\necho restarted", timeout: .seconds(20))
             let clock = ContinuousClock()
             let start = clock.now
