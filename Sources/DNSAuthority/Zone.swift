@@ -71,13 +71,15 @@ public struct Zone: Sendable {
 
     /// Builds a zone from records, enforcing the rules ``ZoneError`` lists.
     public init(apex: DNSName, records: [DNSRecord]) throws(ZoneError) {
-        try self.init(apex: apex, sourced: records.map { SourcedRecord(record: $0, file: nil, line: nil) }, source: nil)
+        try self.init(
+            apex: apex, sourced: records.lazy.map { SourcedRecord(record: $0, file: nil, line: nil) }, source: nil)
     }
 
     /// Builds a zone from records read from `file`, so errors carry `file:line`.
     package init(apex: DNSName, fileRecords: [ZoneFileRecord], file: String) throws(ZoneError) {
         try self.init(
-            apex: apex, sourced: fileRecords.map { SourcedRecord(record: $0.record, file: $0.file, line: $0.line) },
+            apex: apex,
+            sourced: fileRecords.lazy.map { SourcedRecord(record: $0.record, file: $0.file, line: $0.line) },
             source: file)
     }
 
@@ -127,12 +129,18 @@ public struct Zone: Sendable {
         var line: Int?
     }
 
-    private init(apex: DNSName, sourced: [SourcedRecord], source: String?) throws(ZoneError) {
+    /// Builds the zone from `sourced`, read once in order (a lazy view: the records are not
+    /// copied). Where a record came from is looked up again only for an error, so a large zone
+    /// file holds no second table of its names while it is built.
+    private init(apex: DNSName, sourced: some Collection<SourcedRecord>, source: String?) throws(ZoneError) {
         func fail(_ code: ZoneError.Code, _ item: SourcedRecord?) -> ZoneError {
             ZoneError(code, zone: apex, name: item?.record.name, file: item?.file ?? source, line: item?.line)
         }
+        /// The first record at `name`, whose place an error about the name reports.
+        func firstSource(_ name: DNSName) -> SourcedRecord? {
+            sourced.first { $0.record.name == name }
+        }
         var nodes: TreeDictionary<DNSName, ZoneNode> = [:]
-        var firstSource: [DNSName: SourcedRecord] = [:]
         var soa: (DNSRData.SOA, UInt32)? = nil
         for item in sourced {
             let record = item.record
@@ -157,12 +165,11 @@ public struct Zone: Sendable {
                 node.rrsets.sort { $0.type < $1.type }
             }
             if node.rrsets.count > 1, node.rrset(.cname) != nil { throw fail(.cnameAndOtherData, item) }
-            if firstSource[record.name] == nil { firstSource[record.name] = item }
             nodes[record.name] = node
         }
         guard let (soaValue, soaTTL) = soa else { throw fail(.missingSOA, nil) }
-        guard let apexNode = nodes[apex], apexNode.rrset(.ns) != nil else { throw fail(.missingNS, firstSource[apex]) }
-        if apexNode.rrset(.cname) != nil { throw fail(.cnameAtApex, firstSource[apex]) }
+        guard let apexNode = nodes[apex], apexNode.rrset(.ns) != nil else { throw fail(.missingNS, firstSource(apex)) }
+        if apexNode.rrset(.cname) != nil { throw fail(.cnameAtApex, firstSource(apex)) }
         // Zone cuts: NS below the apex. Below a cut only address glue may sit; at the cut
         // only NS and the parent-side DS (RFC 4035 §2.4).
         let cuts = Set(nodes.lazy.filter { $0.key != apex && $0.value.rrset(.ns) != nil }.map(\.key))
@@ -173,7 +180,7 @@ public struct Zone: Sendable {
                     if cuts.contains(current) {
                         let allowed: [DNSRecordType] = current == name ? [.ns, .ds] : [.a, .aaaa]
                         if node.rrsets.contains(where: { !allowed.contains($0.type) }) {
-                            throw fail(.occludedData, firstSource[name])
+                            throw fail(.occludedData, firstSource(name))
                         }
                     }
                     ancestor = current.parent
