@@ -29,20 +29,43 @@ final class ResponseRateLimiter: Sendable {
         case error = 4
     }
 
-    private struct Slot {
-        var key: UInt64 = 0
+    /// One bucket: 16 bytes. `tag` is the high half of the bucket's key (the low bits choose
+    /// the slot), never 0, which marks a slot never used.
+    struct Slot {
+        var tag: UInt32 = 0
         var second: UInt32 = 0
         var count: UInt32 = 0
         var limited: UInt32 = 0
     }
 
-    /// One lock and the slots behind it.
+    /// The slots of every stripe in one anonymous mapping. Its pages read as zeroes, which are
+    /// empty slots, so the table is not written when made: a page takes memory only once a
+    /// bucket on it is used (not so with `calloc`, which clears memory malloc reuses).
+    private final class Table: @unchecked Sendable {
+        let slots: UnsafeMutableBufferPointer<Slot>
+        private var bytes: Int { slots.count * MemoryLayout<Slot>.stride }
+
+        init(count: Int) {
+            let bytes = count * MemoryLayout<Slot>.stride
+            let memory = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+            guard let memory, memory != MAP_FAILED else {
+                fatalError("cannot map \(bytes) bytes of response-rate limiting buckets: errno \(errno)")
+            }
+            slots = UnsafeMutableBufferPointer(start: memory.bindMemory(to: Slot.self, capacity: count), count: count)
+        }
+
+        deinit { munmap(slots.baseAddress, bytes) }
+    }
+
+    /// One lock and the slots behind it (a slice of the table).
     private final class Stripe: Sendable {
-        let slots: Mutex<[Slot]>
-        init(count: Int) { slots = Mutex([Slot](repeating: Slot(), count: count)) }
+        let slots: Mutex<UnsafeMutableBufferPointer<Slot>>
+        init(_ slots: sending UnsafeMutableBufferPointer<Slot>) { self.slots = Mutex(slots) }
     }
 
     let settings: ResponseRateLimiting
+    /// Owns the memory the stripes' slots are in.
+    private let table: Table
     private let stripes: [Stripe]
     private let slotMask: Int
     /// Seconds, for the one-second windows; tests pass their own.
@@ -58,10 +81,18 @@ final class ResponseRateLimiter: Sendable {
         self.settings = settings
         var perStripe = Self.probes
         while perStripe * Self.stripeCount < settings.tableSize { perStripe *= 2 }
-        self.stripes = (0..<Self.stripeCount).map { _ in Stripe(count: perStripe) }
+        let table = Table(count: perStripe * Self.stripeCount)
+        self.table = table
+        self.stripes = (0..<Self.stripeCount).map { stripe in
+            let start = stripe * perStripe
+            return Stripe(UnsafeMutableBufferPointer(rebasing: table.slots[start..<(start + perStripe)]))
+        }
         self.slotMask = perStripe - 1
         self.clock = clock
     }
+
+    /// The buckets' memory, touched or not.
+    var tableMemory: UnsafeRawBufferPointer { UnsafeRawBufferPointer(table.slots) }
 
     /// The monotonic clock in whole seconds (never 0, which marks an empty slot).
     static let seconds: @Sendable () -> UInt32 = {
@@ -100,19 +131,21 @@ final class ResponseRateLimiter: Sendable {
         return account(key: key | 1, rate: UInt32(clamping: rate))
     }
 
-    /// Counts one response for the bucket `key` in this second; `key` is never 0.
+    /// Counts one response for the bucket `key` in this second.
     func account(key: UInt64, rate: UInt32) -> Verdict {
         let now = clock()
         let stripe = stripes[Int(truncatingIfNeeded: key >> 60) & (Self.stripeCount - 1)]
         let slip = UInt32(clamping: settings.slip)
         let mask = slotMask
+        // The stripe and the slot come from the low and top bits; the tag from the high half.
+        let tag = UInt32(truncatingIfNeeded: key >> 32) | 1
         return stripe.slots.withLock { slots in
             let start = Int(truncatingIfNeeded: key) & mask
             var chosen = start
             var found = false
             for offset in 0..<Self.probes {
                 let index = (start + offset) & mask
-                if slots[index].key == key {
+                if slots[index].tag == tag {
                     chosen = index
                     found = true
                     break
@@ -121,7 +154,7 @@ final class ResponseRateLimiter: Sendable {
                 if slots[index].second < slots[chosen].second { chosen = index }
             }
             if !found || slots[chosen].second != now {
-                slots[chosen] = Slot(key: key, second: now, count: 0, limited: found ? slots[chosen].limited : 0)
+                slots[chosen] = Slot(tag: tag, second: now, count: 0, limited: found ? slots[chosen].limited : 0)
             }
             slots[chosen].count &+= 1
             guard slots[chosen].count > rate else { return .send }

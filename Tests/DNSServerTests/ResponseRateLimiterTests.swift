@@ -6,6 +6,10 @@ import Testing
 
 @testable import DNSServer
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Response-rate limiting's buckets on a clock the test sets: what is sent, slipped and dropped
 /// per prefix, kind and name, and the truncated response a slip sends.
 @Suite struct ResponseRateLimiterTests {
@@ -56,6 +60,29 @@ import Testing
         let limiter = Self.limiter(
             ResponseRateLimiting(responsesPerSecond: 1, slip: slip, exemptsLoopback: false), clock: TestClock())
         #expect(try verdicts(limiter, 4) == [.send] + Array(repeating: slip == 0 ? .drop : .slip, count: 3))
+    }
+
+    /// The default table (65,536 buckets of 16 bytes) is made without being written: its pages
+    /// take memory only as buckets on them are used.
+    @Test func theBucketTableTakesMemoryOnlyWhereBucketsAreUsed() throws {
+        #if os(Linux)
+            let limiter = Self.limiter(
+                ResponseRateLimiting(responsesPerSecond: 5, exemptsLoopback: false), clock: TestClock())
+            let table = limiter.tableMemory
+            #expect(table.count == 1 << 20)
+            func residentPages() -> Int {
+                let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+                var resident = [UInt8](repeating: 0, count: (table.count + pageSize - 1) / pageSize)
+                #expect(mincore(UnsafeMutableRawPointer(mutating: table.baseAddress), table.count, &resident) == 0)
+                return resident.filter { $0 & 1 != 0 }.count
+            }
+            #expect(residentPages() == 0)
+            _ = try verdicts(limiter, 3)
+            // The key's probe window, four slots, may reach over one page boundary.
+            #expect((1...2).contains(residentPages()))
+        #else
+            print("mincore's page residency is checked on Linux only")
+        #endif
     }
 
     @Test func aPrefixSharesOneBucketAndOtherPrefixesAreUntouched() throws {
