@@ -7,7 +7,9 @@ public enum DNSRData: Hashable, Sendable {
     case aaaa(AAAA)
     case ns(NS)
     case cname(CNAME)
-    case soa(SOA)
+    /// Boxed: its two names and five integers (68 bytes) would otherwise size every RDATA
+    /// value, and a zone holds one SOA and many records of the other types.
+    indirect case soa(SOA)
     case ptr(PTR)
     case mx(MX)
     case txt(TXT)

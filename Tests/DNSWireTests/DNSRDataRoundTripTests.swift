@@ -129,6 +129,16 @@ private func message(answering rdata: DNSRData) -> DNSMessage {
         #expect(DNSRData.TXT("hello").strings == [Array("hello".utf8)])
     }
 
+    /// A zone holds one RRset array per name and type: RDATA values stay small (the SOA is boxed)
+    /// and TXT keeps its character-strings in one array, in wire form.
+    @Test func rdataValuesAreCompact() {
+        #expect(MemoryLayout<DNSRData>.stride <= 32)
+        #expect(MemoryLayout<DNSRData.TXT>.size == MemoryLayout<[UInt8]>.size)
+        let txt = DNSRData.TXT(strings: [Array("v=spf1".utf8), [], Array("-all".utf8)])!
+        #expect(txt.strings == [Array("v=spf1".utf8), [], Array("-all".utf8)])
+        #expect(txt.joined == Array("v=spf1-all".utf8))
+    }
+
     @Test func invalidTypedValuesAreRefused() {
         #expect(DNSRData.TXT(strings: []) == nil)
         #expect(DNSRData.TXT(strings: [[UInt8](repeating: 0, count: 256)]) == nil)
