@@ -22,13 +22,31 @@ let answerPathSettings: [SwiftSetting] =
 // (`make link-order` writes it from a callgrind profile; names it lacks are placed as before).
 // The kernel maps up to 64 KiB around each page of a file a process first touches, so code spread
 // over 35 MB of .text costs resident memory: in make bench, peak RSS fell from 48.5 to 41.9 MB.
+// The executable exports only what shared libraries need (--no-export-dynamic; swiftc asks for
+// every symbol, 58,000 of them): the loader looks up each library symbol in the executable's
+// table first, which mapped 3.6 MB of .dynsym, .dynstr and .gnu.hash at every start. Nothing
+// looks up Cairn's own symbols at run time (the Swift runtime finds metadata through sections).
 let releaseLinkerSettings: [LinkerSetting] = [
     .unsafeFlags(
         [
             "-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
             "-Xlinker", "--symbol-ordering-file=\(Context.packageDirectory)/contrib/link-order.txt",
-            "-Xlinker", "--no-warn-symbol-ordering",
+            "-Xlinker", "--no-warn-symbol-ordering", "-Xlinker", "--no-export-dynamic",
         ], .when(platforms: [.linux], configuration: .release))
+]
+
+// libldns as a shared library in debug builds (tests, fuzzers under AddressSanitizer). A release
+// build on Linux links it statically, with the OpenSSL libcrypto its DNSSEC and TSIG code refers
+// to (libldns-dev depends on libssl-dev, which has libcrypto.a): Cairn calls only libldns's
+// zone-file parser, but loading the two shared libraries cost 2-3 MB of resident memory at every
+// start (their symbol tables and relocations), a tenth of a `make bench` server's. Linked in,
+// only the code zone loading runs is ever mapped.
+let ldnsLinkerSettings: [LinkerSetting] = [
+    .linkedLibrary("ldns", .when(configuration: .debug)),
+    .linkedLibrary("ldns", .when(platforms: [.macOS], configuration: .release)),
+    .unsafeFlags(
+        ["-Xlinker", "-Bstatic", "-Xlinker", "-lldns", "-Xlinker", "-lcrypto", "-Xlinker", "-Bdynamic"],
+        .when(platforms: [.linux], configuration: .release)),
 ]
 
 let package = Package(
@@ -76,11 +94,9 @@ let package = Package(
             dependencies: [.product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: answerPathSettings
         ),
-        .systemLibrary(
-            name: "CLDNS",
-            pkgConfig: "ldns",
-            providers: [.apt(["libldns-dev"])]
-        ),
+        // libldns (Debian: libldns-dev) parses zone files. The module map links nothing: how it
+        // is linked depends on the build, below (DNSAuthority's linker settings).
+        .systemLibrary(name: "CLDNS"),
         .target(
             name: "DNSAuthority",
             dependencies: [
@@ -91,7 +107,8 @@ let package = Package(
                 .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "HashTreeCollections", package: "swift-collections"),
             ],
-            swiftSettings: answerPathSettings
+            swiftSettings: answerPathSettings,
+            linkerSettings: ldnsLinkerSettings
         ),
         // recvmmsg/sendmmsg for the direct UDP path (their headers need _GNU_SOURCE).
         .target(name: "CDatagramBatch"),

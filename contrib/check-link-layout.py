@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """Checks that a release cairn was linked as Package.swift asks: packed relative relocations
-(DT_RELR) and the busiest functions of contrib/link-order.txt at the front of .text.
+(DT_RELR), a dynamic symbol table with only what shared libraries need (no exported Swift
+symbols), libldns and libcrypto linked in, and the busiest functions of contrib/link-order.txt at the front of .text.
 
 usage: check-link-layout.py BINARY [ORDER_FILE]
 
@@ -20,11 +21,22 @@ order_file = sys.argv[2] if len(sys.argv) > 2 else os.path.join(os.path.dirname(
 # functions) keep a whole file's code in one section, which moves with its first listed function:
 # laid out in order they end within 2 MiB, in the compiler's order they spread over 25.
 FIRST, SPAN = 200, 4 << 20
+# The symbols the executable imports from shared libraries number some hundreds; exporting its own
+# (swiftc's default) makes them some 58,000.
+MAXIMUM_DYNAMIC_SYMBOLS = 5000
 
 problems = []
 dynamic = subprocess.run(["readelf", "-dW", binary], capture_output=True, text=True, check=True).stdout
+for library in ("libldns", "libcrypto"):
+    if f"Shared library: [{library}." in dynamic:
+        problems.append(f"{library} is linked as a shared library (release builds link it statically)")
 if "(RELR)" not in dynamic:
     problems.append("no DT_RELR: the relative relocations are not packed (not linked by lld with -z pack-relative-relocs)")
+dynamic_symbols = subprocess.run(["readelf", "--dyn-syms", "-W", binary], capture_output=True, text=True,
+                                 check=True).stdout
+count = sum(1 for line in dynamic_symbols.splitlines() if re.match(r"\s*\d+:", line))
+if count > MAXIMUM_DYNAMIC_SYMBOLS:
+    problems.append(f"{count} dynamic symbols: the executable exports its own (not linked with --no-export-dynamic)")
 
 text_start = None
 for line in subprocess.run(["readelf", "-SW", binary], capture_output=True, text=True, check=True).stdout.splitlines():
@@ -48,5 +60,5 @@ elif max(placed) >= SPAN:
 if problems:
     print(f"{binary}: " + "; ".join(problems), file=sys.stderr)
     sys.exit(1)
-print(f"{os.path.basename(binary)}: DT_RELR, and the first {len(placed)} listed functions within "
+print(f"{os.path.basename(binary)}: DT_RELR, {count} dynamic symbols, libldns linked in, and the first {len(placed)} listed functions within "
       f"{max(placed) / 1024:.0f} KiB of the start of .text")
