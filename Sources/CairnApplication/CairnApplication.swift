@@ -51,7 +51,13 @@ where Reloads.Failure == Never, Reloads.Element: Sendable {
         let settings = self.settings
         let logger = self.logger
         if let file = settings.configFile { logger.info("configuration read", metadata: ["file": "\(file)"]) }
+        // Start-up runs in stages that each use much code once; the pages of the executable a
+        // stage used are released before the next (ExecutablePages), so the peak is the largest
+        // stage's, not their sum: command line and configuration, the store and the zones, the
+        // restore, the listeners and services.
+        Self.releaseStartupPages("configuration read", logger: logger)
         let core = try await ServeCore(settings: settings, logger: logger)
+        Self.releaseStartupPages("zones loaded", logger: logger)
         let (writer, manager, authority) = (core.writer, core.manager, core.authority)
         let pidFile = core.state.pidFile
         // The table is restored from the store in one pass. A store that takes longer than the
@@ -67,7 +73,10 @@ where Reloads.Failure == Never, Reloads.Element: Sendable {
             for await _ in restored {}
             return true
         }
-        if finished == true { try await restore.value }
+        if finished == true {
+            try await restore.value
+            Self.releaseStartupPages("table restored", logger: logger)
+        }
         if authority.isRestoring {
             logger.notice("answering DNS while the challenge table is restored; negative answers wait for it")
         }
@@ -101,7 +110,10 @@ where Reloads.Failure == Never, Reloads.Element: Sendable {
         gated.append(
             .init(
                 service: ControlSocketService(
-                    stateDirectory: settings.stateDirectory, control: manager, logger: logger),
+                    stateDirectory: settings.stateDirectory, control: manager, logger: logger,
+                    // The last service to come up after the restore: its HTTP server's start-up
+                    // (time zone data for the Date header, among others) is released too.
+                    onListening: { Self.releaseStartupPages("control socket listening", logger: logger) }),
                 successTerminationBehavior: .ignore))
         if let api = try await hookAPI(
             writer: writer, server: server, manager: manager,
@@ -119,6 +131,12 @@ where Reloads.Failure == Never, Reloads.Element: Sendable {
         logger.info("stopped")
         // The lock is held until here, whatever the optimizer would otherwise do.
         withExtendedLifetime(core) {}
+    }
+
+    /// Releases the pages of the executable that start-up used up to `stage` (ExecutablePages).
+    private static func releaseStartupPages(_ stage: String, logger: Logger) {
+        let released = ExecutablePages.release()
+        logger.debug("start-up pages released", metadata: ["stage": "\(stage)", "releasedKiB": "\(released)"])
     }
 
     /// The declared certificate `name` as the hook API's TLS certificate, loaded now if it is
