@@ -28,6 +28,20 @@ public final class ReplicationStatus: Sendable {
         var apex: DNSName
         var serial: UInt32
         var continuation: CheckedContinuation<Bool, Never>
+        /// Cancels the wait's timeout once it is recorded (a served wait cancels it, so no
+        /// timer outlives its acknowledgement).
+        var cancelTimeout: (@Sendable () -> Void)? = nil
+    }
+
+    /// Runs `action` once `duration` has passed and returns what cancels it.
+    package typealias TimeoutScheduler =
+        @Sendable (_ duration: Duration, _ action: @escaping @Sendable () -> Void) -> @Sendable () -> Void
+
+    /// Timeouts on an event loop of NIO's shared group: one timer per wait, where a task group
+    /// with a sleeping child per acknowledgement cost more CPU than the DNS answers around it.
+    package static let eventLoopTimeouts: TimeoutScheduler = { duration, action in
+        let scheduled = MultiThreadedEventLoopGroup.singleton.next().scheduleTask(in: TimeAmount(duration), action)
+        return { scheduled.cancel() }
     }
 
     private struct State {
@@ -38,7 +52,7 @@ public final class ReplicationStatus: Sendable {
 
     private let state: Mutex<State>
     /// Where the bounds of acknowledgements' waits are timed.
-    private let timers: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    private let scheduleTimeout: TimeoutScheduler
     private let fileZones: @Sendable () -> Set<DNSName>
     private let allZones: @Sendable () -> [DNSName]
     private let catalogZone: DNSName?
@@ -50,10 +64,22 @@ public final class ReplicationStatus: Sendable {
     ///   - allZones: the apexes of every zone served now, which a secondary consuming the catalog
     ///     carries.
     ///   - catalogZone: the catalog's apex, brought up to date before its members.
-    public init(
+    public convenience init(
         secondaries: [Secondary], fileZones: @escaping @Sendable () -> Set<DNSName>,
         allZones: @escaping @Sendable () -> [DNSName] = { [] }, catalogZone: DNSName? = nil
     ) {
+        self.init(
+            secondaries: secondaries, fileZones: fileZones, allZones: allZones, catalogZone: catalogZone,
+            scheduleTimeout: Self.eventLoopTimeouts)
+    }
+
+    /// As the public initializer, with the waits' timeouts scheduled by `scheduleTimeout`.
+    package init(
+        secondaries: [Secondary], fileZones: @escaping @Sendable () -> Set<DNSName>,
+        allZones: @escaping @Sendable () -> [DNSName] = { [] }, catalogZone: DNSName? = nil,
+        scheduleTimeout: @escaping TimeoutScheduler
+    ) {
+        self.scheduleTimeout = scheduleTimeout
         self.secondaries = secondaries
         self.fileZones = fileZones
         self.allZones = allZones
@@ -104,7 +130,7 @@ public final class ReplicationStatus: Sendable {
     /// acknowledgements that waited for it.
     public func confirm(_ secondary: Secondary, apex: DNSName, serial: UInt32) {
         let carriers = carriers(of: apex)
-        let ready: [CheckedContinuation<Bool, Never>] = state.withLock { state in
+        let ready: [Waiter] = state.withLock { state in
             state.secondaries[secondary]?.confirmedSerials[apex] = serial
             // The waiters are found first and removed after: removing them while iterating copied
             // the whole table of waiters for each one (a thousand waiters, a thousand copies).
@@ -112,9 +138,12 @@ public final class ReplicationStatus: Sendable {
                 waiter.apex == apex && Self.isServed(waiter, in: state, by: carriers)
             }
             for id in served.keys { state.waiters[id] = nil }
-            return served.values.map(\.continuation)
+            return Array(served.values)
         }
-        for continuation in ready { continuation.resume(returning: true) }
+        for waiter in ready {
+            waiter.cancelTimeout?()
+            waiter.continuation.resume(returning: true)
+        }
     }
 
     /// Counts a NOTIFY sent to `secondary`.
@@ -147,8 +176,7 @@ public final class ReplicationStatus: Sendable {
     public func waitUntilServed(apex: DNSName, serial: UInt32, timeout: Duration) async -> [Secondary] {
         let carriers = carriers(of: apex)
         guard !carriers.isEmpty else { return [] }
-        // One continuation and one event-loop timer per wait: a task group with a sleeping child
-        // per acknowledgement cost more CPU than the DNS answers around it.
+        // One continuation and one timer per wait.
         let served: Bool = await withCheckedContinuation { continuation in
             let id: Int? = state.withLock { state in
                 let waiter = Waiter(apex: apex, serial: serial, continuation: continuation)
@@ -161,9 +189,16 @@ public final class ReplicationStatus: Sendable {
                 continuation.resume(returning: true)
                 return
             }
-            timers.next().scheduleTask(in: TimeAmount(timeout)) {
+            let cancel = scheduleTimeout(timeout) {
                 self.state.withLock { $0.waiters.removeValue(forKey: id) }?.continuation.resume(returning: false)
             }
+            // Served (or timed out) before the timer was recorded: nothing will cancel it later.
+            let recorded = state.withLock { state in
+                guard state.waiters[id] != nil else { return false }
+                state.waiters[id]?.cancelTimeout = cancel
+                return true
+            }
+            if !recorded { cancel() }
         }
         guard !served else { return [] }
         let late = lagging(apex: apex, serial: serial)
