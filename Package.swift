@@ -26,12 +26,16 @@ let answerPathSettings: [SwiftSetting] =
 // every symbol, 58,000 of them): the loader looks up each library symbol in the executable's
 // table first, which mapped 3.6 MB of .dynsym, .dynstr and .gnu.hash at every start. Nothing
 // looks up Cairn's own symbols at run time (the Swift runtime finds metadata through sections).
+// contrib/release-sections.lds keeps .rodata read-only: the few writable .rodata sections Swift
+// emits would otherwise make lld put all of it in the writable segment, whose pages start-up read
+// stay resident (cairn serve releases only read-only mappings).
 let releaseLinkerSettings: [LinkerSetting] = [
     .unsafeFlags(
         [
             "-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
             "-Xlinker", "--symbol-ordering-file=\(Context.packageDirectory)/contrib/link-order.txt",
             "-Xlinker", "--no-warn-symbol-ordering", "-Xlinker", "--no-export-dynamic",
+            "-Xlinker", "-T", "-Xlinker", "\(Context.packageDirectory)/contrib/release-sections.lds",
         ], .when(platforms: [.linux], configuration: .release))
 ]
 

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Checks that a release cairn was linked as Package.swift asks: packed relative relocations
 (DT_RELR), a dynamic symbol table with only what shared libraries need (no exported Swift
-symbols), libldns and libcrypto linked in, and the busiest functions of contrib/link-order.txt at the front of .text.
+symbols), libldns and libcrypto linked in, .rodata read-only, and the busiest functions of contrib/link-order.txt at the front of .text.
 
 usage: check-link-layout.py BINARY [ORDER_FILE]
 
@@ -43,6 +43,9 @@ for line in subprocess.run(["readelf", "-SW", binary], capture_output=True, text
     match = re.match(r"\s*\[\s*\d+\]\s+\.text\s+\S+\s+([0-9a-f]+)", line)
     if match:
         text_start = int(match.group(1), 16)
+    match = re.match(r"\s*\[\s*\d+\]\s+\.rodata\s+\S+\s+\S+\s+\S+\s+\S+\s+\S+\s+(\S+)", line)
+    if match and "W" in match.group(1):
+        problems.append(".rodata is writable (not linked with contrib/release-sections.lds)")
 addresses = {}
 for line in subprocess.run(["nm", binary], capture_output=True, text=True, check=True).stdout.splitlines():
     fields = line.split()
@@ -60,5 +63,5 @@ elif max(placed) >= SPAN:
 if problems:
     print(f"{binary}: " + "; ".join(problems), file=sys.stderr)
     sys.exit(1)
-print(f"{os.path.basename(binary)}: DT_RELR, {count} dynamic symbols, libldns linked in, and the first {len(placed)} listed functions within "
+print(f"{os.path.basename(binary)}: DT_RELR, {count} dynamic symbols, libldns linked in, .rodata read-only, and the first {len(placed)} listed functions within "
       f"{max(placed) / 1024:.0f} KiB of the start of .text")
