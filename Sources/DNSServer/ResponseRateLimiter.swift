@@ -31,7 +31,7 @@ final class ResponseRateLimiter: Sendable {
 
     /// One bucket: 16 bytes. `tag` is the high half of the bucket's key (the low bits choose
     /// the slot), never 0, which marks a slot never used.
-    struct Slot {
+    private struct Slot {
         var tag: UInt32 = 0
         var second: UInt32 = 0
         var count: UInt32 = 0
