@@ -20,21 +20,6 @@ import Foundation
 /// cache itself is left as it is: this changes what the process maps, not what the system
 /// caches.
 package enum ExecutablePages {
-    /// One mapping of `/proc/self/smaps`.
-    package struct Mapping: Equatable, Sendable {
-        package var start: UInt
-        package var end: UInt
-        package var permissions: String
-        package var path: String
-        /// Resident KiB.
-        package var resident: Int
-        /// KiB of anonymous (copy-on-write) pages in a file mapping.
-        package var anonymous: Int
-
-        /// Read-only, from a file, with no page written: unmapping loses nothing.
-        package var isUnwrittenFilePages: Bool { !permissions.contains("w") && anonymous == 0 && !path.isEmpty }
-    }
-
     /// Unmaps the executable's unwritten read-only pages from this process (see the type's
     /// documentation) and returns how many KiB were resident in them; 0 where `/proc` or
     /// `madvise` is not available.
@@ -60,36 +45,10 @@ package enum ExecutablePages {
     }
 
     /// This process's mappings of its executable that are read-only and hold no written page.
-    private static func unwrittenExecutableMappings() -> [Mapping] {
-        guard let executable = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"),
-            let smaps = try? String(contentsOfFile: "/proc/self/smaps", encoding: .utf8)
-        else { return [] }
-        return parse(smaps).filter { $0.path == executable && $0.isUnwrittenFilePages }
-    }
-
-    /// The mappings in `smaps`, each with its resident and anonymous KiB.
-    package static func parse(_ smaps: String) -> [Mapping] {
-        var mappings: [Mapping] = []
-        for line in smaps.split(separator: "\n") {
-            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
-            guard let first = fields.first else { continue }
-            if first.contains("-"), fields.count >= 5 {
-                let bounds = first.split(separator: "-")
-                guard bounds.count == 2, let start = UInt(bounds[0], radix: 16), let end = UInt(bounds[1], radix: 16)
-                else { continue }
-                let path = fields.count >= 6 ? fields[5...].joined(separator: " ") : ""
-                mappings.append(
-                    Mapping(
-                        start: start, end: end, permissions: String(fields[1]), path: path, resident: 0, anonymous: 0
-                    ))
-            } else if fields.count >= 2, let kib = Int(fields[1]), !mappings.isEmpty {
-                switch first {
-                case "Rss:": mappings[mappings.count - 1].resident = kib
-                case "Anonymous:": mappings[mappings.count - 1].anonymous = kib
-                default: break
-                }
-            }
+    private static func unwrittenExecutableMappings() -> [MemoryMapping] {
+        guard let executable = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") else {
+            return []
         }
-        return mappings
+        return MemoryMapping.current().filter { $0.path == executable && $0.isUnwrittenFilePages }
     }
 }

@@ -43,6 +43,14 @@ struct StoreFollowService: Service {
                         "expiry index built",
                         metadata: ["names": "\(names)", "duration": "\(clock.now - (indexing?.since ?? clock.now))"])
                     indexing = nil
+                    // The table and its index are built: a large one gets huge pages.
+                    let started = clock.now
+                    let collapsed = HeapHugePages.collapse()
+                    if collapsed > 0 {
+                        logger.info(
+                            "heap backed with huge pages",
+                            metadata: ["KiB": "\(collapsed)", "duration": "\(clock.now - started)"])
+                    }
                 }
             }
             // Every tick from the table, so secondaries stop serving a value within about a
