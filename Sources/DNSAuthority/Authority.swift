@@ -38,8 +38,8 @@ public final class Authority: Sendable {
         /// Set until the first ``Authority/reconcile(staticZones:states:identity:now:)`` has
         /// restored the table: negative answers are held back meanwhile.
         var restoring: Bool
-        /// The label counts of `servedZones`' apexes.
-        var apexLabels: ApexLabelCounts
+        /// The shapes of `servedZones`' apexes.
+        var apexFilter: ApexFilter
         /// Each served zone's last changes, for IXFR (empty unless
         /// ``AuthorityConfiguration/journalLength`` is above 0).
         var journals: TreeDictionary<DNSName, ZoneJournal> = [:]
@@ -61,17 +61,17 @@ public final class Authority: Sendable {
         zones: [Zone], configuration: AuthorityConfiguration = AuthorityConfiguration(), restoring: Bool = false
     ) throws(AuthorityError) {
         let byApex = try Self.byApex(zones)
-        let apexLabels = ApexLabelCounts(byApex.values)
+        let apexFilter = ApexFilter(byApex.values)
         self.configuration = configuration
         self.current = ManagedAtomic(
             AuthoritySnapshot(
                 zones: byApex, challenges: [:], configuration: configuration, restoring: restoring,
-                apexLabels: apexLabels, staticApexes: Set(byApex.keys)))
+                apexFilter: apexFilter, staticApexes: Set(byApex.keys)))
         self.writer = Mutex(
             WriterState(
                 loadedZones: byApex, servedZones: byApex,
                 table: ChallengeTable(maximumValuesPerName: configuration.maximumValuesPerName), restoring: restoring,
-                apexLabels: apexLabels, staticApexes: Set(byApex.keys)))
+                apexFilter: apexFilter, staticApexes: Set(byApex.keys)))
         if configuration.catalogZone != nil {
             writer.withLock { state in
                 refreshCatalog(from: state, to: &state, now: .now())
@@ -549,7 +549,7 @@ public final class Authority: Sendable {
             moved = moving
         }
         state.loadedZones[zone.apex] = zone
-        state.apexLabels.add(zone)
+        state.apexFilter.add(zone)
         state.servedZones = served
         return moved
     }
@@ -578,7 +578,7 @@ public final class Authority: Sendable {
         for newApex in receiving { advanceSerial(of: newApex, in: &served) }
         state.loadedZones[apex] = nil
         state.synthesizedApexes.remove(apex)
-        if let removed { state.apexLabels.remove(removed) }
+        if let removed { state.apexFilter.remove(removed) }
         state.servedZones = served
         return moving
     }
@@ -755,7 +755,7 @@ public final class Authority: Sendable {
         return (
             WriterState(
                 loadedZones: loaded, synthesizedApexes: synthesized, servedZones: served, table: table,
-                restoring: old.restoring, apexLabels: ApexLabelCounts(served.values), journals: old.journals,
+                restoring: old.restoring, apexFilter: ApexFilter(served.values), journals: old.journals,
                 staticApexes: Set(staticZones.keys)),
             failures, changedNames
         )
@@ -855,10 +855,10 @@ public final class Authority: Sendable {
             ?? UInt32(truncatingIfNeeded: now.rawValue)
         let catalog = CatalogZone.zone(
             apex: apex, members: members.sorted { $0.canonicallyPrecedes($1) }, serial: serial)
-        if let old = state.loadedZones[apex] { state.apexLabels.remove(old) }
+        if let old = state.loadedZones[apex] { state.apexFilter.remove(old) }
         state.loadedZones[apex] = catalog
         state.servedZones[apex] = catalog
-        state.apexLabels.add(catalog)
+        state.apexFilter.add(catalog)
         state.staticApexes.remove(apex)
         state.catalogMembers = members
         state.journals[apex] = nil
@@ -903,7 +903,7 @@ public final class Authority: Sendable {
         current.store(
             AuthoritySnapshot(
                 zones: state.servedZones, challenges: state.table.entries, configuration: configuration,
-                restoring: state.restoring, apexLabels: state.apexLabels, journals: state.journals,
+                restoring: state.restoring, apexFilter: state.apexFilter, journals: state.journals,
                 staticApexes: state.staticApexes),
             ordering: .releasing)
     }

@@ -21,13 +21,12 @@ package final class AuthoritySnapshot: Sendable {
     package let journals: TreeDictionary<DNSName, ZoneJournal>
     /// The apexes of the static zones (not synthesized for owned names).
     package let staticApexes: Set<DNSName>
-    /// Bit n set when some zone's apex has n labels (n < 128), so suffixes of a query name
-    /// that cannot be an apex are not hashed.
-    private let apexLabelCounts: (UInt64, UInt64)
+    /// ``ApexFilter/masks``: suffixes of a query name that cannot be an apex are not looked up.
+    private let apexMasks: [UInt64]
 
     package init(
         zones: TreeDictionary<DNSName, Zone>, challenges: TreeDictionary<DNSName, ChallengeRecords>,
-        configuration: AuthorityConfiguration, restoring: Bool, apexLabels: ApexLabelCounts,
+        configuration: AuthorityConfiguration, restoring: Bool, apexFilter: ApexFilter,
         journals: TreeDictionary<DNSName, ZoneJournal> = [:], staticApexes: Set<DNSName> = []
     ) {
         self.zones = zones
@@ -36,14 +35,7 @@ package final class AuthoritySnapshot: Sendable {
         self.restoring = restoring
         self.journals = journals
         self.staticApexes = staticApexes
-        self.apexLabelCounts = apexLabels.mask
-    }
-
-    @inline(__always)
-    private func mayBeApex(labelCount: Int) -> Bool {
-        labelCount < 64
-            ? apexLabelCounts.0 & (1 << UInt64(labelCount)) != 0
-            : apexLabelCounts.1 & (1 << UInt64(labelCount - 64)) != 0
+        self.apexMasks = apexFilter.masks
     }
 
     /// The zone with the longest apex that `name` is in or below, if any.
@@ -51,7 +43,9 @@ package final class AuthoritySnapshot: Sendable {
         var labels = name.labelCount
         var current = name
         while true {
-            if mayBeApex(labelCount: labels), let zone = zones[current] { return zone }
+            if ApexFilter.mayBeApex(current, labelCount: labels, masks: apexMasks), let zone = zones[current] {
+                return zone
+            }
             guard let parent = current.parent else { return nil }
             current = parent
             labels -= 1
