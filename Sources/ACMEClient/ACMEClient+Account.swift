@@ -76,6 +76,7 @@ extension ACMEClient {
         var account = try response.decode(ACMEAccount.self)
         account.url = url
         accountURL = url
+        ordersURL = account.orders
         return account
     }
 }

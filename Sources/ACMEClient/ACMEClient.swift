@@ -23,6 +23,8 @@ public actor ACMEClient {
     /// The account URL, known after ``register(contact:termsOfServiceAgreed:externalAccountBinding:)``
     /// or ``lookupAccount()``.
     public internal(set) var accountURL: String?
+    /// The account's orders list (RFC 8555 §7.1.2.1), when the CA gives one.
+    var ordersURL: String?
     var cachedDirectory: ACMEDirectory?
     var nonces: [String] = []
 
@@ -345,7 +347,7 @@ public actor ACMEClient {
     /// - Throws: ``ACMEError/Code/retriesExhausted`` (with the last error's problem) once
     ///   ``ACMEClientConfiguration/serverErrorRetries`` is spent; `error` itself when there is no
     ///   budget at all.
-    private func backOff(afterServerError error: ACMEError, count: inout Int) async throws {
+    func backOff(afterServerError error: ACMEError, count: inout Int) async throws {
         guard count < configuration.serverErrorRetries else {
             guard configuration.serverErrorRetries > 0 else { throw error }
             throw ACMEError(

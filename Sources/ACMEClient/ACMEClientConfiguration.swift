@@ -9,8 +9,10 @@ public struct ACMEClientConfiguration: Sendable {
     /// How many times one request is sent again after a server error (5xx without a
     /// `Retry-After`) or a failed exchange (reset, timeout, truncated answer), waiting
     /// ``serverErrorBackoffSeconds`` then twice as long each time. A request that may have
-    /// taken effect without its answer arriving (newOrder, key change, revocation) is sent again
-    /// only after a 5xx answer, never after a failed exchange: a second order must not come of it.
+    /// taken effect without its answer arriving (key change, revocation) is sent again only
+    /// after a 5xx answer, never after a failed exchange. A newOrder after a failed exchange is
+    /// sent again only when the account's orders list shows no order it could have placed
+    /// (``ACMEClient/newOrder(_:profile:replaces:)``): a second order must not come of it.
     public var serverErrorRetries: Int = 4
     public var serverErrorBackoffSeconds: Double = 0.5
     /// The longest `Retry-After` the client waits for before giving up, in seconds.

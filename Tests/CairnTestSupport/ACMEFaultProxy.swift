@@ -10,7 +10,8 @@ import Synchronization
 /// An HTTPS proxy in front of an ACME server (Pebble) that injects the faults a CA's front end
 /// shows: 500s, 503 with `Retry-After`, connections closed without an answer, slow answers and
 /// truncated bodies, on a fixed schedule by request number, and counts what it injected and how
-/// many orders the CA really created. It forwards `Host` as the client sent it, since Pebble
+/// many orders the CA really created. The answer to the first order the CA creates is cut off
+/// too, so a client must find that order again rather than place a second. It forwards `Host` as the client sent it, since Pebble
 /// builds the URLs it lists from it, so every later request comes through the proxy too.
 public final class ACMEFaultProxy: Sendable {
     public enum Fault: String, CaseIterable, Sendable, Hashable {
@@ -32,18 +33,22 @@ public final class ACMEFaultProxy: Sendable {
         public var forwarded = 0
         /// newOrder requests (Pebble's `/order-plz`) the CA answered 201: orders created.
         public var ordersCreated = 0
+        /// Orders created whose answer was cut off (counted in `injected[.truncated]` too).
+        public var orderAnswersLost = 0
     }
 
     /// `https://127.0.0.1:PORT`.
     public let url: String
     /// The PEM file of the root the proxy's certificate chains to (`--ca-bundle`).
     public let trustedRootsFile: String
-    private let state = Mutex<(requests: Int, counts: Counts)>((0, Counts()))
+    private let state: Mutex<(requests: Int, orderAnswersToLose: Int, counts: Counts)>
     private let schedule: @Sendable (_ number: Int, _ path: String) -> Fault?
 
     private init(
-        url: String, trustedRootsFile: String, schedule: @escaping @Sendable (_ number: Int, _ path: String) -> Fault?
+        url: String, trustedRootsFile: String, orderAnswersToLose: Int,
+        schedule: @escaping @Sendable (_ number: Int, _ path: String) -> Fault?
     ) {
+        self.state = Mutex((0, orderAnswersToLose, Counts()))
         self.url = url
         self.trustedRootsFile = trustedRootsFile
         self.schedule = schedule
@@ -52,25 +57,23 @@ public final class ACMEFaultProxy: Sendable {
     public var counts: Counts { state.withLock { $0.counts } }
 
     /// The default schedule: of every 16 requests, one gets 500, one is closed unanswered, one
-    /// gets 503, one is slow and one truncated. A newOrder never loses its answer (closed or
-    /// truncated): a client cannot tell whether that order exists, so it does not send it again
-    /// (`ACMEClientConfiguration.serverErrorRetries`) and the issuance fails, to be tried later.
-    public static let everyKind: @Sendable (Int, String) -> Fault? = { number, path in
-        let newOrder = path.hasSuffix("/order-plz")
+    /// gets 503, one is slow and one truncated, newOrders included.
+    public static let everyKind: @Sendable (Int, String) -> Fault? = { number, _ in
         switch number % 16 {
         case 3: return .internalError
-        case 6: return newOrder ? nil : .reset
+        case 6: return .reset
         case 9: return .unavailable
         case 12: return .slow
-        case 15: return newOrder ? nil : .truncated
+        case 15: return .truncated
         default: return nil
         }
     }
 
     /// Runs a proxy to `upstream` (`https://HOST:PORT`, its certificate trusted through
-    /// `upstreamRoots`) for the length of `body`.
+    /// `upstreamRoots`) for the length of `body`. The answers to the first `orderAnswersToLose`
+    /// orders the CA creates are cut off halfway, whatever the schedule says.
     public static func with<T: Sendable>(
-        upstream: String, upstreamRoots: String,
+        upstream: String, upstreamRoots: String, orderAnswersToLose: Int = 1,
         schedule: @escaping @Sendable (Int, String) -> Fault? = everyKind,
         _ body: @Sendable (ACMEFaultProxy) async throws -> T
     ) async throws -> T {
@@ -94,7 +97,7 @@ public final class ACMEFaultProxy: Sendable {
             .bind(host: "127.0.0.1", port: 0).get()
         let proxy = ACMEFaultProxy(
             url: "https://127.0.0.1:\(channel.localAddress?.port ?? 0)", trustedRootsFile: identity.rootPEMFile,
-            schedule: schedule)
+            orderAnswersToLose: orderAnswersToLose, schedule: schedule)
         holder.withLock { $0 = proxy }
         let outcome: Result<T, any Error>
         do {
@@ -117,10 +120,17 @@ public final class ACMEFaultProxy: Sendable {
         }
     }
 
-    fileprivate func recordForward(path: String, status: Int) {
+    /// Counts the CA's answer to a forwarded request; true when it is an order's to be cut off.
+    fileprivate func recordForward(path: String, status: Int, fault: Fault?) -> Bool {
         state.withLock { state in
             state.counts.forwarded += 1
-            if path.hasSuffix("/order-plz"), status == 201 { state.counts.ordersCreated += 1 }
+            guard path.hasSuffix("/order-plz"), status == 201 else { return false }
+            state.counts.ordersCreated += 1
+            guard state.orderAnswersToLose > 0 else { return false }
+            state.orderAnswersToLose -= 1
+            state.counts.orderAnswersLost += 1
+            if fault != .truncated { state.counts.injected[.truncated, default: 0] += 1 }
+            return true
         }
     }
 }
@@ -192,12 +202,12 @@ private final class ProxyHandler: ChannelInboundHandler, @unchecked Sendable {
             case .failure:
                 context.close(promise: nil)
             case .success(let (status, headers, collected)):
-                proxy.recordForward(path: head.uri, status: Int(status.code))
+                let losesAnswer = proxy.recordForward(path: head.uri, status: Int(status.code), fault: fault)
                 let answer = {
                     let pairs = headers.filter {
                         !["content-length", "transfer-encoding", "connection"].contains($0.name.lowercased())
                     }.map { ($0.name, $0.value) }
-                    if fault == .truncated {
+                    if fault == .truncated || losesAnswer {
                         self.writeTruncated(status: status, headers: pairs, body: collected, context: context)
                     } else {
                         self.write(status: status, headers: pairs, body: collected, context: context)

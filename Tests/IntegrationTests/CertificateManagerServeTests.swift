@@ -243,8 +243,10 @@ import Testing
                     for fault in ACMEFaultProxy.Fault.allCases {
                         #expect(counts.injected[fault, default: 0] > 0, "no \(fault) injected: \(counts.injected)")
                     }
+                    #expect(counts.orderAnswersLost == 1)
                     #expect(counts.ordersCreated == 2, "\(counts.ordersCreated) orders created\n\(Self.logs(setup))")
                     let log = Self.logs(setup)
+                    #expect(log.contains("the order it placed is in the account's orders"), "\(log)")
                     #expect(log.contains("trying again"), "no retry logged")
                     #expect(!log.contains("certificate not renewed"), "an attempt failed:\n\(log)")
                 }
