@@ -50,6 +50,27 @@ pebble_certificate() {
         -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" 2>/dev/null
 }
 
+# Starts Pebble (PEBBLE_VA_NOSLEEP=1, PEBBLE_AUTHZREUSE=0) with the certificate
+# pebble_certificate wrote to $1, asking DNS server $2 (host:port), appending its log to $3, rejecting $4 %
+# of nonces; sets $directory and $pebble_pid, and adds the pid to the caller's $pids.
+start_pebble() {
+    local listen management
+    listen=$(free_port)
+    management=$(free_port)
+    while [ "$management" = "$listen" ]; do management=$(free_port); done
+    cat >"$1/pebble.json" <<EOF
+{"pebble": {"listenAddress": "127.0.0.1:$listen", "managementListenAddress": "127.0.0.1:$management",
+ "certificate": "$1/pebble-cert.pem", "privateKey": "$1/pebble-key.pem", "httpPort": 5002,
+ "tlsPort": 5001, "ocspResponderURL": "", "externalAccountBindingRequired": false}}
+EOF
+    PEBBLE_VA_NOSLEEP=1 PEBBLE_AUTHZREUSE=0 PEBBLE_WFE_NONCEREJECT=$4 \
+        pebble -config "$1/pebble.json" -dnsserver "$2" >>"$3" 2>&1 &
+    pebble_pid=$!
+    pids+=("$pebble_pid")
+    directory="https://127.0.0.1:$listen/dir"
+    wait_for curl --silent --fail --max-time 1 --cacert "$1/pebble-cert.pem" "$directory"
+}
+
 # The auth zone the scale benchmarks serve: $1/auth.bench.test.zone.
 write_bench_zone() {
     mkdir -p "$1"

@@ -36,23 +36,6 @@ trap 'stop_all; [ -n "${BENCH_KEEP:-}" ] && echo "kept $work" >&2 || rm -rf "$wo
 
 pebble_certificate "$work"
 
-# Starts a fresh Pebble asking DNS server $1 (host:port); sets $directory.
-start_pebble() {
-    local listen management
-    listen=$(free_port)
-    management=$(free_port)
-    cat >"$work/pebble.json" <<EOF
-{"pebble": {"listenAddress": "127.0.0.1:$listen", "managementListenAddress": "127.0.0.1:$management",
- "certificate": "$work/pebble-cert.pem", "privateKey": "$work/pebble-key.pem", "httpPort": 5002,
- "tlsPort": 5001, "ocspResponderURL": "", "externalAccountBindingRequired": false}}
-EOF
-    PEBBLE_VA_NOSLEEP=1 PEBBLE_AUTHZREUSE=0 timeout "$limit" pebble -config "$work/pebble.json" \
-        -dnsserver "$1" >>"$work/pebble.log" 2>&1 &
-    pids+=($!)
-    directory="https://127.0.0.1:$listen/dir"
-    wait_for curl --silent --fail --max-time 1 --cacert "$work/pebble-cert.pem" "$directory"
-}
-
 names_for() { # $1 = how many, $2 = label
     local i
     for i in $(seq 1 "$1"); do printf -- '-d\nn%d.%s.bench.test\n' "$i" "$2"; done
@@ -89,7 +72,7 @@ cleanup) curl --silent --fail --max-time 10 -X POST -d "{\"host\":\"\$2\"}" http
 esac
 EOF
     chmod +x "$work/exec-hook.sh"
-    start_pebble "127.0.0.1:$dns"
+    start_pebble "$work" "127.0.0.1:$dns" "$work/pebble.log" 5
     mapfile -t domains < <(names_for "$n" lego$n)
     start=$(now)
     if ! LEGO_CA_CERTIFICATES="$work/pebble-cert.pem" EXEC_PATH="$work/exec-hook.sh" \
@@ -109,7 +92,7 @@ EOF
     # cairn issue, its own DNS listener.
     if [ $have_issue = 1 ]; then
         dns=$(free_port)
-        start_pebble "127.0.0.1:$dns"
+        start_pebble "$work" "127.0.0.1:$dns" "$work/pebble.log" 5
         mapfile -t domains < <(names_for "$n" cairn$n)
         start=$(now)
         if ! timeout "$limit" "$cairn" issue --server "$directory" --ca-bundle "$work/pebble-cert.pem" \

@@ -63,25 +63,6 @@ cpu_seconds() {
 
 pebble_certificate "$work"
 
-# Starts a fresh Pebble asking DNS server $1 (host:port), logging to $2; sets $directory, $pebble_pid.
-start_pebble() {
-    local listen management
-    listen=$(free_port)
-    management=$(free_port)
-    while [ "$management" = "$listen" ]; do management=$(free_port); done
-    cat >"$work/pebble.json" <<EOF
-{"pebble": {"listenAddress": "127.0.0.1:$listen", "managementListenAddress": "127.0.0.1:$management",
- "certificate": "$work/pebble-cert.pem", "privateKey": "$work/pebble-key.pem", "httpPort": 5002,
- "tlsPort": 5001, "ocspResponderURL": "", "externalAccountBindingRequired": false}}
-EOF
-    PEBBLE_VA_NOSLEEP=1 PEBBLE_AUTHZREUSE=0 PEBBLE_WFE_NONCEREJECT=$nonce_reject \
-        pebble -config "$work/pebble.json" -dnsserver "$1" >"$2" 2>&1 &
-    pebble_pid=$!
-    pids+=("$pebble_pid")
-    directory="https://127.0.0.1:$listen/dir"
-    wait_for curl --silent --fail --max-time 1 --cacert "$work/pebble-cert.pem" "$directory"
-}
-
 # Writes the configuration for run directory $1, DNS port $2, API port $3, concurrency $4.
 write_config() {
     local run=$1 i issuers=1 issuer
@@ -174,7 +155,7 @@ for c in $concurrencies; do
     mkdir -p "$run/zones" "$run/state"
     dns=$(free_port)
     api=$(free_port)
-    start_pebble "127.0.0.1:$dns" "$run/pebble.log"
+    start_pebble "$work" "127.0.0.1:$dns" "$run/pebble.log" "$nonce_reject"
     write_config "$run" "$dns" "$api" "$c"
     certs() { "$cairn" certs --json --config "$run/cairn.yaml" --state-dir "$run/state" 2>/dev/null; }
 
