@@ -20,12 +20,12 @@ public struct ChallengeOwner: RawRepresentable, Hashable, Sendable, CustomString
         var high: UInt64
         var low: UInt64
 
-        init?(lowercase text: Substring) {
-            let utf8 = text.utf8
+        init?(lowercase utf8: UnsafeBufferPointer<UInt8>) {
             guard utf8.count == 36 else { return nil }
             var words = (UInt64(0), UInt64(0))
             var digits = 0
-            for (offset, byte) in utf8.enumerated() {
+            for offset in 0..<36 {
+                let byte = utf8[offset]
                 if offset == 8 || offset == 13 || offset == 18 || offset == 23 {
                     guard byte == UInt8(ascii: "-") else { return nil }
                     continue
@@ -66,19 +66,20 @@ public struct ChallengeOwner: RawRepresentable, Hashable, Sendable, CustomString
     private let storage: Storage
 
     public init(rawValue: String) {
-        // Byte prefixes, not `hasPrefix` (which compares characters): a restore makes millions.
-        let utf8 = rawValue.utf8
-        if utf8.starts(with: Self.registrationPrefix.utf8),
-            let bytes = UUIDBytes(lowercase: Substring(utf8.dropFirst(Self.registrationPrefix.utf8.count)))
-        {
-            storage = .registration(bytes)
-        } else if utf8.starts(with: Self.tokenPrefix.utf8),
-            let bytes = UUIDBytes(lowercase: Substring(utf8.dropFirst(Self.tokenPrefix.utf8.count)))
-        {
-            storage = .token(bytes)
-        } else {
-            storage = .text(rawValue)
+        // Over the contiguous UTF-8 octets, not `hasPrefix` (which compares characters) nor a
+        // view's indices: a restore makes millions.
+        var text = rawValue
+        let parsed = text.withUTF8 { utf8 -> Storage? in
+            func uuid(after prefix: String) -> UUIDBytes? {
+                let count = prefix.utf8.count
+                guard utf8.count > count, utf8.starts(with: prefix.utf8) else { return nil }
+                return UUIDBytes(lowercase: UnsafeBufferPointer(rebasing: utf8[count...]))
+            }
+            if let bytes = uuid(after: Self.registrationPrefix) { return .registration(bytes) }
+            if let bytes = uuid(after: Self.tokenPrefix) { return .token(bytes) }
+            return nil
         }
+        storage = parsed ?? .text(rawValue)
     }
 
     public var rawValue: String {

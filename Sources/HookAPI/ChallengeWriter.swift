@@ -400,7 +400,8 @@ public final class ChallengeWriter: Sendable {
     /// The authority's form of stored names: unexpired values only.
     private func states(_ names: [StoredName], now: UnixTime) -> [ChallengeState] {
         let maximumTTL = authority.configuration.maximumChallengeTTL
-        let parsed = DNSName.parsingMany(names.lazy.map(\.name))
+        // An array of the texts: a lazy map would copy each stored name whole, twice.
+        let parsed = DNSName.parsingMany(names.map { $0.name })
         return zip(names, parsed).compactMap { stored, name in
             guard let name else {
                 logger.warning("stored name is not a domain name", metadata: ["name": "\(stored.name)"])
