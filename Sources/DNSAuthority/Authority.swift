@@ -696,6 +696,14 @@ public final class Authority: Sendable {
         }
         var lastTouched: DNSName? = nil
         var belowMissingParents: [(name: DNSName, apex: DNSName)] = []
+        // Owned names are counted in their parent's node a run of siblings at a time: the store
+        // lists names in order, so the million labels of an auth zone add to one count once.
+        var siblings: (apex: DNSName, parent: DNSName, count: Int)? = nil
+        func countSiblings() {
+            guard let run = siblings else { return }
+            siblings = nil
+            served[run.apex]!.addOwnedNames(run.count, under: run.parent)
+        }
         for item in states {
             guard let owner = item.owner else { continue }
             do throws(AuthorityError) {
@@ -714,8 +722,15 @@ public final class Authority: Sendable {
                 // Most names sit under a node (the auth zone's apex) and are counted now; the
                 // others, which need empty non-terminals, once every name is in the table,
                 // ancestors first.
-                if isNew, !served[apex]!.addOwnedNameUnderExistingParent(item.name, hasNode: hasNode) {
-                    belowMissingParents.append((item.name, apex))
+                if isNew, let parent = Zone.countingParent(of: item.name, apex: apex, hasNode: hasNode) {
+                    if let run = siblings, run.parent == parent, run.apex == apex {
+                        siblings!.count += 1
+                    } else if served[apex]!.nodes[parent] != nil {
+                        countSiblings()
+                        siblings = (apex, parent, 1)
+                    } else {
+                        belowMissingParents.append((item.name, apex))
+                    }
                 }
                 if let before = old.table.entries[item.name] {
                     let previous = placement(of: item.name, in: old.servedZones)
@@ -734,6 +749,7 @@ public final class Authority: Sendable {
                 if prebuilt != nil { _ = try? table.set(nil, at: item.name) }
             }
         }
+        countSiblings()
         table.endBulkFill()
         belowMissingParents.sort { $0.name.labelCount < $1.name.labelCount }
         for (name, apex) in belowMissingParents {

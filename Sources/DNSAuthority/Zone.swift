@@ -266,14 +266,19 @@ extension Zone {
         linkToParents(name, isOwned: isOwned)
     }
 
-    /// ``addOwnedName(_:hasNode:isOwned:)`` when `name`'s parent has a node (the common case: the
-    /// apex of an auth zone), which needs no ownership check.
-    ///
-    /// - Returns: whether it was counted; `false` when the parent has no node (nothing changed).
-    package mutating func addOwnedNameUnderExistingParent(_ name: DNSName, hasNode: Bool) -> Bool {
-        guard name.wireLength > apex.wireLength, !hasNode else { return true }
-        guard let parent = name.parent else { return true }
-        return (nodes[parent]?.childCount += 1) != nil
+    /// The node an owned `name` of the zone at `apex` is counted in: its parent, when `name` lies
+    /// below the apex and has no node of its own; `nil` when it needs no counting.
+    package static func countingParent(of name: DNSName, apex: DNSName, hasNode: Bool) -> DNSName? {
+        guard name.wireLength > apex.wireLength, !hasNode else { return nil }
+        return name.parent
+    }
+
+    /// Counts `count` more owned names among the children of `parent` (each named by
+    /// ``countingParent(of:apex:hasNode:)``), which has a node (the common case: the apex of an
+    /// auth zone) and so needs no ownership check; names whose parent has none are added with
+    /// ``addOwnedName(_:hasNode:isOwned:)``.
+    package mutating func addOwnedNames(_ count: Int, under parent: DNSName) {
+        nodes[parent]?.childCount += count
     }
 
     /// Stops counting `name`, no longer owned (`isOwned` says so already), and removes the empty
