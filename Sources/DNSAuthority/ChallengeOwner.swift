@@ -91,4 +91,12 @@ public struct ChallengeOwner: RawRepresentable, Hashable, Sendable, CustomString
     }
 
     public var description: String { rawValue }
+
+    // Compared and hashed by what is stored: the standard library's defaults for a
+    // RawRepresentable type go through `rawValue`, which spells a UUID out as a new string each
+    // time. One text always parses to the same storage, and each storage gives back its text,
+    // so equal storage is equal text.
+    public static func == (lhs: Self, rhs: Self) -> Bool { lhs.storage == rhs.storage }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(storage) }
 }
