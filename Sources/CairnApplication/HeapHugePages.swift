@@ -49,8 +49,16 @@ package enum HeapHugePages {
                 guard let address = UnsafeMutableRawPointer(bitPattern: range.lowerBound) else { continue }
                 let length = Int(range.upperBound - range.lowerBound)
                 _ = madvise(address, length, MADV_HUGEPAGE)
-                // MADV_COLLAPSE (25): not in glibc 2.36's headers.
-                if madvise(address, length, 25) == 0 { collapsed += length / 1024 }
+                // MADV_COLLAPSE (25): not in glibc 2.36's headers. EAGAIN is a transient failure
+                // (a page briefly locked or not yet on an LRU list), which madvise(2) says to retry;
+                // the parts already collapsed are skipped the next time.
+                for _ in 0..<3 {
+                    if madvise(address, length, 25) == 0 {
+                        collapsed += length / 1024
+                        break
+                    }
+                    guard errno == EAGAIN else { break }
+                }
             }
             return collapsed
         #else

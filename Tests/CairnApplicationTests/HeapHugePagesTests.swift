@@ -63,8 +63,9 @@ import Testing
             let before = inRegion(MemoryMapping.current())
             try #require(before.count == 1 && before[0].anonymousHuge == 0, "\(before)")
             let collapsed = HeapHugePages.collapse(before)
+            let failure = errno
             let after = inRegion(MemoryMapping.current())
-            #expect(collapsed >= 64 * 1024, "collapsed \(collapsed) KiB")
+            #expect(collapsed >= 64 * 1024, "collapsed \(collapsed) KiB (errno \(failure))")
             #expect(after.reduce(0) { $0 + $1.anonymousHuge } >= 64 * 1024, "\(after)")
             #expect(region.load(fromByteOffset: length - 1, as: UInt8.self) == 1, "the data is kept")
         #else
