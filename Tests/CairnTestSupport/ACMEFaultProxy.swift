@@ -41,14 +41,18 @@ public final class ACMEFaultProxy: Sendable {
     public let url: String
     /// The PEM file of the root the proxy's certificate chains to (`--ca-bundle`).
     public let trustedRootsFile: String
-    private let state: Mutex<(requests: Int, orderAnswersToLose: Int, counts: Counts)>
+    private let state: Mutex<(requests: Int, orderAnswersToLose: Int, streaks: [String: Int], counts: Counts)>
+    /// The most faults in a row one URL gets: fewer than the client's budget of retries
+    /// (`ACMEClientConfiguration.serverErrorRetries`, 4), so the test sees the budget absorb
+    /// faults rather than a schedule that happened to fail one request five times running.
+    public static let longestStreak = 2
     private let schedule: @Sendable (_ number: Int, _ path: String) -> Fault?
 
     private init(
         url: String, trustedRootsFile: String, orderAnswersToLose: Int,
         schedule: @escaping @Sendable (_ number: Int, _ path: String) -> Fault?
     ) {
-        self.state = Mutex((0, orderAnswersToLose, Counts()))
+        self.state = Mutex((0, orderAnswersToLose, [:], Counts()))
         self.url = url
         self.trustedRootsFile = trustedRootsFile
         self.schedule = schedule
@@ -114,7 +118,9 @@ public final class ACMEFaultProxy: Sendable {
     fileprivate func nextFault(path: String) -> Fault? {
         state.withLock { state in
             state.requests += 1
-            let fault = schedule(state.requests, path)
+            var fault = schedule(state.requests, path)
+            if fault != nil, state.streaks[path, default: 0] >= Self.longestStreak { fault = nil }
+            state.streaks[path] = fault == nil ? nil : state.streaks[path, default: 0] + 1
             if let fault { state.counts.injected[fault, default: 0] += 1 }
             return fault
         }
