@@ -58,7 +58,10 @@ extension ACMEClient {
         of identifiers: [ACMEIdentifier], profile: String?, in ordersURL: String
     ) async throws -> ACMEOrder? {
         struct OrdersList: Decodable { var orders: [String] }
-        let wanted = Set(identifiers.map { ACMEIdentifier(type: $0.type, value: $0.value.lowercased()) })
+        func folded(_ identifiers: [ACMEIdentifier]) -> Set<ACMEIdentifier> {
+            Set(identifiers.map { ACMEIdentifier(type: $0.type, value: $0.value.lowercased()) })
+        }
+        let wanted = folded(identifiers)
         var listed: [String] = []
         var page: String? = ordersURL
         var pages = 0
@@ -71,8 +74,7 @@ extension ACMEClient {
         for url in listed.reversed().prefix(Self.listedOrdersChecked) {
             let (order, _) = try await order(at: url)
             guard order.status == .pending || order.status == .ready else { continue }
-            guard Set(order.identifiers.map { ACMEIdentifier(type: $0.type, value: $0.value.lowercased()) }) == wanted
-            else { continue }
+            guard folded(order.identifiers) == wanted else { continue }
             if let profile, let placed = order.profile, placed != profile { continue }
             return order
         }

@@ -11,8 +11,9 @@ import Synchronization
 /// shows: 500s, 503 with `Retry-After`, connections closed without an answer, slow answers and
 /// truncated bodies, on a fixed schedule by request number, and counts what it injected and how
 /// many orders the CA really created. The answer to the first order the CA creates is cut off
-/// too, so a client must find that order again rather than place a second. It forwards `Host` as the client sent it, since Pebble
-/// builds the URLs it lists from it, so every later request comes through the proxy too.
+/// too, so a client must find that order again rather than place a second. It forwards `Host`
+/// as the client sent it, since Pebble builds the URLs it lists from it, so every later request
+/// comes through the proxy too.
 public final class ACMEFaultProxy: Sendable {
     public enum Fault: String, CaseIterable, Sendable, Hashable {
         /// 500 with a `serverInternal` problem, the CA not asked.
