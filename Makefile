@@ -1,9 +1,10 @@
 # Cairn — the README's first commands are the contract: `make demo` and `make test`.
 SHELL := /bin/bash
 SWIFT ?= swift
-# What the build needs from Debian (libldns for zone files, SQLite for the store), and what the
-# tests and demos add: real DNS peers and clients, Pebble, the ACME clients the hooks serve.
-BUILD_PACKAGES := pkg-config libldns-dev libssl-dev libsqlite3-dev
+# What the build needs from Debian (libldns for zone files, SQLite for the store, zlib's static
+# archive for the release link), and what the tests and demos add: real DNS peers and clients,
+# Pebble, the ACME clients the hooks serve.
+BUILD_PACKAGES := pkg-config libldns-dev libssl-dev libsqlite3-dev zlib1g-dev
 TEST_PACKAGES := ldnsutils bind9 bind9-dnsutils knot-dnsutils knot nsd pebble unbound lego certbot openssl dehydrated
 FUZZ_SECONDS ?= 600
 # The deployed binary: the Swift runtime linked in statically, every Swift function in a section

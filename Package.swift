@@ -29,9 +29,14 @@ let answerPathSettings: [SwiftSetting] =
 // contrib/release-sections.lds keeps .rodata read-only: the few writable .rodata sections Swift
 // emits would otherwise make lld put all of it in the writable segment, whose pages start-up read
 // stay resident (cairn serve releases only read-only mappings).
+// SQLite, libstdc++, zlib and libgcc are linked from their static archives: contrib/link-static
+// holds a linker script named after each shared library (`INPUT(-l:libsqlite3.a)`), and its -L
+// comes before the system's, so the -l that swiftc and the module maps add find it first. As
+// shared libraries their code and relocations took 1.5-2 MB of resident memory at every start.
 let releaseLinkerSettings: [LinkerSetting] = [
     .unsafeFlags(
         [
+            "-L", "\(Context.packageDirectory)/contrib/link-static",
             "-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
             "-Xlinker", "--symbol-ordering-file=\(Context.packageDirectory)/contrib/link-order.txt",
             "-Xlinker", "--no-warn-symbol-ordering", "-Xlinker", "--no-export-dynamic",

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Checks that a release cairn was linked as Package.swift asks: packed relative relocations
 (DT_RELR), a dynamic symbol table with only what shared libraries need (no exported Swift
-symbols), libldns and libcrypto linked in, .rodata read-only, and the busiest functions of contrib/link-order.txt at the front of .text.
+symbols), libldns, libcrypto, SQLite, libstdc++, zlib and libgcc linked in, .rodata read-only, and the busiest functions of contrib/link-order.txt at the front of .text.
 
 usage: check-link-layout.py BINARY [ORDER_FILE]
 
@@ -27,9 +27,9 @@ MAXIMUM_DYNAMIC_SYMBOLS = 5000
 
 problems = []
 dynamic = subprocess.run(["readelf", "-dW", binary], capture_output=True, text=True, check=True).stdout
-for library in ("libldns", "libcrypto"):
+for library in ("libldns", "libcrypto", "libsqlite3", "libstdc++", "libz", "libgcc_s"):
     if f"Shared library: [{library}." in dynamic:
-        problems.append(f"{library} is linked as a shared library (release builds link it statically)")
+        problems.append(f"{library} is linked as a shared library (release builds link it statically: see contrib/link-static)")
 if "(RELR)" not in dynamic:
     problems.append("no DT_RELR: the relative relocations are not packed (not linked by lld with -z pack-relative-relocs)")
 dynamic_symbols = subprocess.run(["readelf", "--dyn-syms", "-W", binary], capture_output=True, text=True,
@@ -63,5 +63,5 @@ elif max(placed) >= SPAN:
 if problems:
     print(f"{binary}: " + "; ".join(problems), file=sys.stderr)
     sys.exit(1)
-print(f"{os.path.basename(binary)}: DT_RELR, {count} dynamic symbols, libldns linked in, .rodata read-only, and the first {len(placed)} listed functions within "
+print(f"{os.path.basename(binary)}: DT_RELR, {count} dynamic symbols, only libc and libm shared, .rodata read-only, and the first {len(placed)} listed functions within "
       f"{max(placed) / 1024:.0f} KiB of the start of .text")
