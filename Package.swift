@@ -28,11 +28,16 @@ let answerPathSettings: [SwiftSetting] =
 // looks up Cairn's own symbols at run time (the Swift runtime finds metadata through sections).
 // contrib/release-sections.lds keeps .rodata read-only: the few writable .rodata sections Swift
 // emits would otherwise make lld put all of it in the writable segment, whose pages start-up read
-// stay resident (cairn serve releases only read-only mappings).
+// stay resident (cairn serve releases only read-only mappings). `make link-order` profiles a
+// binary linked without the script (CAIRN_LINK_FOR_VALGRIND=1): valgrind 3.19 writes into the
+// signal mask a process passes to rt_sigsuspend, which libdispatch keeps in .rodata, and crashes.
 // SQLite, libstdc++, zlib and libgcc are linked from their static archives: contrib/link-static
 // holds a linker script named after each shared library (`INPUT(-l:libsqlite3.a)`), and its -L
 // comes before the system's, so the -l that swiftc and the module maps add find it first. As
 // shared libraries their code and relocations took 1.5-2 MB of resident memory at every start.
+let readOnlyRodata =
+    Context.environment["CAIRN_LINK_FOR_VALGRIND"] == nil
+    ? ["-Xlinker", "-T", "-Xlinker", "\(Context.packageDirectory)/contrib/release-sections.lds"] : []
 let releaseLinkerSettings: [LinkerSetting] = [
     .unsafeFlags(
         [
@@ -40,8 +45,7 @@ let releaseLinkerSettings: [LinkerSetting] = [
             "-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
             "-Xlinker", "--symbol-ordering-file=\(Context.packageDirectory)/contrib/link-order.txt",
             "-Xlinker", "--no-warn-symbol-ordering", "-Xlinker", "--no-export-dynamic",
-            "-Xlinker", "-T", "-Xlinker", "\(Context.packageDirectory)/contrib/release-sections.lds",
-        ], .when(platforms: [.linux], configuration: .release))
+        ] + readOnlyRodata, .when(platforms: [.linux], configuration: .release))
 ]
 
 // libldns as a shared library in debug builds (tests, fuzzers under AddressSanitizer). A release

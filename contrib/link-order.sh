@@ -12,7 +12,8 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 . "$root/contrib/bench-common.sh"
 require_tools link-order valgrind callgrind_control dnsperf curl python3 strip nm
-cairn=$(release_cairn "$root")
+# Linked with .rodata writable (Package.swift says why valgrind needs it); the functions are the same.
+cairn=$(CAIRN_LINK_FOR_VALGRIND=1 release_cairn "$root")
 work=$(mktemp -d)
 pid=
 cleanup() { [ -z "$pid" ] || kill "$pid" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }
