@@ -9,7 +9,7 @@ TEST_PACKAGES := ldnsutils bind9 bind9-dnsutils knot-dnsutils knot nsd pebble un
 FUZZ_SECONDS ?= 600
 # The deployed binary: the Swift runtime linked in statically, every Swift function in a section
 # of its own so the link can lay out code in contrib/link-order.txt's order (Package.swift). The
-# benchmarks build with the same flags (contrib/bench-common.sh's release_flags).
+# benchmarks build with the same flags: contrib/bench-common.sh reads them from `make release-flags`.
 RELEASE_FLAGS := -c release --static-swift-stdlib -Xswiftc -Xfrontend -Xswiftc -function-sections
 
 # Where `make install` puts things: $(DESTDIR)$(PREFIX)/... (DESTDIR for staging and packaging).
@@ -22,7 +22,7 @@ UNITS := cairn.service cairn-renew.service cairn-renew.timer cairn-reload-webser
 HOOKS := $(notdir $(wildcard contrib/hooks/*.sh))
 INSTALL_STAGE := .build/install-stage
 
-.PHONY: deps build-deps install install-strip uninstall build release run demo demo-dns test bench bench-answer bench-issue bench-api bench-manager bench-scale bench-publish bench-replication link-order attack soak clean
+.PHONY: deps build-deps install install-strip uninstall build release run demo demo-dns test bench bench-answer bench-issue bench-api bench-manager bench-scale bench-publish bench-replication link-order attack soak clean release-flags
 
 # apt-get install of those of the packages $(1) that are missing; their daemons are not started.
 APT_INSTALL = missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -47,6 +47,10 @@ build-deps:
 
 build: deps
 	$(SWIFT) build
+
+# RELEASE_FLAGS, for the scripts in contrib/ that build the release binary.
+release-flags:
+	@echo "$(RELEASE_FLAGS)"
 
 # The binary to deploy: optimized, with the Swift runtime and Foundation linked in statically
 # (less CPU per query and less memory than with the shared libraries; make bench measures it).

@@ -14,10 +14,9 @@ require_dnspython() {
     /usr/bin/python3 -c 'import dns.message' 2>/dev/null || { echo "$1: python3-dnspython is missing" >&2; exit 1; }
 }
 
-# The flags of `make release` (the Makefile's RELEASE_FLAGS; keep the two alike, or each build
-# undoes the other's): the Swift runtime linked in statically, and every Swift function in a
-# section of its own, so the release link can lay out the code in contrib/link-order.txt's order.
-release_flags=(-c release --static-swift-stdlib -Xswiftc -Xfrontend -Xswiftc -function-sections)
+# The flags of `make release` (the Makefile's RELEASE_FLAGS, printed by `make release-flags`; a
+# build with other flags would undo the other's).
+read -ra release_flags <<<"$(make -s --no-print-directory -C "$(dirname "${BASH_SOURCE[0]}")/.." release-flags)"
 # Builds the release cairn of the checkout at $1 as `make release` does (the binary that is
 # deployed) and prints its path.
 release_cairn() {
