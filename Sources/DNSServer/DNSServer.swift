@@ -194,7 +194,12 @@ public struct DNSServer: Service {
                 .serverChannelOption(ChannelOptions.backlog, value: 256)
                 .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
                 .childChannelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
-                .childChannelOption(ChannelOptions.writeBufferWaterMark, value: .init(low: 32 << 10, high: 64 << 10))
+                // What a connection can make the server hold while its client reads no answers:
+                // one read of queries (at most 64 KiB) and 16 KiB of answers beyond what the kernel
+                // takes. A client that reads keeps the kernel's send buffer draining, so neither
+                // bound slows it.
+                .childChannelOption(ChannelOptions.writeBufferWaterMark, value: .init(low: 8 << 10, high: 16 << 10))
+                .childChannelOption(ChannelOptions.maxMessagesPerRead, value: 1)
                 .childChannelInitializer { channel in
                     guard let slot = limiter.admit(channel) else {
                         logger.debug(

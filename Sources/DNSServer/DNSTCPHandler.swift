@@ -9,9 +9,11 @@ import NIOExtras
 /// Each connection gets ``DNSServerConfiguration/TCP/messageTimeout`` to deliver each complete
 /// query; the deadline restarts after every query, so an idle connection or one that trickles
 /// bytes is closed and frees its slot (RFC 7766 §6.2.3). While the client does not read its
-/// responses, reading stops, so it cannot make the server queue without bound. A zero-length
-/// message (the length prefix 0x0000) is no DNS message: the connection is closed at once, as
-/// Knot does, instead of holding its slot until the deadline.
+/// responses (more than the write buffer's high watermark is waiting), reading stops, and the
+/// queries already read wait unanswered: a client that never reads holds no more than one read's
+/// queries and a watermark's worth of answers. A zero-length message (the length prefix 0x0000)
+/// is no DNS message: the connection is closed at once, as Knot does, instead of holding its slot
+/// until the deadline.
 ///
 /// The deadline is scheduled on the channel's event loop, so an `EmbeddedEventLoop` drives it
 /// in tests with `advanceTime(by:)`.
@@ -30,8 +32,14 @@ final class DNSTCPHandler: ChannelInboundHandler {
     private var closing = false
     /// Set while a ``ZoneTransferResponder`` builds a response off the loop.
     private var transferring = false
-    /// Queries read while `transferring`, answered once the transfer is written.
-    private var queued: [ByteBuffer] = []
+    /// Queries read while `transferring` or while the connection was not writable, answered in
+    /// order once the transfer is written or the client has read enough of its answers.
+    private var queued = CircularBuffer<ByteBuffer>()
+    /// The buffer answers are built in, kept from query to query. Each answer is copied out into
+    /// a buffer of its own size: one built in place keeps the 1 KiB its buffer was given (NIO
+    /// rounds 514 up to a power of two), 16 times a 60-byte answer's size, for as long as it
+    /// waits for a client that does not read.
+    private var scratch: ByteBuffer?
     /// Called for each query: the connection is in use (``TCPConnectionLimiter`` closes idle ones first).
     private let onQuery: () -> Void
 
@@ -72,8 +80,10 @@ final class DNSTCPHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !closing else { return }
         let query = unwrapInboundIn(data)
-        // Queries that came in the same read as a transfer wait for it: answers keep their order.
-        guard !transferring else {
+        // Queries that came in the same read as a transfer wait for it, and those read while the
+        // client is not reading its answers wait for it to: answers keep their order, and a
+        // client that never reads cannot make the server answer the rest of a large read.
+        guard !transferring, queued.isEmpty, context.channel.isWritable else {
             queued.append(query)
             return
         }
@@ -91,7 +101,8 @@ final class DNSTCPHandler: ChannelInboundHandler {
         }
         restartDeadline(context: context)
         onQuery()
-        var output = context.channel.allocator.buffer(capacity: 514)
+        var output = scratch.take() ?? context.channel.allocator.buffer(capacity: 514)
+        output.clear()
         output.writeInteger(UInt16(0))  // length prefix, set below
         guard
             case (var response, let summary)? = authority.answer(query: query, transport: .tcp, output: consume output)
@@ -108,7 +119,11 @@ final class DNSTCPHandler: ChannelInboundHandler {
             return
         }
         response.setInteger(UInt16(truncatingIfNeeded: response.readableBytes - 2), at: response.readerIndex)
-        context.write(wrapOutboundOut(response), promise: nil)
+        var framed = context.channel.allocator.buffer(capacity: response.readableBytes)
+        framed.writeBuffer(&response)
+        // Kept for the next answer, unless a large answer grew it.
+        if response.capacity <= 4096 { scratch = response }
+        context.write(wrapOutboundOut(framed), promise: nil)
         needsFlush = true
         if !context.channel.isWritable {
             context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
@@ -116,6 +131,9 @@ final class DNSTCPHandler: ChannelInboundHandler {
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
+        if !queued.isEmpty, !transferring, !closing, context.channel.isWritable {
+            answerQueued(context: context)
+        }
         if needsFlush {
             needsFlush = false
             context.flush()
@@ -124,8 +142,10 @@ final class DNSTCPHandler: ChannelInboundHandler {
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable, !transferring {
-            context.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
+        if !context.channel.isWritable {
+            context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
+        } else if !transferring {
+            answerQueued(context: context)
         }
         context.fireChannelWritabilityChanged()
     }
@@ -180,14 +200,20 @@ final class DNSTCPHandler: ChannelInboundHandler {
     private func resume(context: ChannelHandlerContext) {
         transferring = false
         restartDeadline(context: context)
-        while !queued.isEmpty, !transferring, !closing {
+        answerQueued(context: context)
+    }
+
+    /// Answers the queries that waited, in order, while the connection takes their answers, and
+    /// reads again once none is left.
+    private func answerQueued(context: ChannelHandlerContext) {
+        while !queued.isEmpty, !transferring, !closing, context.channel.isWritable {
             handle(queued.removeFirst(), context: context)
         }
         if needsFlush {
             needsFlush = false
             context.flush()
         }
-        if !transferring, !closing {
+        if queued.isEmpty, !transferring, !closing, context.channel.isWritable {
             context.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
         }
     }

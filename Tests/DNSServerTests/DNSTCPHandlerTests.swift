@@ -33,18 +33,29 @@ import Testing
             try channel.writeInbound(ByteBuffer(bytes: bytes))
         }
 
+        /// Every write the handler sent, as written.
+        func frames() throws -> [ByteBuffer] {
+            var frames: [ByteBuffer] = []
+            while let frame = try channel.readOutbound(as: ByteBuffer.self) { frames.append(frame) }
+            return frames
+        }
+
         /// Every write the handler sent, each as one frame: the 2-byte length must match the payload.
         func responses() throws -> [DNSMessage] {
-            var messages: [DNSMessage] = []
-            while var frame = try channel.readOutbound(as: ByteBuffer.self) {
+            try frames().map { frame in
+                var frame = frame
                 let length = frame.readInteger(as: UInt16.self)
                 #expect(length.map(Int.init) == frame.readableBytes, "the length prefix does not match the payload")
-                messages.append(try DNSMessage(decoding: frame))
+                return try DNSMessage(decoding: frame)
             }
-            return messages
         }
 
         var isOpen: Bool { channel.isActive }
+
+        /// The last `autoRead` the handler set, if it set one.
+        var autoRead: Bool? {
+            channel.options.last { $0.option is ChannelOptions.Types.AutoReadOption }?.value as? Bool
+        }
 
         /// Closes the channel if the handler did not, and checks nothing was left unread.
         func finish() throws {
@@ -83,6 +94,31 @@ import Testing
         #expect(responses.map(\.header.id) == [1, 2], "pipelined queries are answered in order")
         #expect(responses.allSatisfy { $0.answers.count == 1 && $0.header.isAuthoritative })
         #expect(connection.isOpen)
+        try connection.finish()
+    }
+
+    /// A client that stops reading its answers: once the connection is not writable, the queries
+    /// of a read wait unanswered (a read can hold thousands; `make attack`'s non-readers made the
+    /// server hold 87 MB of answers) and reading stays off; when the client reads again, they are
+    /// answered in order and reading resumes. Each answer waits in a buffer of its own size.
+    @Test func queriesWaitUnansweredWhileTheClientDoesNotReadItsAnswers() throws {
+        let connection = try Connection()
+        try connection.receive(try Self.framedQuery(id: 1))
+        #expect(try connection.responses().map(\.header.id) == [1])
+        connection.channel.isWritable = false
+        connection.channel.pipeline.fireChannelWritabilityChanged()
+        try connection.receive(try (2...101).flatMap { try Self.framedQuery(id: UInt16($0)) })
+        #expect(try connection.responses().isEmpty, "answers were made for a client that does not read them")
+        #expect(connection.autoRead == false, "reading went on")
+        connection.channel.isWritable = true
+        connection.channel.pipeline.fireChannelWritabilityChanged()
+        let frames = try connection.frames()
+        #expect(frames.allSatisfy { $0.capacity < 2 * $0.readableBytes }, "an answer holds a buffer twice its size")
+        let ids = try frames.map { frame in
+            var frame = frame; frame.moveReaderIndex(forwardBy: 2); return try DNSMessage(decoding: frame).header.id
+        }
+        #expect(ids == Array(2...101), "the waiting queries, in order")
+        #expect(connection.autoRead == true, "reading did not resume")
         try connection.finish()
     }
 
