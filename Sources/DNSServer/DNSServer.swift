@@ -195,11 +195,16 @@ public struct DNSServer: Service {
                 .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
                 .childChannelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
                 // What a connection can make the server hold while its client reads no answers:
-                // one read of queries (at most 64 KiB) and 16 KiB of answers beyond what the kernel
-                // takes. A client that reads keeps the kernel's send buffer draining, so neither
-                // bound slows it.
+                // one read of queries (at most 64 KiB) and 16 KiB of answers, and in the kernel
+                // 16 KiB of answers not yet sent (TCP_NOTSENT_LOWAT) besides what the client's
+                // window takes. Without that bound the kernel's send buffer grows to 4 MiB, 70,000
+                // answers the server makes for each client that never reads them. A client that
+                // reads keeps both buffers draining, so neither bound slows it.
                 .childChannelOption(ChannelOptions.writeBufferWaterMark, value: .init(low: 8 << 10, high: 16 << 10))
                 .childChannelOption(ChannelOptions.maxMessagesPerRead, value: 1)
+                .childChannelOption(
+                    ChannelOptions.tcpOption(NIOBSDSocket.Option(rawValue: TCP_NOTSENT_LOWAT)), value: 16 << 10
+                )
                 .childChannelInitializer { channel in
                     guard let slot = limiter.admit(channel) else {
                         logger.debug(
