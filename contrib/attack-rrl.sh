@@ -5,7 +5,9 @@
 # $ATTACK_QPS (50,000) queries a second, while a client in another prefix (127.0.2.1) asks
 # real names at 500 a second, answer by answer. Reported, with RRL on and off, in one run:
 # the legitimate client's answer rate and p50/p99 latency before and during the flood, what
-# the flood got back (answered, slipped, lost), and the octets sent per octet received.
+# the flood got back (answered, slipped, lost), and the octets sent per octet received. Then
+# Knot (if knotd is installed) under the same flood, with its RRL module at the same rate and
+# slip, as a yardstick (its octets from dnsperf's packet sizes: Knot does not count them).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 . "$root/contrib/bench-common.sh"
@@ -37,17 +39,11 @@ run() {
     local pid=$!
     pids+=("$pid")
     wait_for curl -sf "http://127.0.0.1:$api_port/health"
-    local before during
-    before=$(/usr/bin/python3 "$root/contrib/attack-rrl.py" "$dns_port" 500 "$seconds" 127.0.2.1 "$work/legit.txt")
+    local results before during
+    results=$(legit_and_flood "$label" "$dns_port" counters)
+    before=$(sed -n 1p <<<"$results"); during=$(sed -n 2p <<<"$results")
     local in0 out0 limited0
-    in0=$(metric cairn_dns_udp_received_bytes); out0=$(metric cairn_dns_udp_sent_bytes)
-    limited0=$(metric cairn_dns_rate_limited)
-    dnsperf -s 127.0.0.1 -p "$dns_port" -a 127.0.1.1 -d "$work/bait.txt" -Q "$qps" -l "$((seconds + 2))" \
-        -c 8 -t 1 -q 200000 >"$work/dnsperf-$label.txt" 2>&1 &
-    local flood=$!
-    pids+=("$flood")
-    during=$(/usr/bin/python3 "$root/contrib/attack-rrl.py" "$dns_port" 500 "$seconds" 127.0.2.1 "$work/legit.txt")
-    wait "$flood" || true
+    read -r in0 out0 limited0 <"$work/counters"
     local in1 out1 limited1 slipped
     in1=$(metric cairn_dns_udp_received_bytes); out1=$(metric cairn_dns_udp_sent_bytes)
     limited1=$(metric cairn_dns_rate_limited); slipped=$(metric cairn_dns_rate_limit_slipped)
@@ -71,6 +67,78 @@ print(f"  octets out per octet in during the flood: {(out1 - out0) / max(1, in1 
 PY
 }
 
+# Writes the octets received and sent and the responses limited so far to $work/counters.
+counters() {
+    echo "$(metric cairn_dns_udp_received_bytes) $(metric cairn_dns_udp_sent_bytes) $(metric cairn_dns_rate_limited)" \
+        >"$work/counters"
+}
+
+# The legitimate client, before and during the flood from 127.0.1.1, against DNS-PORT; prints
+# the two JSON objects, one a line, and leaves dnsperf's output in $work/dnsperf-LABEL.txt.
+# HOOK, if given, runs between the two, just before the flood.
+legit_and_flood() {
+    local label=$1 dns_port=$2 hook=${3:-}
+    /usr/bin/python3 "$root/contrib/attack-rrl.py" "$dns_port" 500 "$seconds" 127.0.2.1 "$work/legit.txt"
+    [ -z "$hook" ] || "$hook"
+    dnsperf -s 127.0.0.1 -p "$dns_port" -a 127.0.1.1 -d "$work/bait.txt" -Q "$qps" -l "$((seconds + 2))" \
+        -c 8 -t 1 -q 200000 >"$work/dnsperf-$label.txt" 2>&1 &
+    local flood=$!
+    pids+=("$flood")
+    /usr/bin/python3 "$root/contrib/attack-rrl.py" "$dns_port" 500 "$seconds" 127.0.2.1 "$work/legit.txt"
+    wait "$flood" || true
+}
+
+run_knot() {
+    local port
+    port=$(free_port)
+    mkdir -p "$work/knot/db"
+    cat >"$work/knot/knot.conf" <<CONF
+server:
+    rundir: "$work/knot"
+    listen: 127.0.0.1@$port
+log:
+  - target: stderr
+    any: warning
+database:
+    storage: "$work/knot/db"
+mod-rrl:
+  - id: flood
+    rate-limit: 200
+    slip: 2
+template:
+  - id: default
+    storage: "$work/zones"
+    journal-content: none
+    zonefile-sync: -1
+    global-module: mod-rrl/flood
+zone:
+  - domain: attack.test.
+    file: "$work/zones/attack.test.zone"
+CONF
+    knotd -c "$work/knot/knot.conf" >"$work/knot/knot.log" 2>&1 &
+    local pid=$!
+    pids+=("$pid")
+    wait_for dig +short +time=1 +tries=1 -p "$port" @127.0.0.1 host1.attack.test A
+    local results
+    results=$(legit_and_flood knot "$port")
+    kill "$pid"; wait "$pid" 2>/dev/null || true
+    python3 - "$results" "$work/dnsperf-knot.txt" "$seconds" <<'PY'
+import json, re, sys
+before, during = (json.loads(line) for line in sys.argv[1].splitlines())
+text = open(sys.argv[2]).read()
+number = lambda pattern: float(re.search(pattern, text).group(1))
+sent, completed = number(r"Queries sent:\s+(\d+)"), number(r"Queries completed:\s+(\d+)")
+request, response = number(r"Average packet size:\s+request (\d+)"), number(r"response (\d+)")
+seconds = float(sys.argv[3]) + 2
+print("== Knot, RRL 200/s, slip 2")
+for when, result in (("before", before), ("during", during)):
+    print(f"  legitimate, {when} the flood: {result['rate']}/s answered of 500/s, p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms, lost {result['lost']}, truncated {result['truncated']}")
+print(f"  flood: {sent:.0f} sent ({sent / seconds:.0f}/s), {completed:.0f} got a response ({completed / seconds:.0f}/s)")
+print(f"  octets out per octet in during the flood (dnsperf's packet sizes): {completed * response / max(1, sent * request):.3f}")
+PY
+}
+
 echo "== $(nproc) cores; flood $qps qps from 127.0.1.1 for $((seconds + 2)) s; legitimate 500 qps from 127.0.2.1"
 run on 200
 run off 0
+if command -v knotd >/dev/null; then run_knot; else echo "== Knot not run (knotd is not installed; make deps installs it)"; fi
