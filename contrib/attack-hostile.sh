@@ -78,31 +78,5 @@ if ! command -v knotd >/dev/null; then
     exit 0
 fi
 knot_port=$(free_port)
-mkdir -p "$work/knot/db"
-cat >"$work/knot/knot.conf" <<CONF
-server:
-    rundir: "$work/knot"
-    listen: 127.0.0.1@$knot_port
-    udp-workers: $(nproc)
-    tcp-workers: $(nproc)
-    background-workers: 1
-    tcp-max-clients: 1024
-log:
-  - target: stderr
-    any: warning
-database:
-    storage: "$work/knot/db"
-template:
-  - id: default
-    storage: "$work/zones"
-    journal-content: none
-    zonefile-sync: -1
-zone:
-  - domain: attack.test.
-    file: "$work/zones/attack.test.zone"
-CONF
-knotd -c "$work/knot/knot.conf" >"$work/knot/knot.log" 2>&1 &
-knot_pid=$!
-pids+=("$knot_pid")
-wait_for dig +short +time=1 +tries=1 -p "$knot_port" @127.0.0.1 host1.attack.test A
+start_attack_knot "$work" "$knot_port"
 attack knot "$knot_pid" "$knot_port"

@@ -91,37 +91,10 @@ legit_and_flood() {
 run_knot() {
     local port
     port=$(free_port)
-    mkdir -p "$work/knot/db"
-    cat >"$work/knot/knot.conf" <<CONF
-server:
-    rundir: "$work/knot"
-    listen: 127.0.0.1@$port
-log:
-  - target: stderr
-    any: warning
-database:
-    storage: "$work/knot/db"
-mod-rrl:
-  - id: flood
-    rate-limit: 200
-    slip: 2
-template:
-  - id: default
-    storage: "$work/zones"
-    journal-content: none
-    zonefile-sync: -1
-    global-module: mod-rrl/flood
-zone:
-  - domain: attack.test.
-    file: "$work/zones/attack.test.zone"
-CONF
-    knotd -c "$work/knot/knot.conf" >"$work/knot/knot.log" 2>&1 &
-    local pid=$!
-    pids+=("$pid")
-    wait_for dig +short +time=1 +tries=1 -p "$port" @127.0.0.1 host1.attack.test A
+    start_attack_knot "$work" "$port" 200
     local results
     results=$(legit_and_flood knot "$port")
-    kill "$pid"; wait "$pid" 2>/dev/null || true
+    kill "$knot_pid"; wait "$knot_pid" 2>/dev/null || true
     python3 - "$results" "$work/dnsperf-knot.txt" "$seconds" <<'PY'
 import json, re, sys
 before, during = (json.loads(line) for line in sys.argv[1].splitlines())

@@ -136,6 +136,28 @@ write_attack_zone() {
     for i in $(seq 0 99); do echo "host$i.attack.test A"; done >"$1/legit.txt"
 }
 
+# Starts knotd on write_attack_zone's zone in $1 (its run directory $1/knot) on 127.0.0.1:$2, at
+# most 1,024 TCP clients as Cairn, and if $3 is given with its RRL module at $3 responses a second
+# and slip 2, as make attack compares. Appends its pid to the caller's pids and sets knot_pid;
+# returns once it answers.
+start_attack_knot() {
+    local work=$1 port=$2 rrl=${3:-}
+    mkdir -p "$work/knot/db"
+    {
+        printf 'server:\n    rundir: "%s"\n    listen: 127.0.0.1@%s\n    tcp-max-clients: 1024\n' "$work/knot" "$port"
+        printf 'log:\n  - target: stderr\n    any: warning\ndatabase:\n    storage: "%s"\n' "$work/knot/db"
+        [ -z "$rrl" ] || printf 'mod-rrl:\n  - id: flood\n    rate-limit: %s\n    slip: 2\n' "$rrl"
+        printf 'template:\n  - id: default\n    storage: "%s"\n    journal-content: none\n    zonefile-sync: -1\n' \
+            "$work/zones"
+        [ -z "$rrl" ] || printf '    global-module: mod-rrl/flood\n'
+        printf 'zone:\n  - domain: attack.test.\n    file: "%s"\n' "$work/zones/attack.test.zone"
+    } >"$work/knot/knot.conf"
+    knotd -c "$work/knot/knot.conf" >"$work/knot/knot.log" 2>&1 &
+    knot_pid=$!
+    pids+=("$knot_pid")
+    wait_for dig +short +time=1 +tries=1 -p "$port" @127.0.0.1 host1.attack.test A
+}
+
 # Makes $2 acme-dns registrations through POST /register on 127.0.0.1:$1 and appends each to
 # file $3 as "username password subdomain fulldomain".
 register_many() {
