@@ -8,8 +8,8 @@ extension ACMEClient {
     ///
     /// A newOrder whose exchange failed without an answer (a reset, a truncated body) may have
     /// created the order. Where the CA lists the account's orders (RFC 8555 §7.1.2.1), the client
-    /// looks there for a pending or ready order of exactly these identifiers and takes it; only
-    /// when there is none is the newOrder sent again, within
+    /// looks there for a pending or ready order of exactly these identifiers, replacing the same
+    /// certificate, and takes it; only when there is none is the newOrder sent again, within
     /// ``ACMEClientConfiguration/serverErrorRetries``. A CA without that list gets no second
     /// newOrder: the error is thrown, so no duplicate order comes of it.
     public func newOrder(
@@ -29,7 +29,9 @@ extension ACMEClient {
                 response = try await post(directory.newOrder, json: request)
             } catch let error as ACMEError where error.code == .transport && !error.isConnectFailure {
                 guard let ordersURL else { throw error }
-                if let placed = try await listedOrder(of: identifiers, profile: profile, in: ordersURL) {
+                if let placed = try await listedOrder(
+                    of: identifiers, profile: profile, replaces: replaces, in: ordersURL)
+                {
                     logger.notice(
                         "newOrder's answer was lost; the order it placed is in the account's orders",
                         metadata: ["order": "\(placed.url)", "status": "\(placed.status)"])
@@ -47,15 +49,16 @@ extension ACMEClient {
         }
     }
 
-    /// How many orders of the account's list ``listedOrder(of:profile:in:)`` fetches at most,
+    /// How many orders of the account's list ``listedOrder(of:profile:replaces:in:)`` fetches at most,
     /// newest first: a lost answer's order is among the last placed.
     static let listedOrdersChecked = 32
 
-    /// A pending or ready order of exactly `identifiers` (case folded, in any order) and, when
-    /// one was asked for, `profile`, from the account's orders list (RFC 8555 §7.1.2.1), whose
-    /// pages (`Link: rel="next"`) are followed up to ten.
+    /// A pending or ready order of exactly `identifiers` (case folded, in any order), replacing
+    /// the same certificate or none as asked (a CA that accepted `replaces` echoes it, RFC 9773
+    /// §5) and, when one was asked for, with `profile`, from the account's orders list (RFC 8555
+    /// §7.1.2.1), whose pages (`Link: rel="next"`) are followed up to ten.
     func listedOrder(
-        of identifiers: [ACMEIdentifier], profile: String?, in ordersURL: String
+        of identifiers: [ACMEIdentifier], profile: String?, replaces: String?, in ordersURL: String
     ) async throws -> ACMEOrder? {
         struct OrdersList: Decodable { var orders: [String] }
         func folded(_ identifiers: [ACMEIdentifier]) -> Set<ACMEIdentifier> {
@@ -74,7 +77,7 @@ extension ACMEClient {
         for url in listed.reversed().prefix(Self.listedOrdersChecked) {
             let (order, _) = try await order(at: url)
             guard order.status == .pending || order.status == .ready else { continue }
-            guard folded(order.identifiers) == wanted else { continue }
+            guard folded(order.identifiers) == wanted, order.replaces == replaces else { continue }
             if let profile, let placed = order.profile, placed != profile { continue }
             return order
         }

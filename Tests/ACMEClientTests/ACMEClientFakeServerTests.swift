@@ -1,7 +1,10 @@
 import ACMEClient
+import AsyncHTTPClient
+import CairnTestSupport
 import Crypto
 import Foundation
 import SwiftASN1
+import Synchronization
 import Testing
 import X509
 
@@ -24,6 +27,49 @@ import X509
             #expect(order.status == .pending)
             #expect(await server.exchanges(.newOrder).map(\.status) == [status, status, 201])
             #expect(clock.sleeps == [.seconds(2), .zero], "the waits were not the CA's Retry-After")
+        }
+    }
+
+    /// A newOrder lost before it reached the CA (the connection closed unanswered) while the
+    /// account has a pending order for the same name that replaces another certificate (RFC 9773
+    /// §5): that order is not the one asked for, so the client places a new one rather than take
+    /// it. Pebble 2.4.0 has no ARI, so the fake CA stands behind the fault proxy.
+    @Test func aLostNewOrderIsNotTakenForAListedOrderReplacingAnotherCertificate() async throws {
+        try await FakeACMEServer.with { server in
+            let newOrders = Mutex(0)
+            try await ACMEFaultProxy.with(
+                upstream: await server.baseURL, upstreamRoots: server.trustedRootsFile, orderAnswersToLose: 0,
+                schedule: { _, path in
+                    guard path.hasSuffix("/new-order") else { return nil }
+                    return newOrders.withLock { count in
+                        count += 1
+                        return count == 2 ? .reset : nil
+                    }
+                }
+            ) { proxy in
+                // Every URL the CA lists now points at the proxy, so every request goes through it.
+                await server.setBaseURL(proxy.url)
+                let httpClient = try ACMEHTTPClient.make(trustingAlso: proxy.trustedRootsFile)
+                let orders: (first: ACMEOrder, second: ACMEOrder)
+                do {
+                    let client = try await server.makeClient(clock: RecordingClock(), through: (proxy.url, httpClient))
+                    try await client.register()
+                    orders = (
+                        try await client.newOrder([.dns("a.test")], replaces: "aaaa.bbbb"),
+                        try await client.newOrder([.dns("a.test")], replaces: "cccc.dddd")
+                    )
+                } catch {
+                    try? await httpClient.shutdown()
+                    throw error
+                }
+                try await httpClient.shutdown()
+                let (first, second) = orders
+                #expect(proxy.counts.injected[.reset] == 1, "the second newOrder was not lost")
+                #expect(!(await server.exchanges(.orders)).isEmpty, "the account's orders were not looked at")
+                #expect(second.url != first.url, "the order replacing another certificate was taken")
+                #expect(second.replaces == "cccc.dddd")
+                #expect(await server.exchanges(.newOrder).map(\.status) == [201, 201])
+            }
         }
     }
 

@@ -18,6 +18,7 @@ extension FakeACMEServer {
             (.post, "authz/:id", .authorization), (.post, "chall/:id", .challenge),
             (.post, "finalize/:id", .finalize), (.post, "cert/:id", .certificate),
             (.post, "cert/:id/alt", .certificate), (.get, "renewal-info/:id", .renewalInfo),
+            (.post, "acct/:id/orders", .orders),
         ]
         for (method, path, route) in routes {
             router.on(RouterPath(path), method: method) { request, context -> Response in
@@ -95,6 +96,7 @@ extension FakeACMEServer {
         case .challenge: return finish(await challenge(id, request))
         case .finalize: return finish(finalize(id, request))
         case .certificate: return finish(certificate(id, alternate: path.hasSuffix("/alt")))
+        case .orders: return finish(ordersList(id, request))
         case .directory, .newNonce, .renewalInfo: return finish(problem(405, Problem("malformed")))
         }
     }
@@ -299,7 +301,7 @@ extension FakeACMEServer {
         }
         let thumbprint = request.jwk.thumbprint
         if let existing = accounts.first(where: { $0.value.jwk.thumbprint == thumbprint })?.key {
-            return json(200, ["status": "valid"], headers: [("Location", existing)])
+            return json(200, ["status": "valid", "orders": existing + "/orders"], headers: [("Location", existing)])
         }
         let wanted = request.payload.flatMap { try? JSONDecoder().decode(NewAccount.self, from: $0) }
         if wanted?.onlyReturnExisting == true {
@@ -308,7 +310,16 @@ extension FakeACMEServer {
         guard let key = request.jwk.publicKey else { return problem(400, Problem("badPublicKey")) }
         let url = baseURL + "/acct/\(accounts.count + 1)"
         accounts[url] = (key, request.jwk)
-        return json(201, ["status": "valid"], headers: [("Location", url)])
+        return json(201, ["status": "valid", "orders": url + "/orders"], headers: [("Location", url)])
+    }
+
+    /// The account's orders that are not invalid, oldest first (RFC 8555 §7.1.2.1), on one page.
+    private func ordersList(_ id: String, _ request: VerifiedRequest) -> Reply {
+        guard request.account == baseURL + "/acct/\(id)" else {
+            return problem(403, Problem("unauthorized", detail: "not this account's orders"))
+        }
+        let listed = orders.indices.filter { orders[$0].account == request.account && orderStatus($0) != "invalid" }
+        return json(200, ["orders": listed.map { baseURL + "/order/\($0)" }])
     }
 
     private func newOrder(_ request: VerifiedRequest) -> Reply {

@@ -21,6 +21,8 @@ actor FakeACMEServer {
     enum Route: String, Sendable, Hashable {
         case directory, newNonce, newAccount, newOrder, order, authorization, challenge, finalize, certificate
         case renewalInfo
+        /// The account's orders list (RFC 8555 §7.1.2.1).
+        case orders
     }
 
     struct Options: Sendable {
@@ -260,8 +262,10 @@ actor FakeACMEServer {
 
     /// A client with a fresh ES256 account key, fast polling and the given budgets, waiting on
     /// `clock` (a ``RecordingClock`` records each wait instead of sleeping).
+    /// A client of this CA, or of `proxy` (its URL and a client trusting its root) standing in front of it.
     func makeClient(
-        clock: some Clock<Duration> = ContinuousClock(), _ configure: (inout ACMEClientConfiguration) -> Void = { _ in }
+        clock: some Clock<Duration> = ContinuousClock(), through proxy: (url: String, httpClient: HTTPClient)? = nil,
+        _ configure: (inout ACMEClientConfiguration) -> Void = { _ in }
     ) throws -> ACMEClient {
         var configuration = ACMEClientConfiguration()
         configuration.initialPollIntervalSeconds = 0.05
@@ -270,7 +274,8 @@ actor FakeACMEServer {
         configuration.requestTimeoutSeconds = 10
         configure(&configuration)
         return ACMEClient(
-            directoryURL: directoryURL, key: try .generate(.p256), httpClient: httpClient,
+            directoryURL: proxy.map { $0.url + "/directory" } ?? directoryURL, key: try .generate(.p256),
+            httpClient: proxy?.httpClient ?? httpClient,
             configuration: configuration, clock: clock, logger: Self.logger)
     }
 }
