@@ -14,6 +14,8 @@ import re
 import subprocess
 import sys
 
+from binary_functions import defined_functions
+
 binary = sys.argv[1]
 order_file = sys.argv[2] if len(sys.argv) > 2 else os.path.join(os.path.dirname(__file__), "link-order.txt")
 # The first functions of the list and the span of .text they must fit in. Together they take some
@@ -46,11 +48,7 @@ for line in subprocess.run(["readelf", "-SW", binary], capture_output=True, text
     match = re.match(r"\s*\[\s*\d+\]\s+\.rodata\s+\S+\s+\S+\s+\S+\s+\S+\s+\S+\s+(\S+)", line)
     if match and "W" in match.group(1):
         problems.append(".rodata is writable (not linked with contrib/release-sections.lds)")
-addresses = {}
-for line in subprocess.run(["nm", binary], capture_output=True, text=True, check=True).stdout.splitlines():
-    fields = line.split()
-    if len(fields) == 3 and fields[1] in "tTwW":
-        addresses[fields[2]] = int(fields[0], 16)
+addresses = dict(defined_functions(binary))
 with open(order_file) as names:
     first = [name.strip() for name, _ in zip(names, range(FIRST))]
 placed = [addresses[name] - text_start for name in first if name in addresses]

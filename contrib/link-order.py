@@ -11,16 +11,13 @@ one per object file) are left out: each would pull every section holding one to 
 """
 import collections
 import re
-import subprocess
 import sys
+
+from binary_functions import defined_functions
 
 binary, profiles = sys.argv[1], sys.argv[2:]
 
-defined = collections.Counter()
-for line in subprocess.run(["nm", binary], capture_output=True, text=True, check=True).stdout.splitlines():
-    fields = line.split()
-    if len(fields) == 3 and fields[1] in "tTwW":
-        defined[fields[2]] += 1
+defined = collections.Counter(name for name, _ in defined_functions(binary))
 
 
 def functions_run(profile):
