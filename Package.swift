@@ -29,8 +29,8 @@ let answerPathSettings: [SwiftSetting] =
 // contrib/release-sections.lds keeps .rodata read-only: the few writable .rodata sections Swift
 // emits would otherwise make lld put all of it in the writable segment, whose pages start-up read
 // stay resident (cairn serve releases only read-only mappings). `make link-order` profiles a
-// binary linked without the script (CAIRN_LINK_FOR_VALGRIND=1): valgrind 3.19 writes into the
-// signal mask a process passes to rt_sigsuspend, which libdispatch keeps in .rodata, and crashes.
+// binary linked without the script (CAIRN_LINK_FOR_VALGRIND=1): valgrind 3.19 crashes on a write
+// fault in rt_sigsuspend, whose signal mask libdispatch keeps in .rodata.
 // SQLite, libstdc++, zlib and libgcc are linked from their static archives: contrib/link-static
 // holds a linker script named after each shared library (`INPUT(-l:libsqlite3.a)`), and its -L
 // comes before the system's, so the -l that swiftc and the module maps add find it first. As
