@@ -27,18 +27,17 @@ attack() {
     local name=$1 pid=$2 dns_port=$3 dropped_command=${4:-}
     rss() { awk '/VmRSS/ {print $2}' "/proc/$pid/status"; }
     fds() { ls "/proc/$pid/fd" | wc -l; }
-    legit() { /usr/bin/python3 "$root/contrib/attack-rrl.py" "$dns_port" 500 "$seconds" 127.0.2.1 "$work/legit.txt"; }
     local fds_before rss_before before during attacker sampler fds_after dropped=
     fds_before=$(fds)
     rss_before=$(rss)
-    before=$(legit)
+    before=$(attack_legit "$dns_port" "$seconds" "$work")
     /usr/bin/python3 "$root/contrib/attack-hostile.py" "$dns_port" "$seconds" >"$work/attack.json" &
     attacker=$!
     pids+=("$attacker")
     (for _ in $(seq 1 "$((seconds + 5))"); do rss; sleep 1; done) >"$work/rss.txt" &
     sampler=$!
     pids+=("$sampler")
-    during=$(legit)
+    during=$(attack_legit "$dns_port" "$seconds" "$work")
     wait "$attacker"
     wait "$sampler" || true
     # Connections the attack left are closed by then; the server closes its side within its timeouts.

@@ -78,13 +78,13 @@ counters() {
 # HOOK, if given, runs between the two, just before the flood.
 legit_and_flood() {
     local label=$1 dns_port=$2 hook=${3:-}
-    /usr/bin/python3 "$root/contrib/attack-rrl.py" "$dns_port" 500 "$seconds" 127.0.2.1 "$work/legit.txt"
+    attack_legit "$dns_port" "$seconds" "$work"
     [ -z "$hook" ] || "$hook"
     dnsperf -s 127.0.0.1 -p "$dns_port" -a 127.0.1.1 -d "$work/bait.txt" -Q "$qps" -l "$((seconds + 2))" \
         -c 8 -t 1 -q 200000 >"$work/dnsperf-$label.txt" 2>&1 &
     local flood=$!
     pids+=("$flood")
-    /usr/bin/python3 "$root/contrib/attack-rrl.py" "$dns_port" 500 "$seconds" 127.0.2.1 "$work/legit.txt"
+    attack_legit "$dns_port" "$seconds" "$work"
     wait "$flood" || true
 }
 

@@ -136,6 +136,12 @@ write_attack_zone() {
     for i in $(seq 0 99); do echo "host$i.attack.test A"; done >"$1/legit.txt"
 }
 
+# make attack's legitimate client (contrib/attack-rrl.py): 500 queries a second for $2 seconds
+# from 127.0.2.1 to 127.0.0.1:$1, names from write_attack_zone's $3/legit.txt; prints its JSON.
+attack_legit() {
+    /usr/bin/python3 "$(dirname "${BASH_SOURCE[0]}")/attack-rrl.py" "$1" 500 "$2" 127.0.2.1 "$3/legit.txt"
+}
+
 # Starts knotd on write_attack_zone's zone in $1 (its run directory $1/knot) on 127.0.0.1:$2, at
 # most 1,024 TCP clients as Cairn, and if $3 is given with its RRL module at $3 responses a second
 # and slip 2, as make attack compares. Appends its pid to the caller's pids and sets knot_pid;
