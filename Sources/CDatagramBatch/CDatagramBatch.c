@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -184,4 +186,33 @@ int cairn_thread_request_slice(unsigned long long nanoseconds) {
     errno = ENOSYS;
     return -1;
 #endif
+}
+
+int cairn_thread_pin_to_allowed_cpu(unsigned slot) {
+    cpu_set_t allowed;
+    CPU_ZERO(&allowed);
+    if (sched_getaffinity(0, sizeof allowed, &allowed) != 0) return -1;
+    int count = CPU_COUNT(&allowed);
+    if (count == 0) {
+        errno = EINVAL;
+        return -1;
+    }
+    int wanted = (int)(slot % (unsigned)count);
+    for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+        if (!CPU_ISSET(cpu, &allowed)) continue;
+        if (wanted-- > 0) continue;
+        cpu_set_t one;
+        CPU_ZERO(&one);
+        CPU_SET(cpu, &one);
+        return sched_setaffinity(0, sizeof one, &one) == 0 ? cpu : -1;
+    }
+    errno = EINVAL;
+    return -1;
+}
+
+int cairn_thread_set_name(const char *name) {
+    char kept[16];
+    strncpy(kept, name, sizeof kept - 1);
+    kept[sizeof kept - 1] = 0;
+    return pthread_setname_np(pthread_self(), kept);
 }

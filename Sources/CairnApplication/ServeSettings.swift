@@ -12,6 +12,7 @@ import SystemPackage
 ///
 /// Keys and their environment variables (`dns.tcp.maxConnections` is `CAIRN_DNS_TCP_MAX_CONNECTIONS`):
 /// `dns.listen` (list of `address:port`), `dns.udpSockets`, `dns.udpIO` (`direct` or `event-loop`),
+/// `dns.udpPinThreads` (`true`: the thread of UDP socket *i* runs on the *i*-th allowed CPU),
 /// `dns.tcp.maxConnections`,
 /// `dns.tcp.maxConnectionsPerPrefix`, `dns.tcp.messageTimeoutSeconds`, `dns.negativeTTL`,
 /// `dns.challengeTTL`, `dns.udpPayload`, the response-rate limit's `dns.rrl.*` (`responsesPerSecond`,
@@ -25,6 +26,7 @@ package struct ServeSettings: Sendable {
     package var listen: [DNSListenAddress]
     package var udpSockets: Int
     package var udpIO: DNSServerConfiguration.UDPIO
+    package var pinsUDPThreads: Bool
     package var tcp: DNSServerConfiguration.TCP
     package var rateLimiting: ResponseRateLimiting
     package var authority: AuthorityConfiguration
@@ -48,6 +50,7 @@ package struct ServeSettings: Sendable {
         "dns.listen": ConfigValue(.stringArray(["127.0.0.1:\(defaultPort)"]), isSecret: false),
         "dns.udpSockets": ConfigValue(.int(AvailableCores.count), isSecret: false),
         "dns.udpIO": ConfigValue(.string(DNSServerConfiguration.UDPIO.direct.rawValue), isSecret: false),
+        "dns.udpPinThreads": true,
         "dns.tcp.maxConnections": 1024,
         "dns.tcp.maxConnectionsPerPrefix": 64,
         "dns.tcp.messageTimeoutSeconds": 10,
@@ -141,6 +144,7 @@ package struct ServeSettings: Sendable {
             listen: listen,
             udpSockets: try positive("dns.udpSockets"),
             udpIO: udpIO,
+            pinsUDPThreads: try value("dns.udpPinThreads") { try reader.requiredBool(forKey: $0) },
             tcp: DNSServerConfiguration.TCP(
                 maximumConnections: try positive("dns.tcp.maxConnections"),
                 maximumConnectionsPerPrefix: try positive("dns.tcp.maxConnectionsPerPrefix"),
@@ -191,7 +195,7 @@ package struct ServeSettings: Sendable {
 
     package var serverConfiguration: DNSServerConfiguration {
         DNSServerConfiguration(
-            listenAddresses: listen, udpSocketsPerAddress: udpSockets, udpIO: udpIO, tcp: tcp,
-            rateLimiting: rateLimiting)
+            listenAddresses: listen, udpSocketsPerAddress: udpSockets, udpIO: udpIO, pinsUDPThreads: pinsUDPThreads,
+            tcp: tcp, rateLimiting: rateLimiting)
     }
 }

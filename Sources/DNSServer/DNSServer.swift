@@ -84,7 +84,7 @@ public struct DNSServer: Service {
             await listeners.close(counters: counters)
             throw error
         }
-        let served = listeners.startDirectSockets(counters: counters)
+        let served = await listeners.startDirectSockets(counters: counters)
         await onBound(listeners.tcpAddresses)
         // Serve until the service group shuts down gracefully or is cancelled.
         try? await gracefulShutdown()
@@ -98,14 +98,26 @@ public struct DNSServer: Service {
         var tcpAddresses: [SocketAddress] = []
         var directSockets: [DirectUDPSocket] = []
 
-        /// One thread per direct socket, each serving it until the socket is stopped.
-        func startDirectSockets(counters: DNSQueryCounterSet) -> (NIOThreadPool, [EventLoopFuture<Void>])? {
+        /// One thread per direct socket, each serving it until the socket is stopped. Returns once
+        /// every thread has named, pinned and readied itself and is about to receive.
+        func startDirectSockets(counters: DNSQueryCounterSet) async -> (NIOThreadPool, [EventLoopFuture<Void>])? {
             guard !directSockets.isEmpty else { return nil }
             counters.register(directSockets)
             let pool = NIOThreadPool(numberOfThreads: directSockets.count)
             pool.start()
             let loop = MultiThreadedEventLoopGroup.singleton.any()
-            let futures = directSockets.map { socket in pool.runIfActive(eventLoop: loop) { socket.serve() } }
+            let (started, starting) = AsyncStream<Void>.makeStream()
+            let futures = directSockets.map { socket in
+                let future = pool.runIfActive(eventLoop: loop) { socket.serve(started: { starting.yield() }) }
+                // A thread that never ran its body announces nothing; count it here instead.
+                future.whenFailure { _ in starting.yield() }
+                return future
+            }
+            var count = 0
+            for await _ in started {
+                count += 1
+                if count == directSockets.count { break }
+            }
             return (pool, futures)
         }
 
@@ -149,7 +161,8 @@ public struct DNSServer: Service {
                         try DirectUDPSocket(
                             address: udpAddress, receiveBufferSize: configuration.udpReceiveBufferSize,
                             batchSize: configuration.udpVectorReadCount, responder: responder,
-                            maximumReply: authority.configuration.maximumUDPPayload))
+                            maximumReply: authority.configuration.maximumUDPPayload, slot: index,
+                            pinsThread: configuration.pinsUDPThreads))
                 }
             } catch {
                 throw Self.describe(error, address: address, transport: "udp")

@@ -8,6 +8,11 @@ public struct DNSServerConfiguration: Sendable {
     public var udpSocketsPerAddress: Int
     /// How the UDP sockets are served.
     public var udpIO: UDPIO
+    /// Whether the thread serving UDP socket *i* of each address (``UDPIO/direct``) runs only on
+    /// the *i*-th CPU the process may use, as Knot pins its UDP workers. Under `make attack`'s
+    /// flood from one prefix, the p99 of another client's queries had a median of 1.9 ms over
+    /// six runs with the threads unpinned and 0.99 ms over nine pinned (Knot's: 0.86 ms).
+    public var pinsUDPThreads: Bool
     /// Datagrams read per system call (recvmmsg) on each UDP socket.
     public var udpVectorReadCount: Int
     /// The receive buffer of each UDP socket, in bytes, so bursts are not dropped.
@@ -51,7 +56,7 @@ public struct DNSServerConfiguration: Sendable {
 
     public init(
         listenAddresses: [DNSListenAddress], udpSocketsPerAddress: Int = System.coreCount, udpIO: UDPIO = .direct,
-        udpVectorReadCount: Int = 32,
+        pinsUDPThreads: Bool = true, udpVectorReadCount: Int = 32,
         udpReceiveBufferSize: Int = 4 << 20, tcp: TCP = TCP(),
         rateLimiting: ResponseRateLimiting = ResponseRateLimiting()
     ) {
@@ -59,6 +64,7 @@ public struct DNSServerConfiguration: Sendable {
         self.listenAddresses = listenAddresses
         self.udpSocketsPerAddress = max(1, udpSocketsPerAddress)
         self.udpIO = udpIO
+        self.pinsUDPThreads = pinsUDPThreads
         self.udpVectorReadCount = max(1, udpVectorReadCount)
         self.udpReceiveBufferSize = udpReceiveBufferSize
         self.tcp = tcp

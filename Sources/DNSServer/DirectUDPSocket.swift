@@ -28,6 +28,10 @@ final class DirectUDPSocket: Sendable {
     private let responder: DatagramResponder
     private let batchSize: Int
     private let replySize: Int
+    /// The socket's place among its address's sockets: its thread is named `cairn-udp-<slot>`
+    /// and, when ``pinsThread``, runs on the slot-th CPU the process may use.
+    private let slot: Int
+    private let pinsThread: Bool
     private let stopping = Atomic(false)
     /// Guards ``counters``: the serving thread holds it for each batch, ``statistics`` to read.
     private let countersLock = Mutex(())
@@ -41,7 +45,7 @@ final class DirectUDPSocket: Sendable {
     /// - Throws: `IOError` with the system's errno when the socket cannot be opened or bound.
     init(
         address: SocketAddress, receiveBufferSize: Int, batchSize: Int, responder: DatagramResponder,
-        maximumReply: Int
+        maximumReply: Int, slot: Int = 0, pinsThread: Bool = false
     ) throws {
         let descriptor = address.withSockAddr { pointer, length in
             cairn_datagram_socket_open(pointer, socklen_t(length), Int32(clamping: receiveBufferSize))
@@ -51,24 +55,39 @@ final class DirectUDPSocket: Sendable {
         self.responder = responder
         self.batchSize = batchSize
         self.replySize = maximumReply
+        self.slot = slot
+        self.pinsThread = pinsThread
     }
 
-    /// Serves until ``stop()``; call on a thread of its own (it blocks).
-    func serve() {
+    /// Serves until ``stop()``; call on a thread of its own (it blocks). `started` is called once,
+    /// when the thread is set up (named, pinned, its buffers made) or has given up.
+    func serve(started: () -> Void = {}) {
         guard
             let batch = cairn_datagram_batch_create(
                 UInt32(batchSize), Self.receiveSize, replySize)
         else {
             responder.queryLog.logger.error("UDP socket not served: no memory for its buffers")
+            started()
             return
         }
         defer { cairn_datagram_batch_destroy(batch) }
+        let logger = responder.queryLog.logger
+        _ = cairn_thread_set_name("cairn-udp-\(slot)")
         if cairn_thread_request_slice(Self.schedulerSlice) != 0 {
-            responder.queryLog.logger.debug("UDP thread keeps the default time slice", metadata: ["errno": "\(errno)"])
+            logger.debug("UDP thread keeps the default time slice", metadata: ["errno": "\(errno)"])
+        }
+        if pinsThread {
+            let cpu = cairn_thread_pin_to_allowed_cpu(UInt32(clamping: slot))
+            if cpu < 0 {
+                logger.warning("UDP thread not pinned to a CPU", metadata: ["slot": "\(slot)", "errno": "\(errno)"])
+            } else {
+                logger.debug("UDP thread pinned", metadata: ["slot": "\(slot)", "cpu": "\(cpu)"])
+            }
         }
         let allocator = ByteBufferAllocator()
         var query = allocator.buffer(capacity: Self.receiveSize)
         var scratch: ByteBuffer? = allocator.buffer(capacity: 512)
+        started()
         while !stopping.load(ordering: .relaxed) {
             let count = cairn_datagram_receive(descriptor, batch)
             guard count > 0 else {

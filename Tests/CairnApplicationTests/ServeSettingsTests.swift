@@ -30,6 +30,13 @@ import Testing
         #expect(settings.acme.declarations.certificates.isEmpty)
         #expect(settings.api.managedCertificate == nil)
         #expect(settings.serverConfiguration.udpIO == .direct)
+        #expect(settings.serverConfiguration.pinsUDPThreads)
+    }
+
+    @Test func pinningTheUDPThreadsIsTurnedOffByFileOrEnvironment() async throws {
+        #expect(try await !Self.read("dns:\n  udpPinThreads: false\n").serverConfiguration.pinsUDPThreads)
+        let fromEnvironment = try await Self.read("{}\n", environment: ["CAIRN_DNS_UDP_PIN_THREADS": "false"])
+        #expect(!fromEnvironment.serverConfiguration.pinsUDPThreads)
     }
 
     @Test func theUDPPathIsChosenByFileOrEnvironment() async throws {
@@ -81,6 +88,7 @@ import Testing
         ("acme:\n  resolver: \"not an address\"\n", "acme.resolver"),
         ("acme:\n  concurrency: 0\n", "acme.concurrency"),
         ("dns:\n  udpIO: epoll\n", "dns.udpIO"),
+        ("dns:\n  udpPinThreads: sometimes\n", "dns.udpPinThreads"),
         ("api:\n  tls:\n    certificate: \"acme:api\"\n    privateKey: /k.pem\n", "api.tls.certificate"),
         ("certificates:\n  - name: x\n    domain: [a.example]\n", "domain"),
     ])

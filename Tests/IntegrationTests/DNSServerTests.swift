@@ -151,6 +151,50 @@ import Testing
         }
     }
 
+    /// Each direct UDP thread is named `cairn-udp-<slot>` and, unless turned off, runs only on
+    /// the slot-th CPU the process may use (modulo their count), as Knot pins its UDP workers.
+    @Test(arguments: [true, false])
+    func directUDPThreadsArePinnedOnePerAllowedCPU(pinned: Bool) async throws {
+        let allowed = try Self.allowedCPUs("/proc/self/status")
+        let sockets = 3
+        try await withDNSServer(
+            zones: [try Self.zone()],
+            configure: {
+                $0.udpIO = .direct
+                $0.udpSocketsPerAddress = sockets
+                $0.pinsUDPThreads = pinned
+            }
+        ) { _ in
+            // The server reports itself bound once every UDP thread has set itself up.
+            let tasks = "/proc/self/task"
+            var threads: [String] = []
+            for thread in try FileManager.default.contentsOfDirectory(atPath: tasks) {
+                guard
+                    let name = try? String(contentsOfFile: "\(tasks)/\(thread)/comm", encoding: .utf8)
+                        .trimmingCharacters(in: .whitespacesAndNewlines),
+                    name.hasPrefix("cairn-udp-")
+                else { continue }
+                threads.append("\(name) on \(try Self.allowedCPUs("\(tasks)/\(thread)/status"))")
+            }
+            // Two listen addresses (127.0.0.1 and ::1), each with its own sockets and threads.
+            let expected = (0..<sockets).flatMap { slot in
+                Array(repeating: "cairn-udp-\(slot) on \(pinned ? [allowed[slot % allowed.count]] : allowed)", count: 2)
+            }
+            #expect(threads.sorted() == expected.sorted(), "allowed CPUs of the test process: \(allowed)")
+        }
+    }
+
+    /// The CPUs in a /proc status file's `Cpus_allowed_list` ("0-3,6").
+    static func allowedCPUs(_ statusFile: String) throws -> [Int] {
+        let status = try String(contentsOfFile: statusFile, encoding: .utf8)
+        let line = try #require(status.split(separator: "\n").first { $0.hasPrefix("Cpus_allowed_list:") })
+        let list = line.dropFirst("Cpus_allowed_list:".count).trimmingCharacters(in: .whitespaces)
+        return try list.split(separator: ",").flatMap { range -> ClosedRange<Int> in
+            let bounds = try range.split(separator: "-").map { try #require(Int($0)) }
+            return try #require(bounds.first)...(try #require(bounds.last))
+        }
+    }
+
     @Test func truncatedOverUDPCompleteOverTCP() async throws {
         try await withDNSServer(zones: [try Self.zone()]) { server in
             let udp = try await Dig.query(

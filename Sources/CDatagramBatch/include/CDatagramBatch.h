@@ -45,4 +45,13 @@ int cairn_datagram_send_one(int fd, const cairn_datagram_batch *batch, unsigned 
 /// shorter slice gives the thread an earlier deadline, so its wake-up preempts a thread running
 /// a longer one; earlier kernels ignore it. Needs no privilege. Returns 0, or -1 with errno set.
 int cairn_thread_request_slice(unsigned long long nanoseconds);
+
+/// Pins the calling thread to one CPU: the `slot`-th (modulo their count) of the CPUs it may run
+/// on now, so threads given slots 0, 1, 2… of a cpuset or `taskset` land on its CPUs in order.
+/// Returns that CPU's number, or -1 with errno set (the thread's affinity is then unchanged).
+int cairn_thread_pin_to_allowed_cpu(unsigned slot);
+
+/// Names the calling thread (at most 15 octets are kept), as `top -H` and /proc show it.
+/// Returns 0 or an errno value.
+int cairn_thread_set_name(const char *name);
 #endif
