@@ -8,6 +8,9 @@
 # the flood got back (answered, slipped, lost), and the octets sent per octet received. Then
 # Knot (if knotd is installed) under the same flood, with its RRL module at the same rate and
 # slip, as a yardstick (its octets from dnsperf's packet sizes: Knot does not count them).
+# Last, a control: the legitimate client asks Cairn while the flood goes to Knot, so what the
+# flood costs the client through the shared cores alone is seen beside what it costs through
+# the server it hits.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 . "$root/contrib/bench-common.sh"
@@ -76,11 +79,13 @@ counters() {
 # The legitimate client, before and during the flood from 127.0.1.1, against DNS-PORT; prints
 # the two JSON objects, one a line, and leaves dnsperf's output in $work/dnsperf-LABEL.txt.
 # HOOK, if given, runs between the two, just before the flood.
+# legit_and_flood LABEL PORT [HOOK [FLOOD_PORT]]: the legitimate client's JSON before and during
+# a flood of FLOOD_PORT (by default PORT), one line each; HOOK runs as the flood starts.
 legit_and_flood() {
-    local label=$1 dns_port=$2 hook=${3:-}
+    local label=$1 dns_port=$2 hook=${3:-} flood_port=${4:-$2}
     attack_legit "$dns_port" "$seconds" "$work"
     [ -z "$hook" ] || "$hook"
-    dnsperf -s 127.0.0.1 -p "$dns_port" -a 127.0.1.1 -d "$work/bait.txt" -Q "$qps" -l "$((seconds + 2))" \
+    dnsperf -s 127.0.0.1 -p "$flood_port" -a 127.0.1.1 -d "$work/bait.txt" -Q "$qps" -l "$((seconds + 2))" \
         -c 8 -t 1 -q 200000 >"$work/dnsperf-$label.txt" 2>&1 &
     local flood=$!
     pids+=("$flood")
@@ -112,6 +117,37 @@ PY
 }
 
 echo "== $(nproc) cores; flood $qps qps from 127.0.1.1 for $((seconds + 2)) s; legitimate 500 qps from 127.0.2.1"
+# The legitimate client asks a Cairn with RRL on while Knot takes the flood.
+run_control() {
+    local knot_port port api
+    knot_port=$(free_port)
+    start_attack_knot "$work" "$knot_port" 200
+    port=$(free_port)
+    api=$(free_port)
+    printf 'dns:\n  rrl:\n    responsesPerSecond: 200\n    exemptLoopback: false\n' >"$work/cairn.yaml"
+    CAIRN_LOG_LEVEL=warning "$cairn" serve --config "$work/cairn.yaml" --zones "$work/zones" \
+        --state-dir "$work/state-control" --listen "127.0.0.1:$port" --api-listen "127.0.0.1:$api" \
+        >"$work/serve-control.log" 2>&1 &
+    local pid=$!
+    pids+=("$pid")
+    wait_for curl -sf "http://127.0.0.1:$api/health"
+    local results
+    results=$(legit_and_flood control "$port" "" "$knot_port")
+    kill "$pid" "$knot_pid"; wait "$pid" "$knot_pid" 2>/dev/null || true
+    python3 - "$results" <<'PY'
+import json, sys
+before, during = (json.loads(line) for line in sys.argv[1].splitlines())
+print("== control: the legitimate client asks Cairn (RRL on) while the flood goes to Knot")
+for when, result in (("before", before), ("during", during)):
+    print(f"  legitimate, {when} the flood: {result['rate']}/s answered of 500/s, p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms, lost {result['lost']}")
+PY
+}
+
 run on 200
 run off 0
-if command -v knotd >/dev/null; then run_knot; else echo "== Knot not run (knotd is not installed; make deps installs it)"; fi
+if command -v knotd >/dev/null; then
+    run_knot
+    run_control
+else
+    echo "== Knot not run (knotd is not installed; make deps installs it)"
+fi
