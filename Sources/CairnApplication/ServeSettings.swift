@@ -13,6 +13,7 @@ import SystemPackage
 /// Keys and their environment variables (`dns.tcp.maxConnections` is `CAIRN_DNS_TCP_MAX_CONNECTIONS`):
 /// `dns.listen` (list of `address:port`), `dns.udpSockets`, `dns.udpIO` (`direct` or `event-loop`),
 /// `dns.udpPinThreads` (`true`: the thread of UDP socket *i* runs on the *i*-th allowed CPU),
+/// `dns.udpReceiveBuffer` (octets asked for each UDP socket's receive buffer, `SO_RCVBUF`),
 /// `dns.tcp.maxConnections`,
 /// `dns.tcp.maxConnectionsPerPrefix`, `dns.tcp.messageTimeoutSeconds`, `dns.negativeTTL`,
 /// `dns.challengeTTL`, `dns.udpPayload`, the response-rate limit's `dns.rrl.*` (`responsesPerSecond`,
@@ -27,6 +28,7 @@ package struct ServeSettings: Sendable {
     package var udpSockets: Int
     package var udpIO: DNSServerConfiguration.UDPIO
     package var pinsUDPThreads: Bool
+    package var udpReceiveBuffer: Int
     package var tcp: DNSServerConfiguration.TCP
     package var rateLimiting: ResponseRateLimiting
     package var authority: AuthorityConfiguration
@@ -51,6 +53,7 @@ package struct ServeSettings: Sendable {
         "dns.udpSockets": ConfigValue(.int(AvailableCores.count), isSecret: false),
         "dns.udpIO": ConfigValue(.string(DNSServerConfiguration.UDPIO.direct.rawValue), isSecret: false),
         "dns.udpPinThreads": true,
+        "dns.udpReceiveBuffer": 4_194_304,
         "dns.tcp.maxConnections": 1024,
         "dns.tcp.maxConnectionsPerPrefix": 64,
         "dns.tcp.messageTimeoutSeconds": 10,
@@ -138,6 +141,11 @@ package struct ServeSettings: Sendable {
                 "\"\(udpIOText)\" is not one of \(DNSServerConfiguration.UDPIO.allCases.map(\.rawValue).joined(separator: ", "))"
             )
         }
+        let receiveBuffer = try positive("dns.udpReceiveBuffer")
+        guard (4096...(1 << 30)).contains(receiveBuffer) else {
+            throw SettingsError.invalidValue(
+                "dns.udpReceiveBuffer", "must be between 4096 and 1073741824 octets, got \(receiveBuffer)")
+        }
         let replication = try ReplicationSettings.read(reader, configFile: configFile)
         return ServeSettings(
             configFile: configFile,
@@ -145,6 +153,7 @@ package struct ServeSettings: Sendable {
             udpSockets: try positive("dns.udpSockets"),
             udpIO: udpIO,
             pinsUDPThreads: try value("dns.udpPinThreads") { try reader.requiredBool(forKey: $0) },
+            udpReceiveBuffer: receiveBuffer,
             tcp: DNSServerConfiguration.TCP(
                 maximumConnections: try positive("dns.tcp.maxConnections"),
                 maximumConnectionsPerPrefix: try positive("dns.tcp.maxConnectionsPerPrefix"),
@@ -196,6 +205,6 @@ package struct ServeSettings: Sendable {
     package var serverConfiguration: DNSServerConfiguration {
         DNSServerConfiguration(
             listenAddresses: listen, udpSocketsPerAddress: udpSockets, udpIO: udpIO, pinsUDPThreads: pinsUDPThreads,
-            tcp: tcp, rateLimiting: rateLimiting)
+            udpReceiveBufferSize: udpReceiveBuffer, tcp: tcp, rateLimiting: rateLimiting)
     }
 }

@@ -31,6 +31,14 @@ import Testing
         #expect(settings.api.managedCertificate == nil)
         #expect(settings.serverConfiguration.udpIO == .direct)
         #expect(settings.serverConfiguration.pinsUDPThreads)
+        #expect(settings.serverConfiguration.udpReceiveBufferSize == 4 << 20)
+    }
+
+    @Test func theUDPReceiveBufferIsSetByFileOrEnvironment() async throws {
+        let fromFile = try await Self.read("dns:\n  udpReceiveBuffer: 212992\n")
+        #expect(fromFile.serverConfiguration.udpReceiveBufferSize == 212_992)
+        let fromEnvironment = try await Self.read("{}\n", environment: ["CAIRN_DNS_UDP_RECEIVE_BUFFER": "65536"])
+        #expect(fromEnvironment.serverConfiguration.udpReceiveBufferSize == 65536)
     }
 
     @Test func pinningTheUDPThreadsIsTurnedOffByFileOrEnvironment() async throws {
@@ -89,6 +97,8 @@ import Testing
         ("acme:\n  concurrency: 0\n", "acme.concurrency"),
         ("dns:\n  udpIO: epoll\n", "dns.udpIO"),
         ("dns:\n  udpPinThreads: sometimes\n", "dns.udpPinThreads"),
+        ("dns:\n  udpReceiveBuffer: 1024\n", "dns.udpReceiveBuffer"),
+        ("dns:\n  udpReceiveBuffer: 0\n", "dns.udpReceiveBuffer"),
         ("api:\n  tls:\n    certificate: \"acme:api\"\n    privateKey: /k.pem\n", "api.tls.certificate"),
         ("certificates:\n  - name: x\n    domain: [a.example]\n", "domain"),
     ])

@@ -184,6 +184,48 @@ import Testing
         }
     }
 
+    /// Every UDP socket asks for the configured receive buffer: the kernel grants twice the
+    /// request, capped at `net.core.rmem_max` (socket(7)).
+    @Test(arguments: [DNSServerConfiguration.UDPIO.direct, .eventLoop])
+    func udpSocketsAskForTheConfiguredReceiveBuffer(udpIO: DNSServerConfiguration.UDPIO) async throws {
+        let requested = 96 << 10
+        let maximum = try #require(
+            Int(
+                try String(contentsOfFile: "/proc/sys/net/core/rmem_max", encoding: .utf8).trimmingCharacters(
+                    in: .whitespacesAndNewlines)))
+        try await withDNSServer(
+            zones: [try Self.zone()],
+            configure: {
+                $0.udpIO = udpIO
+                $0.udpSocketsPerAddress = 2
+                $0.udpReceiveBufferSize = requested
+                $0.listenAddresses = [DNSListenAddress(host: "127.0.0.1", port: 0)]
+            }
+        ) { server in
+            var buffers: [Int32] = []
+            for entry in try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") {
+                guard let fd = Int32(entry) else { continue }
+                var local = sockaddr_in()
+                var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+                let isLocal = withUnsafeMutablePointer(to: &local) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) == 0 }
+                }
+                var type: Int32 = 0
+                var typeLength = socklen_t(MemoryLayout<Int32>.size)
+                guard isLocal, local.sin_family == sa_family_t(AF_INET),
+                    UInt16(bigEndian: local.sin_port) == UInt16(server.ipv4Port),
+                    getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &typeLength) == 0, type == Int32(SOCK_DGRAM.rawValue)
+                else { continue }
+                var buffer: Int32 = 0
+                var bufferLength = socklen_t(MemoryLayout<Int32>.size)
+                #expect(getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buffer, &bufferLength) == 0)
+                buffers.append(buffer)
+            }
+            let granted = Int32(2 * min(requested, maximum))
+            #expect(buffers == [granted, granted], "SO_RCVBUF of the server's UDP sockets")
+        }
+    }
+
     /// The CPUs in a /proc status file's `Cpus_allowed_list` ("0-3,6").
     static func allowedCPUs(_ statusFile: String) throws -> [Int] {
         let status = try String(contentsOfFile: statusFile, encoding: .utf8)
