@@ -31,17 +31,25 @@ for _ in range(200000): print("%016x.attack.test A" % r.getrandbits(64))' >"$wor
 
 metric() { curl -s "http://127.0.0.1:$api_port/metrics" | awk -v name="$1" '$1 == name {print $2}'; }
 
-run() {
+# start_cairn LABEL RRL: a release cairn serve with RRL at RRL responses a second, loopback not
+# exempt, on fresh ports; sets dns_port, api_port and cairn_pid, and returns once it is healthy.
+start_cairn() {
     local label=$1 rrl=$2
     dns_port=$(free_port)
     api_port=$(free_port)
-    printf 'dns:\n  rrl:\n    responsesPerSecond: %s\n    exemptLoopback: false\n' "$rrl" >"$work/cairn.yaml"
-    CAIRN_LOG_LEVEL=warning "$cairn" serve --config "$work/cairn.yaml" --zones "$work/zones" \
+    printf 'dns:\n  rrl:\n    responsesPerSecond: %s\n    exemptLoopback: false\n' "$rrl" >"$work/cairn-$label.yaml"
+    CAIRN_LOG_LEVEL=warning "$cairn" serve --config "$work/cairn-$label.yaml" --zones "$work/zones" \
         --state-dir "$work/state-$label" --listen "127.0.0.1:$dns_port" --api-listen "127.0.0.1:$api_port" \
         >"$work/serve-$label.log" 2>&1 &
-    local pid=$!
-    pids+=("$pid")
+    cairn_pid=$!
+    pids+=("$cairn_pid")
     wait_for curl -sf "http://127.0.0.1:$api_port/health"
+}
+
+run() {
+    local label=$1 rrl=$2
+    start_cairn "$label" "$rrl"
+    local pid=$cairn_pid
     local results before during
     results=$(legit_and_flood "$label" "$dns_port" counters)
     before=$(sed -n 1p <<<"$results"); during=$(sed -n 2p <<<"$results")
@@ -119,21 +127,13 @@ PY
 echo "== $(nproc) cores; flood $qps qps from 127.0.1.1 for $((seconds + 2)) s; legitimate 500 qps from 127.0.2.1"
 # The legitimate client asks a Cairn with RRL on while Knot takes the flood.
 run_control() {
-    local knot_port port api
+    local knot_port
     knot_port=$(free_port)
     start_attack_knot "$work" "$knot_port" 200
-    port=$(free_port)
-    api=$(free_port)
-    printf 'dns:\n  rrl:\n    responsesPerSecond: 200\n    exemptLoopback: false\n' >"$work/cairn.yaml"
-    CAIRN_LOG_LEVEL=warning "$cairn" serve --config "$work/cairn.yaml" --zones "$work/zones" \
-        --state-dir "$work/state-control" --listen "127.0.0.1:$port" --api-listen "127.0.0.1:$api" \
-        >"$work/serve-control.log" 2>&1 &
-    local pid=$!
-    pids+=("$pid")
-    wait_for curl -sf "http://127.0.0.1:$api/health"
+    start_cairn control 200
     local results
-    results=$(legit_and_flood control "$port" "" "$knot_port")
-    kill "$pid" "$knot_pid"; wait "$pid" "$knot_pid" 2>/dev/null || true
+    results=$(legit_and_flood control "$dns_port" "" "$knot_port")
+    kill "$cairn_pid" "$knot_pid"; wait "$cairn_pid" "$knot_pid" 2>/dev/null || true
     python3 - "$results" <<'PY'
 import json, sys
 before, during = (json.loads(line) for line in sys.argv[1].splitlines())
