@@ -9,30 +9,35 @@ import NIOCore
 /// core: 107k → 136k queries per second, 15.9 → 14.9 µs of CPU per query).
 package enum AvailableCores {
     package static var count: Int {
-        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Cpus_allowed_list:") }),
-            let allowed = cpuCount(list: line.dropFirst("Cpus_allowed_list:".count)),
-            allowed > 0
-        else { return System.coreCount }
-        return min(allowed, System.coreCount)
+        guard let allowed = allowed(statusFile: "/proc/self/status"), !allowed.isEmpty else { return System.coreCount }
+        return min(allowed.count, System.coreCount)
     }
 
-    /// Counts the CPUs in a Linux CPU list such as `0-3,8,10-11` (cpuset(7) "List format").
-    package static func cpuCount(list: Substring) -> Int? {
-        var total = 0
+    /// The CPUs a thread may run on, from its /proc `status` file's `Cpus_allowed_list`, or nil
+    /// when the file or the line cannot be read.
+    package static func allowed(statusFile: String) -> [Int]? {
+        guard let status = try? String(contentsOfFile: statusFile, encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Cpus_allowed_list:") })
+        else { return nil }
+        return cpus(list: line.dropFirst("Cpus_allowed_list:".count))
+    }
+
+    /// The CPUs of a Linux CPU list such as `0-3,8,10-11` (cpuset(7) "List format"), in order.
+    package static func cpus(list: Substring) -> [Int]? {
+        var cpus: [Int] = []
         for part in list.split(separator: ",") {
             let bounds = part.split(separator: "-").map { Int($0.trimmingCharacters(in: .whitespaces)) }
             switch bounds.count {
             case 1:
-                guard bounds[0] != nil else { return nil }
-                total += 1
+                guard let cpu = bounds[0] else { return nil }
+                cpus.append(cpu)
             case 2:
                 guard let low = bounds[0], let high = bounds[1], low <= high else { return nil }
-                total += high - low + 1
+                cpus.append(contentsOf: low...high)
             default:
                 return nil
             }
         }
-        return total
+        return cpus
     }
 }

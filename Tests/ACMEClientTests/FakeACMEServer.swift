@@ -260,9 +260,9 @@ actor FakeACMEServer {
     /// Logs nowhere: failures show up as test expectations, not log lines.
     static let logger = Logger(label: "FakeACMEServer") { _ in SwiftLogNoOpLogHandler() }
 
-    /// A client with a fresh ES256 account key, fast polling and the given budgets, waiting on
-    /// `clock` (a ``RecordingClock`` records each wait instead of sleeping).
-    /// A client of this CA, or of `proxy` (its URL and a client trusting its root) standing in front of it.
+    /// A client of this CA, or of `proxy` (its URL and an HTTP client trusting its root) standing
+    /// in front of it, with a fresh ES256 account key, fast polling and the given budgets, waiting
+    /// on `clock` (a ``RecordingClock`` records each wait instead of sleeping).
     func makeClient(
         clock: some Clock<Duration> = ContinuousClock(), through proxy: (url: String, httpClient: HTTPClient)? = nil,
         _ configure: (inout ACMEClientConfiguration) -> Void = { _ in }

@@ -1,3 +1,4 @@
+import CairnApplication
 import CairnTestSupport
 import DNSAuthority
 import DNSServer
@@ -155,7 +156,7 @@ import Testing
     /// the slot-th CPU the process may use (modulo their count), as Knot pins its UDP workers.
     @Test(arguments: [true, false])
     func directUDPThreadsArePinnedOnePerAllowedCPU(pinned: Bool) async throws {
-        let allowed = try Self.allowedCPUs("/proc/self/status")
+        let allowed = try #require(AvailableCores.allowed(statusFile: "/proc/self/status"))
         let sockets = 3
         try await withDNSServer(
             zones: [try Self.zone()],
@@ -174,7 +175,7 @@ import Testing
                         .trimmingCharacters(in: .whitespacesAndNewlines),
                     name.hasPrefix("cairn-udp-")
                 else { continue }
-                threads.append("\(name) on \(try Self.allowedCPUs("\(tasks)/\(thread)/status"))")
+                threads.append("\(name) on \(AvailableCores.allowed(statusFile: "\(tasks)/\(thread)/status") ?? [])")
             }
             // Two listen addresses (127.0.0.1 and ::1), each with its own sockets and threads.
             let expected = (0..<sockets).flatMap { slot in
@@ -223,17 +224,6 @@ import Testing
             }
             let granted = Int32(2 * min(requested, maximum))
             #expect(buffers == [granted, granted], "SO_RCVBUF of the server's UDP sockets")
-        }
-    }
-
-    /// The CPUs in a /proc status file's `Cpus_allowed_list` ("0-3,6").
-    static func allowedCPUs(_ statusFile: String) throws -> [Int] {
-        let status = try String(contentsOfFile: statusFile, encoding: .utf8)
-        let line = try #require(status.split(separator: "\n").first { $0.hasPrefix("Cpus_allowed_list:") })
-        let list = line.dropFirst("Cpus_allowed_list:".count).trimmingCharacters(in: .whitespaces)
-        return try list.split(separator: ",").flatMap { range -> ClosedRange<Int> in
-            let bounds = try range.split(separator: "-").map { try #require(Int($0)) }
-            return try #require(bounds.first)...(try #require(bounds.last))
         }
     }
 
