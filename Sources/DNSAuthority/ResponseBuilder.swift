@@ -21,6 +21,8 @@ struct ResponseBuilder {
     private var additionalCount: UInt16 = 0
     /// Where the question ends: a truncated response is cut back to here.
     private var questionEnd: Int
+    /// The question's name, written in full right after the header.
+    private var questionName: DNSName? = nil
     /// Set once optional additional data did not fit; later additional data is not tried.
     private var additionalClosed = false
     /// Set when a required RRset did not fit.
@@ -48,8 +50,26 @@ struct ResponseBuilder {
     /// Echoes the question (RFC 1035 §4.1.2) exactly as the client wrote the name.
     mutating func writeQuestion(name: DNSName, type: DNSRecordType, class: DNSClass) {
         compressor.write(name, into: &buffer, compress: false)
-        buffer.writeMultipleIntegers(type.rawValue, `class`.rawValue)
+        buffer.writeDNSQuestionFields(type: type.rawValue, class: `class`.rawValue)
         questionEnd = buffer.writerIndex
+        questionName = name
+    }
+
+    /// Writes a record's owner and fixed fields, RDLENGTH 0 for the caller to fill in. Where the
+    /// owner is the question's name itself (the usual owner of an answer), it is a pointer to the
+    /// question, found without searching the names written and written with the fields.
+    private mutating func writeRecordStart(
+        owner: DNSName, type: DNSRecordType, ttl: UInt32, compressor: inout DNSNameCompressor
+    ) {
+        if let questionName, owner.sharesWire(with: questionName) {
+            buffer.writeDNSRecordFields(
+                ownerPointer: UInt16(DNSMessage.headerLength), type: type.rawValue, class: DNSClass.internet.rawValue,
+                ttl: ttl, rdataLength: 0)
+        } else {
+            compressor.write(owner, into: &buffer)
+            buffer.writeDNSRecordFields(
+                type: type.rawValue, class: DNSClass.internet.rawValue, ttl: ttl, rdataLength: 0)
+        }
     }
 
     /// Whether nothing more can be added because a required RRset was dropped.
@@ -67,8 +87,7 @@ struct ResponseBuilder {
         let mark = buffer.writerIndex
         var compressor: DNSNameCompressor? = self.compressor
         for value in rdata {
-            compressor!.write(owner, into: &buffer)
-            buffer.writeMultipleIntegers(type.rawValue, DNSClass.internet.rawValue, ttl, UInt16(0))
+            writeRecordStart(owner: owner, type: type, ttl: ttl, compressor: &compressor!)
             let rdataStart = buffer.writerIndex
             value.write(to: &buffer, compressor: &compressor)
             buffer.setInteger(UInt16(truncatingIfNeeded: buffer.writerIndex - rdataStart), at: rdataStart - 2)
@@ -111,14 +130,12 @@ struct ResponseBuilder {
                 overflowed = true
                 break
             }
-            compressor!.write(owner, into: &buffer)
-            buffer.writeMultipleIntegers(DNSRecordType.txt.rawValue, DNSClass.internet.rawValue, ttl, UInt16(0))
+            writeRecordStart(owner: owner, type: .txt, ttl: ttl, compressor: &compressor!)
             let rdataStart = buffer.writerIndex
             var start = text.lowerBound
             repeat {
                 let end = min(start + 255, text.upperBound)
-                buffer.writeInteger(UInt8(end - start))
-                buffer.writeBytes(bytes[start..<end])
+                buffer.writeDNSCharacterString(bytes, range: start..<end)
                 start = end
             } while start < text.upperBound
             buffer.setInteger(UInt16(truncatingIfNeeded: buffer.writerIndex - rdataStart), at: rdataStart - 2)
@@ -176,8 +193,9 @@ struct ResponseBuilder {
             buffer.writeOPTRecord(edns)
             additional &+= 1
         }
-        buffer.setMultipleIntegers(
-            id, flags, questionCount, answerCount, authorityCount, additional, at: messageStart)
+        buffer.setDNSHeaderFields(
+            id: id, flags: flags, questionCount: questionCount, answerCount: answerCount,
+            authorityCount: authorityCount, additionalCount: additional, at: messageStart)
         return buffer
     }
 }

@@ -167,13 +167,13 @@ extension ByteBuffer {
         guard message.questions.count <= 0xFFFF, message.answers.count <= 0xFFFF,
             message.authority.count <= 0xFFFF, message.additional.count < 0xFFFF
         else { throw DNSWireError(.messageTooLarge, at: 0) }
-        writeMultipleIntegers(
-            message.header.id, message.header.flags, UInt16(message.questions.count),
-            UInt16(message.answers.count), UInt16(message.authority.count),
-            UInt16(message.additional.count + (message.edns == nil ? 0 : 1)))
+        writeDNSHeaderFields(
+            id: message.header.id, flags: message.header.flags, questionCount: UInt16(message.questions.count),
+            answerCount: UInt16(message.answers.count), authorityCount: UInt16(message.authority.count),
+            additionalCount: UInt16(message.additional.count + (message.edns == nil ? 0 : 1)))
         for question in message.questions {
             writeRDataName(question.name, compressor: &compressor, compressible: true)
-            writeMultipleIntegers(question.type.rawValue, question.class.rawValue)
+            writeDNSQuestionFields(type: question.type.rawValue, class: question.class.rawValue)
         }
         for record in message.answers { writeDNSRecord(record, compressor: &compressor) }
         for record in message.authority { writeDNSRecord(record, compressor: &compressor) }
@@ -185,7 +185,7 @@ extension ByteBuffer {
     /// Writes one record, back-patching RDLENGTH.
     package mutating func writeDNSRecord(_ record: DNSRecord, compressor: inout DNSNameCompressor?) {
         writeRDataName(record.name, compressor: &compressor, compressible: true)
-        writeMultipleIntegers(record.type.rawValue, record.class.rawValue, record.ttl, UInt16(0))
+        writeDNSRecordFields(type: record.type.rawValue, class: record.class.rawValue, ttl: record.ttl, rdataLength: 0)
         let rdataStart = writerIndex
         record.rdata.write(to: &self, compressor: &compressor)
         setInteger(UInt16(truncatingIfNeeded: writerIndex - rdataStart), at: rdataStart - 2)
@@ -194,9 +194,12 @@ extension ByteBuffer {
     /// Writes the OPT pseudo-record for `edns` (RFC 6891 §6.1.2).
     package mutating func writeOPTRecord(_ edns: EDNS) {
         let optionsLength = edns.options.reduce(0) { $0 + 4 + $1.data.count }
-        writeMultipleIntegers(
-            UInt8(0), DNSRecordType.opt.rawValue, edns.udpPayloadSize, edns.ttlField,
-            UInt16(truncatingIfNeeded: optionsLength))  // too long: writeDNSMessage throws messageTooLarge
+        // The root owner, then CLASS is the UDP payload size and TTL the extended fields. Too long
+        // an RDATA: writeDNSMessage throws messageTooLarge.
+        writeInteger(UInt8(0))
+        writeDNSRecordFields(
+            type: DNSRecordType.opt.rawValue, class: edns.udpPayloadSize, ttl: edns.ttlField,
+            rdataLength: UInt16(truncatingIfNeeded: optionsLength))
         for option in edns.options {
             writeMultipleIntegers(option.code.rawValue, UInt16(truncatingIfNeeded: option.data.count))
             writeBytes(option.data)

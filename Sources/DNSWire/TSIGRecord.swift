@@ -174,7 +174,7 @@ extension ByteBuffer {
     package mutating func writeTSIGRecord(_ record: TSIGRecord) -> Int {
         let start = writerIndex
         writeDNSName(record.keyName)
-        writeMultipleIntegers(DNSRecordType.tsig.rawValue, DNSClass.any.rawValue, UInt32(0), UInt16(0))
+        writeDNSRecordFields(type: DNSRecordType.tsig.rawValue, class: DNSClass.any.rawValue, ttl: 0, rdataLength: 0)
         let rdataStart = writerIndex
         writeDNSName(record.algorithm)
         let time = record.timeSigned & TSIGRecord.maximumTimeSigned

@@ -35,6 +35,30 @@ import Testing
         #expect(try client.ask(name, .txt, now: now).responseCode == .nameError)
     }
 
+    /// Every record of the answer names its owner with a pointer to the question (RFC 1035
+    /// §4.1.4), so the owner comes back in the case it was asked in (RFC 4343 §4.1); the same for
+    /// the values at a name asked in its stored case and in another.
+    @Test func answerOwnersPointAtTheQuestion() throws {
+        try authority.claim(name, owner: owner)
+        try authority.publish(value("first"), at: name, owner: owner)
+        try authority.publish(value("second"), at: name, owner: owner)
+        for asked: DNSName in [name, "_ACME-Challenge.Host.AUTH.example.test"] {
+            let query = DNSMessage(header: DNSHeader(id: 7), questions: [DNSQuestion(name: asked, type: .txt)])
+            let bytes = try #require(client.send(Array(try query.encoded().readableBytesView)))
+            let answers = DNSMessage.headerLength + asked.wireLength + 4
+            var owners: [[UInt8]] = []
+            var position = answers
+            for _ in 0..<2 {
+                owners.append(bytes.getBytes(at: position, length: 2) ?? [])
+                let rdataLength = Int(bytes.getInteger(at: position + 10, as: UInt16.self) ?? 0)
+                position += 12 + rdataLength
+            }
+            #expect(owners == [[0xC0, 0x0C], [0xC0, 0x0C]], "asked \(asked)")
+            let response = try DNSMessage(decoding: bytes)
+            #expect(response.answers.map(\.name.wireBytes) == [asked.wireBytes, asked.wireBytes])
+        }
+    }
+
     @Test func ownedNameWithoutValuesIsNodataNotNXDOMAIN() throws {
         try authority.claim(name, owner: owner)
         let response = try client.ask(name, .txt, now: now)

@@ -223,4 +223,16 @@ private func bytes(of buffer: ByteBuffer, from index: Int) -> [UInt8] {
         #expect(decoded.questions[0].name.wireBytes == message.questions[0].name.wireBytes)
         #expect(try DNSMessage(decoding: uncompressed) == message)
     }
+
+    /// Behind a TCP length prefix (the message starts at index 2) a pointer still carries the
+    /// offset from the message's start, and a pointer already written is followed when matching.
+    @Test func pointersCountFromTheMessageStartAndAreFollowed() throws {
+        var buffer = bufferWithHeader(prefix: 2)
+        var compressor = DNSNameCompressor(messageStart: 2)
+        compressor.write(DNSName("example.com"), into: &buffer)  // offset 12
+        compressor.write(DNSName("www.example.com"), into: &buffer)  // www, then a pointer to 12
+        let start = buffer.writerIndex
+        compressor.write(DNSName("WWW.Example.com"), into: &buffer)
+        #expect(bytes(of: buffer, from: start) == [0xC0, 25])
+    }
 }

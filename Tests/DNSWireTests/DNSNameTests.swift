@@ -221,6 +221,25 @@ private func parse(_ text: String) throws -> DNSName {
         #expect(left != right)
     }
 
+    /// Names are compared and hashed a word at a time, the last partial word loaded in pieces:
+    /// a case difference at any octet of any length is equal, any other difference is not.
+    @Test func everyOctetOfEveryLengthIsCompared() throws {
+        for length in 1...20 {
+            let plain = [UInt8(length)] + [UInt8](repeating: UInt8(ascii: "a"), count: length) + [0]
+            let name = try DNSName(wireBytes: plain)
+            for position in 1...length {
+                var upper = plain
+                upper[position] = UInt8(ascii: "A")
+                var other = plain
+                other[position] = UInt8(ascii: "b")
+                let upperName = try DNSName(wireBytes: upper)
+                #expect(name == upperName, "length \(length), octet \(position)")
+                #expect(name.hashValue == upperName.hashValue, "length \(length), octet \(position)")
+                #expect(name != (try DNSName(wireBytes: other)), "length \(length), octet \(position)")
+            }
+        }
+    }
+
     @Test func everyLetterFoldsAndNothingElseDoes() throws {
         for byte in UInt8(0x01)...UInt8(0xFF) {
             let name = try DNSName(wireBytes: [9] + [UInt8](repeating: byte, count: 9) + [0])

@@ -45,7 +45,14 @@ extension DNSRData {
         func write(to buffer: inout ByteBuffer, compressor: inout DNSNameCompressor?) {
             buffer.writeRDataName(primaryNameserver, compressor: &compressor, compressible: true)
             buffer.writeRDataName(responsibleMailbox, compressor: &compressor, compressible: true)
-            buffer.writeMultipleIntegers(serial, refresh, retry, expire, minimum)
+            // One write for the five counters (NIO's writeMultipleIntegers makes one each); every
+            // negative answer carries an SOA.
+            buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 20) { out in
+                out.storeBytes(of: (UInt64(serial) << 32 | UInt64(refresh)).bigEndian, toByteOffset: 0, as: UInt64.self)
+                out.storeBytes(of: (UInt64(retry) << 32 | UInt64(expire)).bigEndian, toByteOffset: 8, as: UInt64.self)
+                out.storeBytes(of: minimum.bigEndian, toByteOffset: 16, as: UInt32.self)
+                return 20
+            }
         }
     }
 }
