@@ -158,7 +158,7 @@ for name in options.cases {
         continue
     }
     guard let answerCase = AnswerCase(rawValue: name) else { fatalError("unknown case \(name)") }
-    for output in options.outputs ?? [.fresh, .allocator] {
+    for output in options.outputs ?? OutputMode.allCases {
         let iterations = options.iterations ?? 200_000
         let run: (Int) -> Void = { count in fixture.answerLoop(answerCase, output: output, iterations: count) }
         run(min(iterations, 10_000))
