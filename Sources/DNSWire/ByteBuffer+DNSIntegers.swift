@@ -48,12 +48,13 @@ extension ByteBuffer {
         }
     }
 
-    /// Appends a record whose owner is a compression pointer to `offset` (RFC 1035 §4.1.4) and
-    /// its fixed fields, in one write.
+    /// Appends a record whose owner is a compression pointer to `offset` (RFC 1035 §4.1.4; below
+    /// 0x4000) and its fixed fields, in one write.
     @inline(__always)
     package mutating func writeDNSRecordFields(
         ownerPointer offset: UInt16, type: UInt16, class: UInt16, ttl: UInt32, rdataLength: UInt16
     ) {
+        precondition(offset < 0x4000, "a compression pointer holds a 14-bit offset")
         writeWithUnsafeMutableBytes(minimumWritableBytes: 12) { out in
             out.storeBytes(
                 of: (UInt64(0xC000 | offset) << 48 | UInt64(type) << 32 | UInt64(`class`) << 16 | UInt64(ttl >> 16))
