@@ -39,7 +39,7 @@ FUZZ_BUILD = $(SWIFT) build --package-path $(FUZZ_DIR) --scratch-path $(FUZZ_SCR
 # One fuzzing run as a shell command. $(1): executable, $(2): working corpus, $(3): seed directories.
 FUZZ_RUN = mkdir -p $(FUZZ_WORK)/$(2) $(FUZZ_WORK)/artifacts && \
 	echo "== $(1): $(FUZZ_SECONDS) s, max_len $(FUZZ_MAX_LEN); full log in $(FUZZ_WORK)/$(1).log" && \
-	( set -o pipefail; SWIFT_BACKTRACE=enable=no $(FUZZ_BIN)/$(1) \
+	( set -o pipefail; SWIFT_BACKTRACE=enable=no LSAN_OPTIONS=suppressions=$(abspath $(FUZZ_DIR))/lsan.supp $(FUZZ_BIN)/$(1) \
 		-max_len=$(FUZZ_MAX_LEN) -max_total_time=$(FUZZ_SECONDS) -timeout=10 -print_final_stats=1 \
 		-artifact_prefix=$(FUZZ_WORK)/artifacts/$(1)- $(FUZZ_FLAGS) $(FUZZ_WORK)/$(2) $(3) 2>&1 \
 		| tee $(FUZZ_WORK)/$(1).log \
