@@ -27,10 +27,9 @@ extension ByteBuffer {
         return try readDNSBytes(length: Int(length), messageStart: messageStart)
     }
 
-    /// Writes a `<character-string>`; the caller guarantees at most 255 octets.
-    package mutating func writeDNSCharacterString(_ bytes: some Collection<UInt8>) {
-        writeInteger(UInt8(bytes.count))
-        writeBytes(bytes)
+    /// Writes `bytes`, at most 255 octets, as a `<character-string>` (RFC 1035 §3.3).
+    package mutating func writeDNSCharacterString(_ bytes: [UInt8]) {
+        writeDNSCharacterString(bytes, range: bytes.indices)
     }
 
     /// Appends a record's fixed fields after its owner (RFC 1035 §4.1.3): TYPE, CLASS, TTL and
